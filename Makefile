@@ -1,0 +1,33 @@
+# Two entry points for people (README): `make demo` and `make test`. Both set up what they need.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup system-deps node-tools demo test lint bench
+
+$(BIN)/ai-deploy-ci: pyproject.toml requirements.lock
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip sync -q -p $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
+	touch $@
+
+setup: $(BIN)/ai-deploy-ci
+
+# Prometheus (metric-source tests) and kubectl come from Debian's packages; skipped quietly when
+# apt is not usable (the tests that need them then fail loudly, naming the package).
+system-deps:
+	@scripts/system-deps
+
+node-tools:
+	@if [ -f tools/package.json ]; then npm ci --prefix tools --no-audit --no-fund --loglevel=error; fi
+
+demo: setup
+	$(BIN)/ai-deploy-ci demo
+
+test: setup system-deps node-tools
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy ai_deploy_ci tests bench

@@ -1,0 +1,5 @@
+import sys
+
+from ai_deploy_ci.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""pytest fixtures: actions (see docs/design/team.md for the owner)."""

@@ -1,0 +1,1 @@
+"""pytest fixtures: cluster (see docs/design/team.md for the owner)."""

@@ -1,0 +1,1 @@
+"""pytest fixtures: github (see docs/design/team.md for the owner)."""

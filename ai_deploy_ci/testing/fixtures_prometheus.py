@@ -1,0 +1,1 @@
+"""pytest fixtures: prometheus (see docs/design/team.md for the owner)."""

@@ -1,0 +1,1 @@
+"""pytest fixtures: servers (see docs/design/team.md for the owner)."""
