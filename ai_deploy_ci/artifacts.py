@@ -106,6 +106,7 @@ class VerdictFile(TypedDict):  # verdict.json
     decided_at_s: float | None  # seconds of load when the sequential test stopped
     stopped_early: bool
     checks: list[Check]
+    on_inconclusive: NotRequired[str]  # the policy applied at the end of the analysis, when one was
 
 
 class StepRecord(TypedDict):

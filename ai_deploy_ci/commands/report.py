@@ -1,15 +1,70 @@
-"""`ai-deploy-ci report` (not built yet)."""
+"""`ai-deploy-ci report DIR`: render a results directory; in Actions, publish it.
+
+Outside Actions (or with --no-post) it only renders: the Markdown goes to stdout (or
+--markdown), the HTML page to --html. Inside Actions it publishes (summary, outputs,
+annotations, PR comment, deployment) and exits 0 even when publishing fails, because a
+report must not turn a good deploy red; AI_DEPLOY_CI_REPORT_STRICT=true changes that.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
 
-from ai_deploy_ci.errors import UserError
+from ai_deploy_ci.errors import InputError, in_github_actions
+from ai_deploy_ci.spec.model import Spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*")
+    parser.add_argument(
+        "results", type=Path, metavar="DIR", help="results directory (summary/verdict/rollout JSON)"
+    )
+    parser.add_argument("--spec", type=Path, help="deploy.yaml, for report options and annotation lines")
+    parser.add_argument("--no-post", action="store_true", help="render only; never call the GitHub API")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="also write a standalone HTML page")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="write the Markdown here instead of stdout"
+    )
+    parser.add_argument("--target", help="deploy target (one sticky comment per PR and target)")
+
+
+def _spec(path: Path | None) -> Spec | None:
+    if path is None:
+        return None
+    from ai_deploy_ci.spec.load import load_spec
+
+    spec: Spec = load_spec(path)
+    return spec
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("this command is not built yet")
+    results: Path = args.results
+    if not results.is_dir():
+        raise InputError(
+            f"{results} is not a directory", fix="pass the results directory the deploy step wrote"
+        )
+    spec = _spec(args.spec)
+    env = dict(os.environ)
+    if args.target:
+        env["AI_DEPLOY_CI_TARGET"] = args.target
+    if in_github_actions() and not args.no_post:
+        from ai_deploy_ci.report.github.publish import publish
+
+        markdown = publish(results, env=env, spec=spec).markdown
+    else:
+        from ai_deploy_ci.report.inputs import RenderContext
+        from ai_deploy_ci.report.render import render_markdown
+
+        target = args.target or (spec.report.target if spec else "staging")
+        markdown = render_markdown(results, spec=spec, context=RenderContext(target=target))
+        if not args.markdown:
+            sys.stdout.write(markdown)
+    if args.markdown:
+        args.markdown.write_text(markdown, encoding="utf-8")
+    if args.html:
+        from ai_deploy_ci.report.html import render_page
+
+        args.html.write_text(render_page(markdown), encoding="utf-8")
+    return 0

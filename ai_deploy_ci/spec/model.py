@@ -153,6 +153,7 @@ class Match:
 class AbTestStrategy:
     match: Match
     duration: float = 300.0
+    analysis: bool = True  # judge the variants at the end; False only routes (manual experiments)
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-
+"""One module per `strategy.type`, each with `plan(spec, state) -> Plan`."""

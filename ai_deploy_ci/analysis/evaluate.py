@@ -1,0 +1,160 @@
+"""One metric → one `Check`: the margin test, the SLO check, the worse of the two, explained.
+
+`enough` says whether the run as a whole reached the minimum duration; each metric also needs
+MIN_BLOCKS usable blocks of its own before it may PASS. FAIL needs no minimum: the intervals
+are always valid, so a clear regression stops the rollout at the first block that proves it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ai_deploy_ci.analysis import explain, noninferiority, rates, slo
+from ai_deploy_ci.analysis.noninferiority import ABSOLUTE, RELATIVE, Bound
+from ai_deploy_ci.analysis.observe import UNITS, Counts, Level
+from ai_deploy_ci.analysis.sources.base import MetricSource, NoData, Values, render, variables_for
+from ai_deploy_ci.artifacts import Check
+from ai_deploy_ci.spec.model import Metric
+from ai_deploy_ci.verdict import Verdict
+
+MIN_BLOCKS = 3  # below this the t interval is (nearly) infinite anyway; never PASS on fewer
+
+
+def _labels(bounds: list[Bound]) -> str | None:
+    return ", ".join(b.label for b in bounds) or None
+
+
+def _combine(parts: list[tuple[Verdict, str]], enough: bool, what: str) -> tuple[Verdict, str]:
+    """Worst part decides and explains; no part at all: observe-only."""
+    if not parts:
+        verdict = Verdict.PASS if enough else Verdict.INCONCLUSIVE
+        return verdict, f"{what} has no SLO or margin: observed only."
+    return max(parts, key=lambda p: p[0])
+
+
+def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s: float) -> Check:
+    unit = UNITS[metric.type]
+    what = obs.statistic
+    margins = noninferiority.bounds(metric, RELATIVE)
+    slos = slo.slo_bounds(metric.slo, unit)
+    common = dict(unit=unit, baseline=obs.baseline, candidate=obs.candidate,
+                  slo=_labels(slos), margin=_labels(margins))
+    for target, blocks in (("candidate", obs.cand_blocks), ("baseline", obs.base_blocks)):
+        needs_baseline = target == "candidate" or margins
+        if needs_baseline and not np.isfinite(blocks).any():
+            return explain.check(metric, Verdict.INCONCLUSIVE, interval=None, interval_kind="ratio",
+                                 test="no data", reason=explain.reason_no_data(what, target), **common)
+    parts: list[tuple[Verdict, str]] = []
+    interval: tuple[float, float] | None = None
+    kind, test = "value", ""
+    if margins:
+        low, high, n = noninferiority.ratio_interval(obs.base_blocks, obs.cand_blocks, alpha)
+        ok = enough and n >= MIN_BLOCKS
+        shown = explain.fmt_interval(math.exp(low), math.exp(high), "ratio")
+        for b in margins:
+            v = noninferiority.decide(low, high, b, enough=ok)
+            parts.append((v, explain.reason_margin(v, what, shown, b.label, n, ok)))
+        interval, kind = (math.exp(low), math.exp(high)), "ratio"
+        test = f"mSPRT (t-mixture) on per-block log-ratio of {what}, {n} paired blocks of {block_s:g} s"
+    if slos:
+        low, high = slo.level_interval(obs.cand_blocks, alpha)
+        n_c = int(np.isfinite(obs.cand_blocks).sum())
+        ok = enough and n_c >= MIN_BLOCKS
+        shown = explain.fmt_interval(low, high, "value")
+        for b in slos:
+            v = noninferiority.decide(low, high, b, enough=ok)
+            parts.append((v, explain.reason_slo(v, what, shown, b.label, ok)))
+        if interval is None:
+            interval = (low, high)
+            test = f"always-valid t interval on the candidate's per-block {what}, {n_c} blocks"
+        else:
+            test += f"; SLO on the candidate's per-block {what}"
+    verdict, reason = _combine(parts, enough, what)
+    return explain.check(metric, verdict, interval=interval, interval_kind=kind, test=test or "observed",
+                         reason=reason, **common)
+
+
+def count_check(metric: Metric, obs: Counts, alpha: float, enough: bool) -> Check:
+    what = obs.statistic
+    margins = noninferiority.bounds(metric, ABSOLUTE)
+    slos = slo.slo_bounds(metric.slo, "ratio")
+    base_rate, cand_rate = Counts.rate(obs.base_hits, obs.base_total), Counts.rate(obs.cand_hits, obs.cand_total)
+    common = dict(unit="ratio", baseline=base_rate, candidate=cand_rate, slo=_labels(slos), margin=_labels(margins))
+    if cand_rate is None or (margins and base_rate is None):
+        target = "candidate" if cand_rate is None else "baseline"
+        return explain.check(metric, Verdict.INCONCLUSIVE, interval=None, interval_kind="difference",
+                             test="no data", reason=explain.reason_no_data(what, target), **common)
+    blocks = int(((obs.cand_total > 0) & ((obs.base_total > 0) | (not margins))).sum())
+    ok = enough and blocks >= MIN_BLOCKS
+    parts: list[tuple[Verdict, str]] = []
+    interval: tuple[float, float] | None = None
+    kind, test = "value", ""
+    if margins:
+        low, high = rates.difference_interval(obs.base_hits, obs.base_total, obs.cand_hits, obs.cand_total, alpha)
+        shown = explain.fmt_interval(low, high, "difference")
+        for b in margins:
+            v = noninferiority.decide(low, high, b, enough=ok)
+            parts.append((v, explain.reason_margin(v, what, shown, b.label, blocks, ok)))
+        interval, kind = (low, high), "difference"
+        test = (f"always-valid beta-binomial interval on the {what} difference, "
+                f"{int(obs.base_total.sum())} vs {int(obs.cand_total.sum())} requests")
+    if slos:
+        low, high = rates.corrected_interval(obs.cand_hits, obs.cand_total, alpha)
+        shown = f"[{explain.fmt(low, 'ratio')}, {explain.fmt(high, 'ratio')}]"
+        for b in slos:
+            v = noninferiority.decide(low, high, b, enough=ok)
+            parts.append((v, explain.reason_slo(v, what, shown, b.label, ok)))
+        if interval is None:
+            interval = (low, high)
+            test = f"always-valid beta-binomial interval on the candidate's {what}"
+        else:
+            test += "; SLO on the candidate's rate"
+    verdict, reason = _combine(parts, enough, what)
+    return explain.check(metric, verdict, interval=interval, interval_kind=kind, test=test or "observed",
+                         reason=reason, **common)
+
+
+def prometheus_check(metric: Metric, source: MetricSource, context: dict[str, str] | None,
+                     enough: bool) -> Check:
+    """Argo-style threshold on a PromQL value per target (mean over a range query's steps).
+
+    Prometheus already aggregates over its window, so there are no blocks to test: the SLO and
+    the relative margin are compared with the values as they are, and NoData is INCONCLUSIVE.
+    """
+    assert metric.prometheus is not None
+    prom = metric.prometheus
+    got = {}
+    queries = {}
+    for target in ("baseline", "candidate"):
+        queries[target] = render(prom.query, variables_for(target, context))
+        got[target] = source.query(queries[target], range_seconds=prom.range, step=prom.step)
+    cand, base = got["candidate"], got["baseline"]
+    margins = noninferiority.bounds(metric, RELATIVE)
+    slos = slo.slo_bounds(metric.slo, "")
+    cv = cand.mean if isinstance(cand, Values) else None
+    bv = base.mean if isinstance(base, Values) else None
+    common = dict(unit="", baseline=bv, candidate=cv, slo=_labels(slos), margin=_labels(margins),
+                  source=queries["candidate"], interval=None, interval_kind="value")
+    missing = "candidate" if isinstance(cand, NoData) else ("baseline" if margins and isinstance(base, NoData) else "")
+    if missing:
+        return explain.check(metric, Verdict.INCONCLUSIVE, test="PromQL: no data",
+                             reason=f"the query for the {missing} returned no data ({got[missing].reason}) — "
+                                    "check its labels; no data is never read as 0.", **common)
+    assert cv is not None
+    parts: list[tuple[Verdict, str]] = []
+    for b in slos:
+        bad = cv > b.limit if b.upper else cv < b.limit
+        v = Verdict.FAIL if bad else (Verdict.PASS if enough else Verdict.INCONCLUSIVE)
+        parts.append((v, f"candidate {metric.name} = {cv:.4g} {'breaks' if bad else 'meets'} the SLO {b.label}."))
+    if margins and bv is not None and bv > 0 and cv > 0:
+        effect = math.log(cv / bv)
+        for b in margins:
+            bad = effect > b.limit if b.upper else effect < b.limit
+            v = Verdict.FAIL if bad else (Verdict.PASS if enough else Verdict.INCONCLUSIVE)
+            parts.append((v, f"{metric.name} changed {100 * (cv / bv - 1):+.1f} % "
+                             f"({'beyond' if bad else 'within'} the {b.label} margin)."))
+    verdict, reason = _combine(parts, enough, metric.name)
+    window = f"range {prom.range:g} s" if prom.range else "instant"
+    return explain.check(metric, verdict, test=f"PromQL threshold ({window})", reason=reason, **common)

@@ -1,0 +1,1 @@
+"""Metric sources: where a `prometheus`-type metric's values come from."""

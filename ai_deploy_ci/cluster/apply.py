@@ -1,0 +1,73 @@
+"""Converge one object to a desired manifest: create, replace or leave alone.
+
+Optimistic concurrency: a replace carries the resourceVersion we read, so a concurrent writer's
+change makes it fail with 409 and we re-read and decide again, instead of overwriting blindly.
+A create that timed out may have happened: 409 AlreadyExists means "re-read", not "fail".
+Writes that would change nothing are skipped (`same`), which makes re-runs after a crash cheap.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Literal
+
+from kubernetes.client.exceptions import ApiException
+
+from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.errors import ClusterError
+from ai_deploy_ci.plan.compare import same
+from ai_deploy_ci.plan.model import Manifest, ObjectRef
+
+Outcome = Literal["created", "updated", "unchanged", "deleted", "absent"]
+ATTEMPTS = 8
+
+
+def apply(kube: Kube, desired: Manifest) -> Outcome:
+    ref = ObjectRef.of(desired)
+    for _ in range(ATTEMPTS):
+        live = kube.get(ref)
+        try:
+            if live is None:
+                kube.create(desired)
+                return "created"
+            if same(desired, live):
+                return "unchanged"
+            kube.replace(_for_replace(desired, live))
+            return "updated"
+        except ApiException as exc:
+            if exc.status == 409:  # conflict or already exists: someone wrote first; decide again
+                continue
+            raise ClusterError(
+                f"the API server refused {ref}: HTTP {exc.status} {_reason(exc)}",
+                fix="this is likely a bug in ai-deploy-ci or a cluster policy (admission)",
+            ) from exc
+    raise ClusterError(
+        f"{ref} kept changing under us ({ATTEMPTS} conflicts)",
+        fix="another controller is writing this object; stop it or exclude the object",
+    )
+
+
+def delete(kube: Kube, ref: ObjectRef) -> Outcome:
+    if kube.get(ref) is None:
+        return "absent"
+    return "deleted" if kube.delete(ref) else "absent"
+
+
+def _for_replace(desired: Manifest, live: Manifest) -> Manifest:
+    """The desired object with the live resourceVersion, plus fields the server owns."""
+    body = copy.deepcopy(desired)
+    body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+    if desired["kind"] == "Service":
+        for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+            if key in live.get("spec", {}) and key not in body["spec"]:
+                body["spec"][key] = live["spec"][key]
+    return body
+
+
+def _reason(exc: ApiException) -> str:
+    import json
+
+    try:
+        return str(json.loads(exc.body or "{}").get("message", exc.reason))
+    except ValueError:
+        return str(exc.reason)

@@ -1,0 +1,149 @@
+"""Before the first write: permissions, CRDs, GPU capacity, HPA and PDB interplay.
+
+Failing here costs nothing; failing at step 4 of a canary costs a rollback. Every refusal names
+what is missing and how to fix it. Cluster-scoped reads (nodes, pods in all namespaces) may be
+denied to a least-privilege deployer: the GPU check then becomes a warning, not a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.cluster.resources import CRDS, KINDS
+from ai_deploy_ci.errors import ClusterError
+from ai_deploy_ci.plan import permissions
+from ai_deploy_ci.plan.capacity import extra_pods, free_gpus
+from ai_deploy_ci.plan.model import LABEL_NAME, Plan
+
+GPU = "nvidia.com/gpu"
+
+
+@dataclass
+class Report:
+    warnings: list[str] = field(default_factory=list)
+
+
+def run(kube: Kube, plan: Plan, *, gpus_per_pod: int, current_pods: int) -> Report:
+    report = Report()
+    check_access(kube, plan)
+    check_crds(kube, plan)
+    if gpus_per_pod:
+        check_gpus(kube, plan, gpus_per_pod, current_pods, report)
+    check_autoscaling(kube, plan, report)
+    return report
+
+
+def check_access(kube: Kube, plan: Plan) -> None:
+    api = client.AuthorizationV1Api(kube.api_client)
+    denied = []
+    for group, resource, verb in sorted(permissions.required(plan)):
+        res, _, sub = resource.partition("/")
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {
+                "resourceAttributes": {
+                    "namespace": plan.namespace,
+                    "group": group,
+                    "resource": res,
+                    "subresource": sub or None,
+                    "verb": verb,
+                }
+            },
+        }
+        resp = kube.raw("access review", api.create_self_subject_access_review, body=body)
+        if not resp.get("status", {}).get("allowed"):
+            denied.append(f"{verb} {resource}{'.' + group if group else ''}")
+    if denied:
+        raise ClusterError(
+            f"not allowed in namespace {plan.namespace}: {', '.join(denied)}",
+            fix="bind the Role in docs/rbac.yaml to the deploying identity",
+        )
+
+
+def check_crds(kube: Kube, plan: Plan) -> None:
+    names = CRDS.get(plan.router, ())
+    api = client.CustomObjectsApi(kube.api_client)
+    missing = []
+    for crd in names:
+        kind = next(k for k in KINDS.values() if k.custom and f"{k.plural}.{k.group}" == crd)
+        try:
+            kube.raw(
+                f"list {crd}",
+                api.list_namespaced_custom_object,
+                kind.group,
+                kind.version,
+                plan.namespace,
+                kind.plural,
+                limit=1,
+            )
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            missing.append(crd)
+    if missing:
+        fix = {
+            "gatewayAPI": "install the Gateway API CRDs (standard channel) and a Gateway controller",
+            "istio": "install Istio (its networking CRDs) in the cluster",
+        }.get(plan.router, "install them")
+        raise ClusterError(
+            f"router {plan.router} needs CRDs that are not installed: {', '.join(missing)}", fix=fix
+        )
+
+
+def check_gpus(kube: Kube, plan: Plan, gpus_per_pod: int, current_pods: int, report: Report) -> None:
+    core = kube.core()
+    try:
+        nodes = kube.raw("list nodes", core.list_node)["items"]
+        pods = kube.raw("list pods", core.list_pod_for_all_namespaces)["items"]
+    except ApiException as exc:
+        if exc.status == 403:
+            report.warnings.append("cannot list nodes/pods cluster-wide: GPU capacity not checked")
+            return
+        raise
+    extra = extra_pods(plan, current_pods)
+    need = extra * gpus_per_pod
+    free = free_gpus(nodes, pods)
+    if need > free:
+        raise ClusterError(
+            f"{plan.strategy} needs {extra} more pods × {gpus_per_pod} {GPU} = {need} GPUs at its peak, "
+            f"but only {free} are free on schedulable nodes",
+            fix="free GPUs, add GPU nodes, lower server.replicas, or use a strategy with a smaller surge "
+            "(canary with small weights, or recreate)",
+        )
+
+
+def check_autoscaling(kube: Kube, plan: Plan, report: Report) -> None:
+    for what in ("horizontalpodautoscalers", "poddisruptionbudgets"):
+        try:
+            items = _list(kube, what, plan.namespace)
+        except ApiException:
+            continue
+        for item in items:
+            spec = item.get("spec", {})
+            if what == "horizontalpodautoscalers" and spec.get("scaleTargetRef", {}).get("name") == plan.name:
+                report.warnings.append(
+                    f"HPA {item['metadata']['name']} scales {plan.name}: the candidate gets no HPA during "
+                    "the run, and the HPA may change the stable replica counts the plan writes"
+                )
+            if what == "poddisruptionbudgets":
+                labels = spec.get("selector", {}).get("matchLabels", {})
+                if labels.get(LABEL_NAME) == plan.name:
+                    report.warnings.append(
+                        f"PodDisruptionBudget {item['metadata']['name']} selects {plan.name}'s pods: "
+                        "node drains during the run may stall"
+                    )
+
+
+def _list(kube: Kube, what: str, namespace: str) -> list[dict[str, Any]]:
+    fn: Any = (
+        client.AutoscalingV2Api(kube.api_client).list_namespaced_horizontal_pod_autoscaler
+        if what == "horizontalpodautoscalers"
+        else client.PolicyV1Api(kube.api_client).list_namespaced_pod_disruption_budget
+    )
+    return list(kube.raw(f"list {what}", fn, namespace).get("items", []))

@@ -1,0 +1,77 @@
+"""Turning one Locust request event into one raw-sample row (pure; used by the plugin).
+
+Kept apart from `plugin.py` so the rules (error kinds, what counts as a streaming sample, which
+part of a response is compared) are unit-tested without importing Locust.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ai_deploy_ci.load.agreement import canonical, extract
+
+# keys our wrapper and built-in users put into Locust's per-request `context`
+TARGET_KEY = "adc_target"
+PAYLOAD_KEY = "adc_payload"
+OUTPUT_KEY = "adc_output"
+TTFT_KEY = "adc_ttft_ms"
+ITL_KEY = "adc_itl_ms"
+TOKENS_KEY = "adc_tokens"
+
+
+def error_kind(exception: BaseException | None, status: int) -> str:
+    """A short, stable error label: 'http-503', 'timeout', 'connection' or 'check'.
+
+    'check' is a request whose HTTP exchange worked but which the user class failed
+    (catch_response + failure(), e.g. a malformed body or a stream without tokens).
+    """
+    if exception is None:
+        return ""
+    if status >= 400:
+        return f"http-{status}"
+    text = f"{type(exception).__name__} {exception}".lower()
+    if "timeout" in text or "timed out" in text:
+        return "timeout"
+    if status == 0:
+        return "connection"
+    return "check"
+
+
+def output_of(text: str | None, path: list[str | int]) -> str:
+    """Canonical JSON of the compared part of a body; '' when the body is not JSON."""
+    if not text:
+        return ""
+    try:
+        return canonical(extract(json.loads(text), path))
+    except ValueError:
+        return ""
+
+
+def make_row(event: Mapping[str, Any], path: list[str | int], now: float) -> list[Any] | None:
+    """The sample row for a request event, or None for requests of classes we did not wrap."""
+    context = event.get("context") or {}
+    target = context.get(TARGET_KEY)
+    if target is None:
+        return None
+    response = event.get("response")
+    exception = event.get("exception")
+    status = int(getattr(response, "status_code", 0) or 0)
+    latency = float(event.get("response_time") or 0.0)
+    start = event.get("start_time")
+    if start is None:  # a manually fired event: Locust convention is 'fired at completion'
+        start = now - latency / 1000.0
+    payload = int(context.get(PAYLOAD_KEY, -1))
+    output = context.get(OUTPUT_KEY, "")
+    if not output and payload >= 0 and exception is None and response is not None:
+        try:
+            output = output_of(response.text, path)
+        except Exception:  # a body that cannot be decoded is not worth failing the run
+            output = ""
+    ttft = context.get(TTFT_KEY)
+    itl = context.get(ITL_KEY) or []
+    return [target, round(float(start), 6), round(latency, 4), 0 if exception is not None else 1, status,
+            int(event.get("response_length") or 0), error_kind(exception, status),
+            None if ttft is None else float(ttft), int(context.get(TOKENS_KEY, 0)),
+            [round(float(x), 4) for x in itl], payload, output]

@@ -1,0 +1,171 @@
+"""Loaded inside the Locust process: records every request raw, watches CPU, prints progress.
+
+Locust's statistics round response times before computing percentiles, so we keep each request
+(see capture.make_row) and compute quantiles ourselves. Rows are buffered in memory and flushed
+to `samples-<pid>.jsonl.gz` every few seconds and at stop, one file per process, so Locust's
+multi-process mode needs no extra traffic between master and workers for samples; only the
+small per-target counts for the progress line travel with the workers' reports.
+Importing this module registers the listeners; it must only ever be imported inside Locust.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import events, runners
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from ai_deploy_ci.load import capture, progress
+from ai_deploy_ci.load.agreement import parse_path
+from ai_deploy_ci.load.config import CPU_INTERVAL_ENV, CPU_THRESHOLD_ENV, RunConfig, current_config
+from ai_deploy_ci.load.samples_io import append_rows
+
+FLUSH_SECONDS = 5.0
+
+# Locust reads these module globals on every monitor iteration; a shorter interval means a
+# short run is still checked, and the threshold can be lowered to test the guard.
+runners.CPU_MONITOR_INTERVAL = float(os.environ.get(CPU_INTERVAL_ENV, "2.0"))
+if CPU_THRESHOLD_ENV in os.environ:
+    runners.CPU_WARNING_THRESHOLD = float(os.environ[CPU_THRESHOLD_ENV])  # type: ignore[assignment]
+
+
+class _State:
+    """Per-process state; reset on `init`, which fires after `--processes` forks."""
+
+    def __init__(self) -> None:
+        self.config: RunConfig | None = current_config()
+        self.path_parts = parse_path(self.config.json_path if self.config else "$")
+        self.rows: list[list[Any]] = []
+        self.counts: dict[str, list[int]] = {}
+        self.worker_counts: dict[str, dict[str, tuple[int, int]]] = {}
+        self.saturated = False
+        self.max_cpu = 0.0
+        self.dropped_arrivals = 0
+        self.written = 0
+        self.role = "local"
+        self.pid = os.getpid()
+
+
+STATE = _State()
+
+
+def samples_path() -> Path | None:
+    if STATE.config is None:
+        return None
+    return Path(STATE.config.samples_dir) / f"samples-{STATE.pid}.jsonl.gz"
+
+
+def flush() -> None:
+    """Write buffered rows and this process's meta file (saturation, CPU, dropped arrivals)."""
+    path = samples_path()
+    if path is None:
+        STATE.rows.clear()
+        return
+    rows, STATE.rows = STATE.rows, []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    append_rows(path, rows)
+    STATE.written += len(rows)
+    meta = {"pid": STATE.pid, "role": STATE.role, "rows": STATE.written, "saturated": STATE.saturated,
+            "max_cpu": STATE.max_cpu, "dropped_arrivals": STATE.dropped_arrivals}
+    (path.parent / f"meta-{STATE.pid}.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+@events.request.add_listener
+def on_request(**event: Any) -> None:
+    row = capture.make_row(event, STATE.path_parts, time.time())
+    if row is None:
+        return
+    STATE.rows.append(row)
+    c = STATE.counts.setdefault(row[0], [0, 0])
+    c[0] += 1
+    c[1] += 1 - row[3]
+
+
+@events.init.add_listener
+def on_init(environment: Environment, **_: Any) -> None:
+    STATE.__init__()  # type: ignore[misc]  # fresh after fork: the parent's buffer is not ours
+    runner = environment.runner
+    STATE.role = ("worker" if isinstance(runner, WorkerRunner)
+                  else "master" if isinstance(runner, MasterRunner) else "local")
+    if STATE.role != "master":
+        gevent.spawn(_flush_loop)
+    if STATE.role != "worker" and STATE.config is not None:
+        gevent.spawn(_progress_loop, environment)
+
+
+@events.cpu_warning.add_listener
+def on_cpu_warning(environment: Environment, cpu_usage: float, **_: Any) -> None:
+    STATE.saturated = True
+    STATE.max_cpu = max(STATE.max_cpu, float(cpu_usage))
+
+
+@events.usage_monitor.add_listener
+def on_usage(environment: Environment, cpu_usage: float, **_: Any) -> None:
+    STATE.max_cpu = max(STATE.max_cpu, float(cpu_usage))
+
+
+@events.report_to_master.add_listener
+def on_report_to_master(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    data["adc_counts"] = {t: tuple(c) for t, c in STATE.counts.items()}
+
+
+@events.worker_report.add_listener
+def on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    if "adc_counts" in data:
+        STATE.worker_counts[client_id] = data["adc_counts"]
+
+
+@events.test_stop.add_listener
+def on_test_stop(environment: Environment, **_: Any) -> None:
+    if STATE.role != "master":
+        flush()
+
+
+@events.quitting.add_listener
+def on_quitting(environment: Environment, **_: Any) -> None:
+    if STATE.role != "master":
+        flush()
+    elif STATE.config is not None:  # the master still records its own saturation
+        path = Path(STATE.config.samples_dir) / f"meta-{STATE.pid}.json"
+        path.write_text(json.dumps({"pid": STATE.pid, "role": "master", "rows": 0,
+                                    "saturated": STATE.saturated, "max_cpu": STATE.max_cpu,
+                                    "dropped_arrivals": 0}), encoding="utf-8")
+
+
+def note_dropped_arrival() -> None:
+    """Called by the open-model dispatcher when the generator cannot keep the arrival rate."""
+    STATE.dropped_arrivals += 1
+
+
+def _flush_loop() -> None:
+    while True:
+        gevent.sleep(FLUSH_SECONDS)
+        flush()
+
+
+def _progress_loop(environment: Environment) -> None:
+    config = STATE.config
+    assert config is not None
+    interval = config.progress_interval
+    started = time.monotonic()
+    previous: dict[str, tuple[int, int]] = {}
+    while True:
+        gevent.sleep(interval)
+        if STATE.role == "master":
+            counts = progress.sum_counts(STATE.worker_counts)
+        else:
+            counts = {t: (c[0], c[1]) for t, c in STATE.counts.items()}
+        runner = environment.runner
+        users = runner.user_count if runner is not None else 0
+        cpu = getattr(runner, "current_cpu_usage", None)
+        line = progress.format_line(time.monotonic() - started, config.run_time, config.warmup, counts,
+                                    previous, interval, users, cpu)
+        print(line, file=sys.stderr, flush=True)
+        previous = counts

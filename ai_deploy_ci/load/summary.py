@@ -1,0 +1,99 @@
+"""Raw samples → summary.json figures, computed from every request (never Locust's rounded ones).
+
+Pure: numpy only. Definitions (docs/load-testing.md has the mapping to vLLM and GenAI-Perf):
+- latency quantiles: linear-interpolated quantiles of all requests' wall times, failed included,
+  because a fast error is still what a user waited for;
+- rps: requests started in the measured window / its length;
+- TTFT: request start → first non-empty token; ITL: gaps between consecutive tokens after the
+  first; TPOT: (latency − TTFT) / (tokens − 1) per request, then the mean;
+- tokens_per_second: output tokens / latency per request, then the mean (the spec's metric).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from ai_deploy_ci.artifacts import Bucket, Quantiles, TargetSummary
+from ai_deploy_ci.load.agreement import agreement_rate
+from ai_deploy_ci.samples import FloatArray, Samples
+
+QUANTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+
+
+def quantiles(values: FloatArray) -> Quantiles | None:
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return None
+    q = np.percentile(v, list(QUANTILES.values()))
+    return Quantiles(p50=_r(q[0]), p90=_r(q[1]), p95=_r(q[2]), p99=_r(q[3]), max=_r(float(v.max())))
+
+
+def _r(x: float) -> float:
+    return round(float(x), 3)
+
+
+def bucket_length(duration: float) -> float:
+    """About 60 buckets per chart, whole seconds, at least one second."""
+    return float(max(1, math.ceil(duration / 60.0)))
+
+
+def timeline(s: Samples, duration: float, length: float) -> list[Bucket]:
+    buckets: list[Bucket] = []
+    n = max(1, math.ceil(duration / length)) if duration > 0 else 1
+    idx = np.floor(s.t / length).astype(np.int64) if len(s) else np.zeros(0, dtype=np.int64)
+    for b in range(n):
+        mask = idx == b
+        lat = s.latency_ms[mask]
+        span = min(length, max(duration - b * length, 1e-9))
+        if lat.size:
+            p50, p95, p99 = (float(x) for x in np.percentile(lat, [50, 95, 99]))
+        else:
+            p50 = p95 = p99 = 0.0
+        buckets.append(Bucket(t=b * length, requests=int(lat.size), errors=int((~s.ok[mask]).sum()),
+                              rps=_r(lat.size / span), p50=_r(p50), p95=_r(p95), p99=_r(p99)))
+    return buckets
+
+
+def tpot_ms(s: Samples) -> float | None:
+    """Mean time per output token after the first; only requests with at least two tokens."""
+    mask = (s.tokens > 1) & np.isfinite(s.ttft_ms) & s.ok
+    if not mask.any():
+        return None
+    per = (s.latency_ms[mask] - s.ttft_ms[mask]) / (s.tokens[mask] - 1)
+    return _r(float(per.mean()))
+
+
+def tokens_per_second(s: Samples) -> float | None:
+    mask = (s.tokens > 0) & s.ok & (s.latency_ms > 0)
+    if not mask.any():
+        return None
+    return _r(float((s.tokens[mask] / (s.latency_ms[mask] / 1000.0)).mean()))
+
+
+def summarize_target(s: Samples, *, url: str, duration: float,
+                     reference: Samples | None = None, tolerance: float = 0.0) -> TargetSummary:
+    """One target's figures; `reference` (the baseline) adds the candidate's agreement."""
+    errors = [e or "unknown" for e, ok in zip(s.error, s.ok, strict=True) if not ok]
+    lat = quantiles(s.latency_ms)
+    out = TargetSummary(
+        url=url, count=len(s), errors=len(errors), errors_by_kind=dict(Counter(errors).most_common()),
+        rps=_r(len(s) / duration) if duration > 0 else 0.0,
+        latency_ms=lat or Quantiles(p50=0.0, p90=0.0, p95=0.0, p99=0.0, max=0.0),
+        timeline=timeline(s, duration, bucket_length(duration)),
+    )
+    ttft = quantiles(s.ttft_ms[s.ok]) if len(s) else None
+    if ttft is not None:
+        out["ttft_ms"] = ttft
+    itl = quantiles(s.itl_ms)
+    if itl is not None:
+        out["itl_ms"] = itl
+    if (tp := tpot_ms(s)) is not None:
+        out["tpot_ms"] = tp
+    if (tps := tokens_per_second(s)) is not None:
+        out["tokens_per_second"] = tps
+    if reference is not None and (agree := agreement_rate(reference, s, tolerance)) is not None:
+        out["agreement"] = round(agree, 6)
+    return out

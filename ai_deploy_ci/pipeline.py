@@ -1,0 +1,274 @@
+"""Drive a Plan on a cluster: lock, preflight, snapshot, steps, gates, then promote or roll back.
+
+`deploy`, `promote` and `rollback` are the entry points (commands and `commands/run.py` call
+them). A gate is any callable `Gate = Callable[[GateRequest], Verdict]`, so the engine is tested
+with scripted verdicts and the real load-and-judge gate is plugged in by `commands/run.py`.
+
+Resumability: the plan, progress and pre-run snapshot live in the cluster (`cluster/state.py`),
+written before the first change and after every step. A re-run for the same deploy.yaml resumes
+at the first unfinished step (steps are desired states, so re-running a half-done one is safe);
+a re-run for a different deploy.yaml first rolls the unfinished one back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ai_deploy_ci.cluster import preflight, snapshot
+from ai_deploy_ci.cluster import state as states
+from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.cluster.execute import run_step
+from ai_deploy_ci.cluster.lock import Lock
+from ai_deploy_ci.errors import ClusterError, RegressionDetected
+from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis
+from ai_deploy_ci.plan import records
+from ai_deploy_ci.plan.model import ObjectRef, Plan, Step
+from ai_deploy_ci.plan.observed import ObservedState, RunInfo
+from ai_deploy_ci.plan.registry import make_plan
+from ai_deploy_ci.plan.rollback import plan_rollback
+from ai_deploy_ci.spec.model import Spec
+from ai_deploy_ci.verdict import Verdict
+
+__all__ = ["Endpoint", "Gate", "GateRequest", "Options", "Result", "deploy", "promote", "rollback"]
+
+
+@dataclass
+class Options:
+    results_dir: Path = Path("results")
+    time_scale: float = 1.0  # cluster seconds per wall second (the local API server's scaled clock)
+    lock_seconds: int = 30
+    poll: float = 0.2
+    dry_run: bool = False
+    manifest: dict[str, Any] | None = None  # the user's Deployment, already read
+    on_event: Callable[[str], None] = print
+
+
+@dataclass
+class Result:
+    record: records.RolloutRecord
+    warnings: list[str] = field(default_factory=list)
+
+
+def spec_key(spec: Spec) -> str:
+    """Same deploy.yaml content → same key (the frozen dataclasses' repr is deterministic)."""
+    return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
+
+
+def deploy(
+    spec: Spec, kube: Kube, run: RunInfo, gate: Gate = no_analysis, opts: Options | None = None
+) -> Result:
+    """Perform the strategy; returns the record, or raises after rolling back (exit codes 3/4)."""
+    opts = opts or Options()
+    ns, name = spec.metadata.namespace, spec.metadata.name
+    if opts.dry_run:
+        plan = make_plan(spec, observe(kube, spec, run, opts))
+        report = preflight.run(
+            kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(kube, plan)
+        )
+        return Result(records.start(plan, outcome="dry_run"), report.warnings)
+    lock = Lock(kube, ns, name, run.run_id, opts.lock_seconds).start()
+    try:
+        st = states.load(kube, ns, name)
+        if st is not None and (st.phase == "rolling_back" or st.spec_key != spec_key(spec)):
+            opts.on_event(f"finishing the rollback of unfinished run {st.plan.run_id} first")
+            _roll_back(kube, spec, st, st.reason or "superseded by a new run", opts)
+            st = None
+        warnings: list[str] = []
+        if st is None:
+            plan = make_plan(spec, observe(kube, spec, run, opts))
+            warnings = preflight.run(
+                kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(kube, plan)
+            ).warnings
+            st = states.RunState(
+                plan=plan,
+                snapshot=snapshot.capture(kube, plan.touches),
+                spec_key=spec_key(spec),
+                started=records.now(),
+            )
+            states.save(kube, st)  # the first write of the run: from here on, a crash can resume
+        elif st.phase == "paused":
+            return Result(_finish(st, "paused", opts, keep_state=True), warnings)
+        return Result(_drive(kube, spec, st, gate, opts), warnings)
+    finally:
+        lock.release()
+
+
+def promote(
+    spec: Spec, kube: Kube, run: RunInfo, gate: Gate = no_analysis, opts: Options | None = None
+) -> Result:
+    """Continue a run paused for approval (`pause: {}`), to the end."""
+    opts = opts or Options()
+    lock = Lock(kube, spec.metadata.namespace, spec.metadata.name, run.run_id, opts.lock_seconds).start()
+    try:
+        st = states.load(kube, spec.metadata.namespace, spec.metadata.name)
+        if st is None or st.phase != "paused":
+            raise ClusterError(
+                f"no paused rollout of {spec.metadata.name} to promote",
+                fix="run `ai-deploy-ci deploy` first; promote continues a run paused for approval",
+            )
+        st.phase = "running"
+        return Result(_drive(kube, spec, st, gate, opts))
+    finally:
+        lock.release()
+
+
+def rollback(
+    spec: Spec, kube: Kube, run: RunInfo, opts: Options | None = None, reason: str = "rollback requested"
+) -> Result:
+    """Return the cluster to the unfinished run's pre-run snapshot (approval gate: reject)."""
+    opts = opts or Options()
+    lock = Lock(kube, spec.metadata.namespace, spec.metadata.name, run.run_id, opts.lock_seconds).start()
+    try:
+        st = states.load(kube, spec.metadata.namespace, spec.metadata.name)
+        if st is None:
+            raise ClusterError(
+                f"no unfinished rollout of {spec.metadata.name} to roll back",
+                fix="nothing to do: the last run ended promoted or rolled back",
+            )
+        return Result(_roll_back(kube, spec, st, reason, opts))
+    finally:
+        lock.release()
+
+
+def observe(kube: Kube, spec: Spec, run: RunInfo, opts: Options) -> ObservedState:
+    stable = kube.get(ObjectRef("apps/v1", "Deployment", spec.metadata.namespace, spec.metadata.name))
+    return ObservedState(run=run, stable=stable, manifest=opts.manifest)
+
+
+def _drive(kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Options) -> records.RolloutRecord:
+    plan = st.plan
+    gates_seen = sum(1 for s in plan.steps[: st.done] if s.is_gate)
+    for index in range(st.done, len(plan.steps)):
+        step = plan.steps[index]
+        rec = records.step_start(index, step)
+        opts.on_event(f"step {index + 1}/{len(plan.steps)}: {step.description}")
+        try:
+            run_step(kube, plan.namespace, step, wait_timeout=_wait_timeout(spec, opts), poll=opts.poll)
+            if step.pause is not None and math.isinf(step.pause):
+                records.step_end(rec, "succeeded")
+                st.records.append(dict(rec))
+                st.done, st.phase = index + 1, "paused"
+                states.save(kube, st)
+                return _finish(st, "paused", opts, keep_state=True)
+            if step.pause:
+                time.sleep(step.pause / opts.time_scale)
+            if step.is_gate:
+                gates_seen += 1
+                verdict = gate(_request(kube, spec, plan, index, step, gates_seen, opts))
+                rec["verdict"] = str(verdict)
+                if verdict is Verdict.FAIL or (
+                    verdict is Verdict.INCONCLUSIVE and spec.rollback.on_inconclusive
+                ):
+                    records.step_end(rec, "failed")
+                    st.records.append(dict(rec))
+                    if not spec.rollback.on_failure and verdict is Verdict.FAIL:
+                        st.phase = "paused"
+                        states.save(kube, st)
+                        _finish(st, "failed", opts, keep_state=True)
+                        raise RegressionDetected(
+                            f"analysis at step {index + 1} said {verdict}; not rolled back",
+                            fix="run `ai-deploy-ci rollback` or `promote`",
+                        )
+                    _roll_back(kube, spec, st, f"analysis at step {index + 1}: {verdict}", opts)
+                    raise RegressionDetected(
+                        f"analysis at step {index + 1} said {verdict}; rolled back",
+                        fix="see verdict.json and the report for the failing metrics",
+                    )
+        except ClusterError as exc:
+            records.step_end(rec, "failed")
+            st.records.append(dict(rec))
+            _roll_back(kube, spec, st, f"step {index + 1} failed: {exc.message}", opts)
+            raise ClusterError(f"{exc.message} (rolled back)", fix=exc.fix) from exc
+        records.step_end(rec, "succeeded")
+        st.records.append(dict(rec))
+        st.done = index + 1
+        states.save(kube, st)
+    return _finish(st, "promoted", opts, keep_state=False, kube=kube)
+
+
+def _roll_back(
+    kube: Kube, spec: Spec, st: states.RunState, reason: str, opts: Options
+) -> records.RolloutRecord:
+    """Run the rollback plan to the snapshot; measure writes and time until no traffic on the candidate."""
+    st.phase, st.reason = "rolling_back", reason
+    states.save(kube, st)
+    started, first_write = time.monotonic(), len(kube.writes)
+    live = snapshot.live(kube, st.plan.touches)
+    steps = plan_rollback(st.plan, st.snapshot, live)
+    actions: list[str] = []
+    no_traffic = 0.0
+    writes_to_no_traffic = 0
+    for i, step in enumerate(steps):
+        opts.on_event(f"rollback: {step.description}")
+        actions += run_step(
+            kube, st.plan.namespace, step, wait_timeout=_wait_timeout(spec, opts), poll=opts.poll
+        )
+        if i == 0:
+            no_traffic = time.monotonic() - started
+            writes_to_no_traffic = len(kube.writes) - first_write
+    current = snapshot.live(kube, st.plan.touches)
+    diffs = snapshot.compare(st.snapshot, {r: current.get(r) for r in st.snapshot})
+    for d in diffs:
+        opts.on_event(f"rollback: not restored: {d}")
+    rb = records.rollback(reason, actions, no_traffic, restored=not diffs, writes=writes_to_no_traffic)
+    return _finish(st, "rolled_back", opts, keep_state=False, kube=kube, rollback=rb)
+
+
+def _finish(
+    st: states.RunState,
+    outcome: str,
+    opts: Options,
+    *,
+    keep_state: bool,
+    kube: Kube | None = None,
+    rollback: records.RollbackRecord | None = None,
+) -> records.RolloutRecord:
+    if not keep_state and kube is not None:
+        states.clear(kube, st)
+    rec = records.finish(st.plan, st.started, st.records, outcome, rollback)
+    records.write(opts.results_dir, rec)
+    return rec
+
+
+def _request(
+    kube: Kube, spec: Spec, plan: Plan, index: int, step: Step, number: int, opts: Options
+) -> GateRequest:
+    ep = plan.endpoints
+    resolve = Endpoint.resolver(kube, plan.namespace, ep.port)
+    candidate = resolve(ep.candidate_service, spec.load.candidate)
+    assert candidate is not None, "every plan names a candidate endpoint"
+    return GateRequest(
+        spec=spec,
+        plan=plan,
+        index=index,
+        number=number,
+        step=step,
+        weight=step.weight or 0,
+        duration=step.analysis or None,
+        baseline=resolve(ep.baseline_service, spec.load.baseline),
+        candidate=candidate,
+        public=resolve(ep.public_service, None),
+        results_dir=opts.results_dir / "gates" / str(number),
+        context={
+            "name": plan.name,
+            "namespace": plan.namespace,
+            "version": plan.candidate_version,
+            "baseline_version": plan.baseline_version or "",
+        },
+    )
+
+
+def _wait_timeout(spec: Spec, opts: Options) -> float:
+    """The progress deadline in wall seconds, plus slack for the controller to report it."""
+    return spec.strategy.progress_deadline_seconds / opts.time_scale * 1.5 + 5.0
+
+
+def _current_pods(kube: Kube, plan: Plan) -> int:
+    dep = kube.get(ObjectRef("apps/v1", "Deployment", plan.namespace, plan.name))
+    return int((dep or {}).get("spec", {}).get("replicas") or 0)

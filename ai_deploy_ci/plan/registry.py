@@ -1,0 +1,39 @@
+"""Maps `strategy.type` to its module. An unknown name is an error, never a silent fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import MappingProxyType
+
+from ai_deploy_ci.errors import UserError
+from ai_deploy_ci.plan.model import Plan
+from ai_deploy_ci.plan.observed import ObservedState
+from ai_deploy_ci.plan.strategies import ab_test, blue_green, canary, recreate, rolling, shadow
+from ai_deploy_ci.spec.model import Spec
+
+Planner = Callable[[Spec, ObservedState], Plan]
+
+STRATEGIES: MappingProxyType[str, Planner] = MappingProxyType(
+    {
+        "rolling": rolling.plan,
+        "recreate": recreate.plan,
+        "blueGreen": blue_green.plan,
+        "canary": canary.plan,
+        "abTest": ab_test.plan,
+        "shadow": shadow.plan,
+    }
+)
+
+
+def planner(strategy_type: str) -> Planner:
+    try:
+        return STRATEGIES[strategy_type]
+    except KeyError:
+        raise UserError(
+            f"unknown strategy {strategy_type!r}", fix=f"use one of {sorted(STRATEGIES)}"
+        ) from None
+
+
+def make_plan(spec: Spec, state: ObservedState) -> Plan:
+    """The plan for a spec: the one entry point commands and the pipeline use."""
+    return planner(spec.strategy.type)(spec, state)

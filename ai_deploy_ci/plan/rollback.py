@@ -1,0 +1,81 @@
+"""Rollback is a Plan too: from the pre-run snapshot and the live objects, back to the snapshot.
+
+Order matters more than anything else here:
+1. traffic off the candidate — the router's objects return to their pre-run state (or go, if
+   the run created them), traffic-carrying objects first (VirtualService, HTTPRoute, canary
+   Ingress) and the DestinationRule last, so no route names a subset that is gone. When stable
+   has no ready pod (the `replicas` router at 100 %), stable is restored and awaited *first*:
+   sending traffic to a backend with no ready pods is worse than a few more seconds on the
+   candidate.
+2. everything else the run changed returns to the snapshot, and stable is awaited;
+3. what the run created is deleted.
+Every step is a desired state, so running the rollback twice (or after a crash) converges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ai_deploy_ci.plan.compare import same
+from ai_deploy_ci.plan.model import Manifest, ObjectRef, Plan, Route, Step
+
+# Write order for restoring router objects: what carries traffic goes first.
+_TRAFFIC_FIRST = {"VirtualService": 0, "HTTPRoute": 0, "Ingress": 1, "Service": 2, "DestinationRule": 3}
+
+
+def plan_rollback(
+    plan: Plan, snapshot: Mapping[ObjectRef, Manifest | None], live: Mapping[ObjectRef, Manifest]
+) -> tuple[Step, ...]:
+    """Steps that return every object the plan touches to `snapshot` (None: did not exist)."""
+    touched = [r for r in plan.touches if r in snapshot or r in live]
+    route_refs = [r for r in plan.route_refs if r in touched]
+    route_refs.sort(key=lambda r: (_TRAFFIC_FIRST.get(r.kind, 9), r.name.endswith("-canary") is False))
+    deployments = [r for r in touched if r.kind == "Deployment" and r not in route_refs]
+    others = [r for r in touched if r not in route_refs and r not in deployments]
+
+    def restore(refs: list[ObjectRef]) -> tuple[Manifest, ...]:
+        return tuple(m for r in refs if (m := snapshot.get(r)) is not None and _differs(m, live.get(r)))
+
+    def created(refs: list[ObjectRef]) -> tuple[ObjectRef, ...]:
+        return tuple(r for r in refs if snapshot.get(r) is None and r in live)
+
+    stable = ObjectRef("apps/v1", "Deployment", plan.namespace, plan.name)
+    stable_ready = int((live.get(stable) or {}).get("status", {}).get("readyReplicas") or 0) > 0
+    stable_restore = restore([stable])
+    stable_existed = snapshot.get(stable) is not None
+    off = Route(candidate=False)
+    steps: list[Step] = []
+    if stable_existed and not stable_ready:
+        steps.append(
+            Step(
+                kind="restore",
+                description="restore stable and wait for it before moving traffic",
+                apply=stable_restore,
+                wait_for=(plan.name,),
+                route=off,
+                route_objects=restore(route_refs),
+                delete=created(route_refs),
+                weight=0,
+            )
+        )
+    else:
+        steps.append(
+            Step(
+                kind="restore",
+                description="traffic off the candidate",
+                route=off,
+                route_objects=restore(route_refs),
+                delete=created(route_refs),
+                weight=0,
+            )
+        )
+    rest = restore(deployments) + restore(others)
+    waits = tuple(r.name for r in deployments if snapshot.get(r) is not None)
+    steps.append(Step(kind="restore", description="restore the pre-run objects", apply=rest, wait_for=waits))
+    gone = created(deployments) + created(others)
+    steps.append(Step(kind="cleanup", description="delete what the run created", delete=gone))
+    return tuple(steps)
+
+
+def _differs(desired: Manifest, live: Manifest | None) -> bool:
+    return live is None or not same(desired, live)

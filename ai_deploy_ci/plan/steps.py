@@ -1,0 +1,162 @@
+"""Step builders the strategies share: prepare a candidate, route, promote, finish a Plan.
+
+Each builder returns desired states, never deltas, so a step re-run after a crash converges.
+The order inside the promote sequence is what keeps traffic safe: the stable Deployment takes
+the candidate's template and is rolled out while the router still sends the candidate its share;
+only then does the route return to stable, and only after that are the candidate's objects
+deleted — so traffic never points at a backend that has no ready pods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ai_deploy_ci.plan import objects
+from ai_deploy_ci.plan.model import Endpoints, Manifest, ObjectRef, Plan, Route, Step, StepKind
+from ai_deploy_ci.plan.objects import Names
+from ai_deploy_ci.plan.observed import ObservedState
+from ai_deploy_ci.routers import TrafficRouter, router_for
+from ai_deploy_ci.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class Context:
+    spec: Spec
+    state: ObservedState
+    router: TrafficRouter
+
+    @classmethod
+    def of(cls, spec: Spec, state: ObservedState) -> Context:
+        return cls(spec, state, router_for(spec, state))
+
+    @property
+    def names(self) -> Names:
+        return self.router.names
+
+    @property
+    def replicas(self) -> int:
+        return self.spec.server.replicas
+
+    def deployment(self, track: objects.Track, replicas: int) -> Manifest:
+        name = self.names.stable if track == "stable" else self.names.candidate
+        return objects.deployment(self.spec, self.state, name=name, track=track, replicas=replicas)
+
+    def ref(self, api_version: str, kind: str, name: str) -> ObjectRef:
+        return ObjectRef(api_version, kind, self.names.namespace, name)
+
+
+def prepare(ctx: Context, candidate_replicas: int) -> Step:
+    """Candidate Deployment + Service up and ready; the route gains a weight-0 candidate backend."""
+    cand_svc = objects.service(ctx.spec, ctx.state, name=ctx.names.candidate_service, track="candidate")
+    change = ctx.router.set_routes(Route(100, 0))
+    return Step(
+        kind="apply",
+        description=f"start candidate {ctx.spec.server.version} ({candidate_replicas} pods)",
+        apply=(*ctx.router.reconcile(), ctx.deployment("candidate", candidate_replicas), cand_svc),
+        wait_for=(ctx.names.candidate,),
+        route=Route(100, 0),
+        route_objects=change.apply,
+        delete=change.delete,
+        weight=0,
+    )
+
+
+def route(
+    ctx: Context,
+    kind: StepKind,
+    description: str,
+    r: Route,
+    *,
+    apply: tuple[Manifest, ...] = (),
+    wait_for: tuple[str, ...] = (),
+) -> Step:
+    change = ctx.router.set_routes(r)
+    return Step(
+        kind=kind,
+        description=description,
+        apply=apply,
+        wait_for=wait_for,
+        route=r,
+        route_objects=change.apply,
+        delete=change.delete,
+        weight=r.candidate_weight,
+    )
+
+
+def promote(ctx: Context) -> tuple[Step, ...]:
+    """Stable takes the candidate's template; then traffic returns to stable; then clean-up."""
+    final = ctx.router.finalize()
+    candidate_objects = (
+        ctx.ref("apps/v1", "Deployment", ctx.names.candidate),
+        ctx.ref("v1", "Service", ctx.names.candidate_service),
+    )
+    return (
+        Step(
+            kind="promote",
+            description=f"stable takes version {ctx.spec.server.version}",
+            apply=(ctx.deployment("stable", ctx.replicas),),
+            wait_for=(ctx.names.stable,),
+        ),
+        Step(
+            kind="finalize",
+            description="all traffic to stable; remove the candidate",
+            route=Route(candidate=False),
+            route_objects=final.apply,
+            delete=(*final.delete, *candidate_objects),
+            weight=0,
+        ),
+    )
+
+
+def in_place(ctx: Context, description: str) -> Step:
+    """Update the stable Deployment itself (first deploy, rolling, recreate)."""
+    final = ctx.router.finalize()
+    return Step(
+        kind="apply",
+        description=description,
+        apply=(*ctx.router.reconcile(), ctx.deployment("stable", ctx.replicas)),
+        wait_for=(ctx.names.stable,),
+        route=Route(candidate=False),
+        route_objects=final.apply,
+        delete=final.delete,
+    )
+
+
+def finish(ctx: Context, steps: tuple[Step, ...], *, with_candidate: bool = True) -> Plan:
+    """Wrap steps into a Plan, listing every object the run (or its rollback) may touch."""
+    n = ctx.names
+    touches: set[ObjectRef] = {ctx.ref("apps/v1", "Deployment", n.stable), *ctx.router.owned()}
+    touches |= {ObjectRef.of(o) for o in ctx.router.reconcile()}
+    if with_candidate:
+        touches |= {
+            ctx.ref("apps/v1", "Deployment", n.candidate),
+            ctx.ref("v1", "Service", n.candidate_service),
+        }
+    for step in steps:
+        touches |= {ObjectRef.of(o) for o in (*step.apply, *step.route_objects)} | set(step.delete)
+    endpoints = Endpoints(
+        baseline_service=n.baseline_service if with_candidate and ctx.state.stable is not None else None,
+        candidate_service=n.candidate_service if with_candidate else n.service,
+        port=ctx.spec.server.port,
+        public_service=n.service,
+        hosts=ctx.spec.traffic_router.hosts,
+    )
+    return Plan(
+        name=n.name,
+        namespace=n.namespace,
+        strategy=ctx.spec.strategy.type,
+        router=ctx.router.type,
+        run_id=ctx.state.run.run_id,
+        candidate_version=ctx.spec.server.version,
+        baseline_version=ctx.state.baseline_version,
+        steps=steps,
+        touches=tuple(sorted(touches)),
+        endpoints=endpoints,
+        annotations=objects.run_annotations(ctx.state),
+        route_refs=ctx.router.owned(),
+    )
+
+
+def first_deploy(ctx: Context) -> Plan:
+    """No stable yet: nothing to compare with or fall back to, so create it and wait (as Argo does)."""
+    return finish(ctx, (in_place(ctx, f"first deploy of {ctx.spec.server.version}"),), with_candidate=False)

@@ -1,0 +1,78 @@
+"""Canary: setWeight / pause / analysis steps (Argo Rollouts' step list), then promotion.
+
+Weighted routers split requests exactly and the candidate gets ceil(N·w/100) pods (at least
+one); the `replicas` router expresses the weight as pod counts (`ai_deploy_ci.plan.replicas`),
+scaling the candidate up and waiting *before* scaling stable down, so capacity never dips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ai_deploy_ci.plan import objects, replicas
+from ai_deploy_ci.plan import steps as s
+from ai_deploy_ci.plan.model import Plan, Route, Step
+from ai_deploy_ci.plan.observed import ObservedState
+from ai_deploy_ci.spec.model import CanaryStrategy, Spec
+
+
+def plan(spec: Spec, state: ObservedState) -> Plan:
+    ctx = s.Context.of(spec, state)
+    if state.stable is None:
+        return s.first_deploy(ctx)
+    canary = spec.strategy.canary or CanaryStrategy(steps=())
+    by_replicas = ctx.router.type == "replicas"
+    first = next((c.set_weight for c in canary.steps if c.set_weight is not None), 0)
+    out: list[Step] = [s.prepare(ctx, 0 if by_replicas else replicas.candidate_replicas(ctx.replicas, first))]
+    for c in canary.steps:
+        if c.set_weight is not None:
+            out.append(_set_weight(ctx, c.set_weight, by_replicas))
+        elif c.pause is not None:
+            out.append(Step(kind="pause", description=_pause_text(c.pause), pause=c.pause))
+        else:
+            duration = c.analysis.duration if c.analysis and c.analysis.duration is not None else 0.0
+            out.append(Step(kind="analysis", description="analysis", analysis=duration))
+    out.extend(s.promote(ctx))
+    return s.finish(ctx, tuple(_carry_weight(out)))
+
+
+def _set_weight(ctx: s.Context, weight: int, by_replicas: bool) -> Step:
+    route = Route(100 - weight, weight)
+    if not by_replicas:
+        pods = replicas.candidate_replicas(ctx.replicas, weight)
+        return s.route(
+            ctx,
+            "setWeight",
+            f"{weight}% to the candidate ({pods} pods)",
+            route,
+            apply=(ctx.deployment("candidate", pods),),
+            wait_for=(ctx.names.candidate,),
+        )
+    cand, stable = replicas.split(ctx.replicas, weight)
+    assert ctx.state.stable is not None
+    step = s.route(
+        ctx,
+        "setWeight",
+        f"{weight}% to the candidate: {cand} candidate / {stable} stable pods "
+        f"(≈{replicas.effective_weight(cand, stable):g}%)",
+        route,
+        apply=(ctx.deployment("candidate", cand),),
+        wait_for=(ctx.names.candidate,),
+    )
+    scaled = objects.rescale(ctx.state.stable, stable, ctx.state)
+    return replace(step, route_objects=(*step.route_objects, scaled))
+
+
+def _pause_text(seconds: float) -> str:
+    return "wait for `ai-deploy-ci promote`" if seconds == float("inf") else f"pause {seconds:g}s"
+
+
+def _carry_weight(steps: list[Step]) -> list[Step]:
+    """Pauses and gates record the weight in force, for rollout.json and the gate request."""
+    weight, out = 0, []
+    for step in steps:
+        if step.weight is None and step.kind in ("pause", "analysis"):
+            step = replace(step, weight=weight)
+        weight = step.weight if step.weight is not None else weight
+        out.append(step)
+    return out

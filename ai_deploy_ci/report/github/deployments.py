@@ -1,0 +1,65 @@
+"""GitHub Deployments on releases: the environment page shows what is live and whether it held.
+
+A deployment is created for the release ref and the deploy target's environment; its
+statuses follow the run: `in_progress` when the rollout starts, then `success` (promoted) or
+`failure` (rolled back / failed). `environment_url` points at the model's public URL when
+known and `log_url` at the workflow run.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ai_deploy_ci.report.github.client import GitHubClient
+
+State = Literal["queued", "in_progress", "success", "failure", "error", "inactive"]
+
+OUTCOME_STATE: dict[str, State] = {
+    "promoted": "success",
+    "rolled_back": "failure",
+    "failed": "error",
+    "paused": "in_progress",
+    "dry_run": "inactive",
+}
+
+
+def create_deployment(
+    client: GitHubClient,
+    repo: str,
+    *,
+    ref: str,
+    environment: str,
+    description: str = "ai-deploy-ci rollout",
+    production: bool = False,
+) -> int:
+    """A deployment for `ref`; merge checks off because the run itself is the check."""
+    body = {
+        "ref": ref,
+        "environment": environment,
+        "description": description[:140],
+        "auto_merge": False,
+        "required_contexts": [],
+        "transient_environment": False,
+        "production_environment": production,
+        "task": "deploy",
+    }
+    return int(client.post_json(f"/repos/{repo}/deployments", body)["id"])
+
+
+def set_status(
+    client: GitHubClient,
+    repo: str,
+    deployment_id: int,
+    state: State,
+    *,
+    environment: str,
+    environment_url: str | None = None,
+    log_url: str | None = None,
+    description: str = "",
+) -> int:
+    body: dict[str, object] = {"state": state, "environment": environment, "description": description[:140]}
+    if environment_url:
+        body["environment_url"] = environment_url
+    if log_url:
+        body["log_url"] = log_url
+    return int(client.post_json(f"/repos/{repo}/deployments/{deployment_id}/statuses", body)["id"])

@@ -1,0 +1,213 @@
+"""The essential sections a reviewer reads first: headline, metrics, availability, links.
+
+Each function takes the parsed files (any may be None) and returns a `Block` or None when
+it has nothing to say, so a run that failed before load still gets an honest report.
+"""
+
+from __future__ import annotations
+
+from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE
+from ai_deploy_ci.report import figures
+from ai_deploy_ci.report.inputs import JsonObject, RenderContext, Results, get, number, objects
+from ai_deploy_ci.report.markdown import bullets, cell, code, link, table, text
+from ai_deploy_ci.report.trim import Block
+
+VERDICT_ICON = {"PASS": "✅", "INCONCLUSIVE": "⚠️", "FAIL": "❌"}
+DECISION = {"PASS": "✅ pass", "INCONCLUSIVE": "⚠️ inconclusive", "FAIL": "❌ fail"}
+OUTCOME = {
+    "promoted": ("✅", "Promoted"),
+    "rolled_back": ("❌", "Rolled back"),
+    "paused": ("⏸️", "Paused for approval"),
+    "failed": ("❌", "Failed"),
+    "dry_run": ("🧪", "Dry run"),
+}
+
+
+def headline_state(results: Results) -> tuple[str, str]:
+    """(icon, words) from the outcome and verdict: ✅ promoted / ❌ rolled back / ⚠️ inconclusive.
+
+    An INCONCLUSIVE verdict always shows ⚠️, whatever the policy did with it, because the
+    reviewer's next step differs (run longer) from a real regression (fix the model).
+    """
+    verdict = get(results.verdict, "verdict", str)
+    outcome = get(results.rollout, "outcome", str)
+    if verdict == "INCONCLUSIVE":
+        did = OUTCOME.get(outcome or "", ("", ""))[1].lower()
+        return "⚠️", "Inconclusive" + (f" — {did}" if did else "")
+    if outcome in OUTCOME:
+        return OUTCOME[outcome]
+    if verdict == "PASS":
+        return "✅", "Passed"
+    if verdict == "FAIL":
+        return "❌", "Regression detected"
+    return "⚠️", "No verdict"
+
+
+def _title(results: Results, ctx: RenderContext) -> str:
+    if ctx.title:
+        return text(ctx.title)
+    name = get(results.rollout, "name", str)
+    version = get(results.rollout, "candidate_version", str)
+    if name:
+        return f"{text(name)} {code(version)}" if version else text(name)
+    return "model deployment"
+
+
+def headline(results: Results, ctx: RenderContext) -> Block:
+    icon, words = headline_state(results)
+    lines = [f"## {icon} {words}: {_title(results, ctx)} → {text(ctx.target)}"]
+    reason = get(results.verdict, "reason", str) or get(get(results.rollout, "rollback", dict), "reason", str)
+    if reason:
+        lines.append(f"**{text(reason)}**")
+    elif results.empty:
+        lines.append("**No results were written: the run stopped before the load test.**")
+    facts: list[str] = []
+    strategy, router = get(results.rollout, "strategy", str), get(results.rollout, "router", str)
+    if strategy:
+        facts.append(f"{code(strategy)}" + (f" via {code(router)}" if router else ""))
+    base, cand = get(results.rollout, "baseline_version", str), get(results.rollout, "candidate_version", str)
+    if cand:
+        facts.append(f"{code(base) if base else 'nothing'} → {code(cand)}")
+    facts.extend(_verdict_facts(results.verdict))
+    if facts:
+        lines.append(" · ".join(facts))
+    return Block("\n\n".join(lines), name="headline")
+
+
+def _verdict_facts(verdict: JsonObject | None) -> list[str]:
+    name = get(verdict, "verdict", str)
+    if not name:
+        return []
+    words = f"verdict **{text(name)}**"
+    blocks = get(verdict, "blocks", int)
+    decided = number(verdict, "decided_at_s")
+    if blocks:
+        words += f" after {blocks} blocks"
+    if decided is not None:
+        words += f" ({figures.duration(decided)} of load" + (
+            ", stopped early)" if get(verdict, "stopped_early", bool) else ")"
+        )
+    score = number(verdict, "score")
+    return [words] + ([f"score {figures.sig(score)}"] if score is not None else [])
+
+
+def problems(results: Results) -> Block | None:
+    """Missing or broken files, said plainly: the reader must know what the report lacks."""
+    notes = list(results.problems)
+    present = {
+        "summary.json": results.summary,
+        "verdict.json": results.verdict,
+        "rollout.json": results.rollout,
+    }
+    missing = [n for n, v in present.items() if v is None and not any(n in p for p in notes)]
+    if missing and not results.empty:
+        notes.append("not written: " + ", ".join(code(m) for m in missing))
+    if not notes:
+        return None
+    return Block("> [!NOTE]\n> Incomplete results — " + "; ".join(notes) + ".", name="problems")
+
+
+def load_warnings(results: Results) -> Block | None:
+    """A saturated generator measures itself, so that warning belongs next to the verdict."""
+    summary = results.summary
+    warnings = [text(w) for w in get(summary, "warnings", list, []) if isinstance(w, str)]
+    if get(summary, "saturated", bool):
+        warnings.insert(0, "**The load generator was saturated (CPU); latency figures are not trustworthy.**")
+    if not warnings:
+        return None
+    return Block("> [!WARNING]\n" + "\n".join(f"> - {w}" for w in warnings), name="warnings")
+
+
+def metrics(results: Results) -> Block | None:
+    checks = objects(get(results.verdict, "checks", list))
+    if not checks:
+        return None
+    rows = []
+    for c in checks:
+        unit = get(c, "unit", str, "")
+        name = cell(get(c, "metric", str, "?"))
+        bounds = [b for b in (get(c, "slo", str), get(c, "margin", str)) if b]
+        decision = DECISION.get(get(c, "verdict", str, ""), cell(get(c, "verdict", str)))
+        if get(c, "critical", bool):
+            decision += " · critical"
+        rows.append(
+            [
+                name,
+                figures.value(number(c, "baseline"), unit),
+                figures.value(number(c, "candidate"), unit),
+                _change(c, unit),
+                figures.interval(get(c, "interval", list), get(c, "interval_kind", str, ""), unit),
+                cell(" · ".join(bounds)),
+                decision,
+            ]
+        )
+    out = [
+        "### Metrics",
+        table(
+            ["Metric", "Baseline", "Candidate", "Change", "Interval (95 %)", "SLO · margin", "Decision"],
+            rows,
+            ["left", "right", "right", "right", "right", "left", "left"],
+        ),
+    ]
+    why = [
+        f"{VERDICT_ICON.get(get(c, 'verdict', str, ''), '')} **{text(get(c, 'metric', str, '?'))}**: "
+        f"{text(get(c, 'reason', str, ''))}"
+        for c in checks
+        if get(c, "verdict", str) != "PASS" and get(c, "reason", str)
+    ]
+    if why:
+        out.append(bullets(why))
+    return Block("\n\n".join(out), name="metrics")
+
+
+def _change(check: JsonObject, unit: str) -> str:
+    """Relative change, except for rates, where a ratio of two small numbers is noise (pp)."""
+    base, cand = number(check, "baseline"), number(check, "candidate")
+    if unit == "ratio" and base is not None and cand is not None:
+        return f"{(cand - base) * 100:+.2f} pp"
+    return figures.change(number(check, "change_pct"))
+
+
+def availability(results: Results) -> Block | None:
+    avail = get(results.summary, "availability", dict)
+    if avail is None:
+        if results.summary is None:
+            return None
+        return Block(
+            "### Availability during the rollout\n\n_No availability probe ran._", name="availability"
+        )
+    total, failed = number(avail, "requests"), number(avail, "failed")
+    streak, streak_s = number(avail, "longest_failure_streak"), number(avail, "longest_failure_seconds")
+    url = get(avail, "url", str)
+    icon = "✅" if failed == 0 else "⚠️"
+    sentence = f"{icon} {figures.count(failed)} of {figures.count(total)} probe requests failed"
+    if failed:
+        sentence += (
+            f" ({figures.share(failed, total)}); longest failure streak: {figures.count(streak)} requests"
+        )
+        sentence += f" ({figures.duration(streak_s)})" if streak_s is not None else ""
+    sentence += f" — probing {code(url)}." if url else "."
+    return Block(f"### Availability during the rollout\n\n{sentence}", name="availability")
+
+
+def links(results: Results, ctx: RenderContext) -> Block | None:
+    parts = []
+    if ctx.run_url:
+        parts.append(link("workflow run", ctx.run_url))
+    artifacts = ctx.artifact_url or (f"{ctx.run_url}#artifacts" if ctx.run_url else None)
+    names = [n for n in (SAMPLES_FILE, LOCUST_HTML) if n in results.files]
+    if results.summary is not None:
+        names = [get(results.summary, "samples_file", str) or SAMPLES_FILE]
+        names.append(get(results.summary, "locust_html", str) or LOCUST_HTML)
+    if names:
+        files = f"raw samples {code(names[0])}" + (
+            f", Locust report {code(names[1])}" if len(names) > 1 else ""
+        )
+        parts.append(f"{link('artifacts', artifacts)} ({files})" if artifacts else f"artifacts: {files}")
+    commit = ctx.commit or get(results.rollout, "commit", str)
+    if commit:
+        url = f"{ctx.server_url}/{ctx.repository}/commit/{commit}" if ctx.repository else None
+        parts.append("commit " + link(code(commit[:7]), url))
+    if not parts:
+        return None
+    return Block("**Links:** " + " · ".join(parts), name="links")

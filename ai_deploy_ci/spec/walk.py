@@ -1,0 +1,71 @@
+"""Small typed accessors over a schema-valid document, and where its durations and files live.
+
+Rules, lint and conversion all read the same places; listing them once keeps the three in step
+(a new duration field added here is parsed, checked and converted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ai_deploy_ci.spec.problems import Path
+
+Doc = dict[str, Any]
+
+
+def get(data: Any, *path: str | int, default: Any = None) -> Any:
+    """`data[a][b]…` or `default` when any step is missing or of the wrong kind."""
+    cur = data
+    for part in path:
+        if isinstance(part, int) and isinstance(cur, list) and -len(cur) <= part < len(cur):
+            cur = cur[part]
+        elif isinstance(part, str) and isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return default
+    return cur
+
+
+def items(data: Any, *path: str | int) -> list[tuple[int, Any]]:
+    value = get(data, *path, default=[])
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+_FIXED_DURATIONS: tuple[Path, ...] = (
+    ("strategy", "blueGreen", "scaleDownDelay"),
+    ("strategy", "abTest", "duration"),
+    ("strategy", "shadow", "duration"),
+    ("load", "duration"),
+    ("load", "warmup"),
+    ("load", "availabilityProbe", "timeout"),
+    ("analysis", "blockLength"),
+    ("analysis", "minDuration"),
+    ("analysis", "maxDuration"),
+    ("rollback", "timeout"),
+)
+
+
+def duration_fields(doc: Doc) -> Iterator[tuple[Path, Any]]:
+    """Every duration value present in the document, with its path."""
+    for path in _FIXED_DURATIONS:
+        value = get(doc, *path)
+        if value is not None:
+            yield path, value
+    for i, step in items(doc, "strategy", "canary", "steps"):
+        for kind in ("pause", "analysis"):
+            value = get(step, kind, "duration")
+            if value is not None:
+                yield ("strategy", "canary", "steps", i, kind, "duration"), value
+    for i, metric in items(doc, "analysis", "metrics"):
+        for key in ("range", "step"):
+            value = get(metric, "prometheus", key)
+            if value is not None:
+                yield ("analysis", "metrics", i, "prometheus", key), value
+
+
+FILE_FIELDS: tuple[Path, ...] = (
+    ("server", "manifest"),
+    ("load", "locustfile"),
+    ("load", "payloadsFile"),
+)

@@ -1,0 +1,171 @@
+"""The container runtime for real pods: sample-model-server containers run as local processes on
+their pod's loopback IP; a prober thread per container runs the readiness probe for real.
+
+Processes live in their own session (process group) so SIGTERM/SIGKILL reach their children, and
+every process is reaped on pod deletion and on server stop: nothing outlives the server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..clock import Clock
+
+REAL_IMAGE_PREFIX = "ai-deploy-ci/sample-model-server"
+DEFAULT_COMMAND = (sys.executable, "-m", "ai_deploy_ci", "model-server")
+LOG_TAIL_BYTES = 256 * 1024
+
+
+def is_real(container: dict[str, Any]) -> bool:
+    return str(container.get("image", "")).startswith(REAL_IMAGE_PREFIX)
+
+
+def container_port(container: dict[str, Any]) -> int:
+    ports = container.get("ports") or []
+    return int(ports[0]["containerPort"]) if ports else 8080
+
+
+@dataclass
+class Proc:
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    ip: str
+    port: int
+    probe: dict[str, Any] | None
+    ready: bool = False
+    stop: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)  # fully stopped (after SIGTERM/SIGKILL)
+
+
+class Runtime:
+    """Processes keyed by (pod uid, container name)."""
+
+    def __init__(self, workdir: Path, clock: Clock, wake: Callable[[], None], command: Sequence[str] | None) -> None:
+        self.workdir = workdir
+        self.clock = clock
+        self.wake = wake
+        self.command = tuple(command) if command else DEFAULT_COMMAND
+        self._procs: dict[tuple[str, str], Proc] = {}
+        self._lock = threading.Lock()
+
+    def start(self, uid: str, container: dict[str, Any], ip: str, env: dict[str, str]) -> None:
+        port = container_port(container)
+        log_path = self.workdir / "logs" / f"{uid}-{container['name']}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        with open(log_path, "ab") as out:
+            popen = subprocess.Popen([*self.command, "--host", ip, "--port", str(port)], stdout=out,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=full_env,
+                                     start_new_session=True)
+        proc = Proc(popen, log_path, ip, port, container.get("readinessProbe"))
+        with self._lock:
+            old = self._procs.get((uid, container["name"]))
+            self._procs[(uid, container["name"])] = proc
+        if old is not None:
+            self._kill(old, 0.0)
+        threading.Thread(target=self._prober, args=(proc,), daemon=True, name=f"probe-{uid[:8]}").start()
+
+    def get(self, uid: str, name: str) -> Proc | None:
+        with self._lock:
+            return self._procs.get((uid, name))
+
+    def exit_code(self, uid: str, name: str) -> int | None:
+        proc = self.get(uid, name)
+        return None if proc is None else proc.popen.poll()
+
+    def _prober(self, proc: Proc) -> None:
+        probe = proc.probe or {}
+        delay = self.clock.wall_seconds(float(probe.get("initialDelaySeconds", 0)))
+        period = min(max(self.clock.wall_seconds(float(probe.get("periodSeconds", 10))), 0.05), 2.0)
+        if proc.stop.wait(delay):
+            return
+        while not proc.stop.is_set() and proc.popen.poll() is None:
+            ok = self._probe_once(proc, probe)
+            if ok != proc.ready:
+                proc.ready = ok
+                self.wake()
+            proc.stop.wait(period if ok else min(period, 0.05))
+        if proc.ready:
+            proc.ready = False
+        self.wake()
+
+    def _probe_once(self, proc: Proc, probe: dict[str, Any]) -> bool:
+        timeout = min(float(probe.get("timeoutSeconds", 1)), 1.0)
+        http = probe.get("httpGet")
+        port = proc.port
+        if isinstance(http, dict) and isinstance(http.get("port"), int):
+            port = http["port"]
+        try:
+            if isinstance(http, dict):
+                with urllib.request.urlopen(f"http://{proc.ip}:{port}{http.get('path', '/')}", timeout=timeout) as r:
+                    return 200 <= r.status < 400
+            with socket.create_connection((proc.ip, port), timeout=timeout):
+                return True
+        except OSError:
+            return False
+
+    def stop(self, uid: str, grace_wall: float) -> bool:
+        """Begin stopping a pod's processes; True once all have exited."""
+        with self._lock:
+            procs = [p for (u, _), p in self._procs.items() if u == uid]
+        for p in procs:
+            if not p.stop.is_set():
+                p.stop.set()
+                threading.Thread(target=self._kill, args=(p, grace_wall), daemon=True).start()
+        if all(p.done.is_set() for p in procs):
+            with self._lock:
+                for key in [k for k in self._procs if k[0] == uid]:
+                    del self._procs[key]
+            return True
+        return False
+
+    def _kill(self, proc: Proc, grace: float) -> None:
+        proc.stop.set()
+        try:
+            if proc.popen.poll() is None:
+                os.killpg(proc.popen.pid, signal.SIGTERM)
+                try:
+                    proc.popen.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.popen.pid, signal.SIGKILL)
+                    proc.popen.wait(timeout=5)
+        except (ProcessLookupError, PermissionError):
+            pass
+        finally:
+            proc.done.set()
+            self.wake()
+
+    def logs(self, uid: str, name: str) -> str:
+        proc = self.get(uid, name)
+        if proc is None or not proc.log_path.exists():
+            return ""
+        with open(proc.log_path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - LOG_TAIL_BYTES))
+            return f.read().decode(errors="replace")
+
+    def stop_all(self, grace: float = 2.0) -> None:
+        with self._lock:
+            procs = list(self._procs.values())
+        threads = [threading.Thread(target=self._kill, args=(p, grace), daemon=True) for p in procs]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + grace + 6
+        for t in threads:
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [p.popen.pid for p in self._procs.values() if p.popen.poll() is None]

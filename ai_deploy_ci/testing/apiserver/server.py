@@ -1,0 +1,232 @@
+"""HTTP front end: a ThreadingHTTPServer that routes Kubernetes REST paths to `Api` verbs.
+
+HTTP/1.1 with keep-alive (the official client pools connections); watches are chunked streams of
+JSON lines. Fault knobs are applied here, before a request reaches the verbs.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from . import discovery, mutations, watch
+from .errors import ApiError, method_not_allowed
+from .faults import HttpFault
+from .rest import Api
+from .routing import Route, parse_route
+from .subresources import handle_subresource
+
+
+class ApiHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], api: Api, token: str | None) -> None:
+        super().__init__(address, Handler)
+        self.api = api
+        self.token = token
+        self.stopping = threading.Event()
+        self.connections: set[socket.socket] = set()
+        self.conn_lock = threading.Lock()
+
+    def close_connections(self) -> None:
+        with self.conn_lock:
+            for sock in list(self.connections):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # idle keep-alive connections end, so handler threads never pile up
+    server: ApiHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.conn_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.conn_lock:
+                self.server.connections.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, code: int, body: Any, headers: dict[str, str] | None = None, warnings: list[str] | None = None,
+              content_type: str = "application/json") -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        for w in warnings or []:
+            self.send_header("Warning", '299 - "' + w.replace('"', '\\"') + '"')
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _dispatch(self, method: str) -> None:
+        url = urlsplit(self.path)
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        raw = self._body() if method in ("POST", "PUT", "PATCH", "DELETE") else b""
+        try:
+            if self.server.token and self.headers.get("Authorization") not in (None, f"Bearer {self.server.token}"):
+                raise ApiError(401, "Unauthorized", "Unauthorized")
+            if not self._global(url.path):
+                self._resource(method, url.path, params, raw)
+        except ApiError as exc:
+            self._send(exc.code, exc.status(), exc.headers)
+        except (ValueError, KeyError, TypeError) as exc:
+            self._send(400, ApiError(400, "BadRequest", f"bad request: {exc}").status())
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _global(self, path: str) -> bool:
+        """Non-resource paths: health, version, discovery. Returns False if `path` is a resource path."""
+        api = self.server.api
+        path = path.rstrip("/") or "/"
+        if path in ("/healthz", "/readyz", "/livez"):
+            self._send(200, b"ok", content_type="text/plain")
+        elif path == "/version":
+            self._send(200, discovery.SERVER_VERSION)
+        elif path == "/api":
+            host, port = self.server.server_address[:2]
+            self._send(200, discovery.api_versions(f"{host}:{port}"))
+        elif path == "/apis":
+            self._send(200, discovery.api_group_list(api.registry))
+        elif path == "/api/v1":
+            self._send(200, discovery.resource_list(api.registry, "", "v1"))
+        elif path.startswith("/apis/") and path.count("/") in (2, 3):
+            parts = path.split("/")[2:]
+            doc = (discovery.api_group(api.registry, parts[0]) if len(parts) == 1
+                   else discovery.resource_list(api.registry, parts[0], parts[1]))
+            if doc is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource", details={})
+            self._send(200, doc)
+        elif path.startswith("/openapi"):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", details={})
+        else:
+            return False
+        return True
+
+    def _apply_faults(self, route: Route, verb: str) -> None:
+        faults = self.server.api.faults
+        resource = route.rt.plural + (f"/{route.sub}" if route.sub else "")
+        delay = faults.delay(verb, resource)
+        if delay > 0:
+            time.sleep(delay)
+        fault: HttpFault | None = faults.http_fault(verb, resource)
+        if fault is None:
+            return
+        if fault.status == "timeout":
+            time.sleep(fault.hang)
+            self.close_connection = True
+            raise ConnectionResetError("injected timeout")
+        code = int(fault.status)
+        reasons = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
+                   409: "Conflict", 403: "Forbidden"}
+        headers = {"Retry-After": str(fault.retry_after)} if code in (429, 503) else {}
+        raise ApiError(code, reasons.get(code, "InternalError"), f"injected fault: {code} for {verb} {resource}",
+                       details={"retryAfterSeconds": fault.retry_after} if headers else {}, headers=headers)
+
+    def _resource(self, method: str, path: str, params: dict[str, str], raw: bytes) -> None:
+        api = self.server.api
+        route = parse_route(api.registry, path, params)
+        verb = route.verb(method)
+        self._apply_faults(route, verb)
+        if verb in ("create", "update", "patch", "delete", "deletecollection"):
+            resource = route.rt.plural + (f"/{route.sub}" if route.sub else "")
+            try:
+                api.faults.before_write(verb, resource, route.namespace or "", route.name or "")
+            except Exception as exc:  # the hook refused: fail the write, commit nothing
+                raise ApiError(500, "InternalError", f"write hook: {exc}") from None
+        strict = params.get("fieldValidation") == "Strict"
+        dry = params.get("dryRun") == "All"
+        rt, ns, name = route.rt, route.namespace or "", route.name or ""
+        if route.sub and route.sub != "status":
+            code, body, ctype = handle_subresource(api, route, method, params, raw, self.headers.get("Content-Type", ""))
+            self._send(code, body, content_type=ctype)
+            return
+        if verb == "watch":
+            self._watch(route, params)
+        elif verb == "list":
+            self._send(200, api.list(rt, route.namespace, params))
+        elif verb == "get":
+            self._send(200, api.get(rt, ns, name))
+        elif verb == "create":
+            body = json.loads(raw or b"null")
+            if not rt.stored:
+                self._send(201, api.review(rt, body))
+                return
+            obj, warns = api.create(rt, ns, body, strict=strict, dry_run=dry)
+            self._send(201, obj, warnings=warns)
+        elif verb == "update":
+            obj, warns = api.update(rt, ns, name, json.loads(raw or b"null"), strict=strict, sub=route.sub, dry_run=dry)
+            self._send(200, obj, warnings=warns)
+        elif verb == "patch":
+            obj, warns = mutations.patch(api, rt, ns, name, raw, self.headers.get("Content-Type", ""), strict=strict,
+                                         sub=route.sub, dry_run=dry)
+            self._send(200, obj, warnings=warns)
+        elif verb in ("delete", "deletecollection"):
+            opts = json.loads(raw) if raw.strip() else {}
+            for k in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
+                if k in params:
+                    opts[k] = int(params[k]) if k == "gracePeriodSeconds" else (
+                        params[k] == "true" if k == "orphanDependents" else params[k])
+            if dry:
+                opts["dryRun"] = ["All"]
+            if verb == "delete":
+                self._send(200, mutations.delete(api, rt, ns, name, opts))
+            else:
+                self._send(200, mutations.delete_collection(api, rt, route.namespace, params, opts))
+        else:
+            raise method_not_allowed()
+
+    def _watch(self, route: Route, params: dict[str, str]) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        try:
+            for event in watch.events(self.server.api, route.rt, route.namespace, params, self.server.stopping):
+                line = json.dumps(event).encode() + b"\n"
+                self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True

@@ -1,0 +1,140 @@
+"""HTTP side of the GitHub stand-in: auth, faults, rate-limit headers, routing.
+
+Each request is counted (1-based, for "fail the Nth request" faults), checked for a token,
+matched against scheduled faults, then routed; every response carries `x-ratelimit-*`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ai_deploy_ci.testing.github_api import routes
+from ai_deploy_ci.testing.github_api.replies import Reply, error
+from ai_deploy_ci.testing.github_api.state import (
+    NOT_ACCESSIBLE,
+    SECONDARY_MESSAGE,
+    GitHubApiState,
+    LoggedRequest,
+    TokenInfo,
+)
+
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "GitHub.com"
+    protocol_version = "HTTP/1.1"
+    state: GitHubApiState  # set on the subclass the server creates
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        started = time.time()
+        st = self.state
+        with st.lock:
+            st.requests_seen += 1
+            n = st.requests_seen
+            if method in WRITES:
+                st.in_flight_writes += 1
+                st.max_concurrent_writes = max(st.max_concurrent_writes, st.in_flight_writes)
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body: Any = None
+        label = "none"
+        try:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                raise error(400, "Problems parsing JSON") from None
+            info, label = self._auth()
+            self._fault(n, method, parts.path)
+            if method in WRITES and (info is None or not info.write):
+                raise error(403 if info else 401, NOT_ACCESSIBLE if info else "Requires authentication")
+            with st.lock:
+                st.remaining = max(0, st.remaining - 1)
+            result = routes.route(st, method, parts.path, query, body, info, self._base())
+            reply = Reply(*result)
+        except Reply as r:
+            reply = r
+        finally:
+            if method in WRITES:
+                with st.lock:
+                    st.in_flight_writes -= 1
+        with st.lock:
+            st.log.append(
+                LoggedRequest(n, method, parts.path, query, reply.status, label, body, started, time.time())
+            )
+        self._send(reply)
+
+    def _auth(self) -> tuple[TokenInfo | None, str]:
+        header = self.headers.get("Authorization") or ""
+        match = re.match(r"^(?:Bearer|token)\s+(\S+)$", header, re.I)
+        if not header:
+            return None, "none"
+        info = self.state.tokens.get(match.group(1)) if match else None
+        if info is None:
+            raise error(401, "Bad credentials")
+        return info, info.label
+
+    def _fault(self, n: int, method: str, path: str) -> None:
+        fault = self.state.take_fault(n, method, path)
+        if fault is None:
+            return
+        headers: dict[str, str] = {}
+        if fault.retry_after is not None:
+            headers["retry-after"] = f"{fault.retry_after:g}"
+        if fault.remaining_zero:
+            headers["x-ratelimit-remaining"] = "0"
+            headers["x-ratelimit-reset"] = str(int(time.time() + fault.reset_in))
+            message = fault.message or "API rate limit exceeded for installation."
+        elif fault.status in (403, 429):
+            message = fault.message or SECONDARY_MESSAGE
+        else:
+            message = fault.message or "Server Error"
+        raise Reply(fault.status, {"message": message}, headers)
+
+    def _base(self) -> str:
+        address = self.server.server_address
+        assert isinstance(address, tuple)
+        return f"http://{address[0]!s}:{address[1]}"
+
+    def _send(self, reply: Reply) -> None:
+        st = self.state
+        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        headers = {
+            "content-type": "application/json; charset=utf-8",
+            "x-ratelimit-limit": str(st.rate_limit),
+            "x-ratelimit-remaining": str(st.remaining),
+            "x-ratelimit-used": str(st.rate_limit - st.remaining),
+            "x-ratelimit-reset": str(int(st.reset_at)),
+            "x-ratelimit-resource": "core",
+            "x-github-api-version-selected": "2022-11-28",
+            **reply.headers,
+        }
+        self.send_response(reply.status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)

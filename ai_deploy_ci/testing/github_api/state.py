@@ -1,0 +1,142 @@
+"""The GitHub stand-in's data and fault knobs, separate from HTTP so tests can inspect them.
+
+Only what the report touches is modelled, but strictly where GitHub is strict: tokens that
+cannot write get 403 "Resource not accessible by integration", bodies over 65,536
+characters get 422, an installation token cannot read `/user`, and every response carries
+the primary rate-limit headers.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+BOT = "github-actions[bot]"
+SECONDARY_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID."
+)
+NOT_ACCESSIBLE = "Resource not accessible by integration"
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    label: str  # what the request log records instead of the token
+    login: str
+    write: bool
+    reads_user: bool  # installation tokens (GITHUB_TOKEN) get 403 on GET /user
+    user_type: str = "Bot"
+
+
+@dataclass
+class Fault:
+    """One scheduled failure. Matches the `on_request`-th request (1-based) or the next match."""
+
+    status: int
+    retry_after: float | None = None
+    remaining_zero: bool = False  # primary limit: x-ratelimit-remaining 0, reset `reset_in` ahead
+    reset_in: float = 2.0
+    message: str | None = None
+    method: str | None = None
+    path_contains: str | None = None
+    on_request: int | None = None
+    times: int = 1
+
+    def matches(self, n: int, method: str, path: str) -> bool:
+        if self.times <= 0:
+            return False
+        if self.on_request is not None and self.on_request != n:
+            return False
+        if self.method and self.method != method:
+            return False
+        return not (self.path_contains and self.path_contains not in path)
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    n: int
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+    token: str  # label: "write", "read", "pat", "none", "bad"
+    body: Any
+    started: float
+    ended: float
+
+
+@dataclass
+class GitHubApiState:
+    write_token: str = field(default_factory=lambda: "ghs_w" + secrets.token_hex(18))
+    read_token: str = field(default_factory=lambda: "ghs_r" + secrets.token_hex(18))
+    pat_token: str = field(default_factory=lambda: "ghp_" + secrets.token_hex(18))
+    pat_login: str = "deploy-bot"
+    rate_limit: int = 5000
+    remaining: int = 5000
+    reset_at: float = field(default_factory=lambda: time.time() + 3600)
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deployments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    log: list[LoggedRequest] = field(default_factory=list)
+    in_flight_writes: int = 0
+    max_concurrent_writes: int = 0
+    requests_seen: int = 0
+    next_id: int = 1000
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def tokens(self) -> dict[str, TokenInfo]:
+        return {
+            self.write_token: TokenInfo("write", BOT, write=True, reads_user=False),
+            self.read_token: TokenInfo("read", BOT, write=False, reads_user=False),
+            self.pat_token: TokenInfo("pat", self.pat_login, write=True, reads_user=True, user_type="User"),
+        }
+
+    def new_id(self) -> int:
+        with self.lock:
+            self.next_id += 1
+            return self.next_id
+
+    def take_fault(self, n: int, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(n, method, path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def add_comment(
+        self, repo: str, issue: int, body: str, login: str, server: str, user_type: str = "User"
+    ) -> dict[str, Any]:
+        cid = self.new_id()
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        comment = {
+            "id": cid,
+            "node_id": f"IC_{cid}",
+            "body": body,
+            "user": {"login": login, "type": user_type, "id": abs(hash(login)) % 10**8},
+            "html_url": f"{server}/{repo}/pull/{issue}#issuecomment-{cid}",
+            "issue_url": f"/repos/{repo}/issues/{issue}",
+            "created_at": now,
+            "updated_at": now,
+            "_repo": repo,
+            "_issue": issue,
+        }
+        with self.lock:
+            self.comments[cid] = comment
+        return comment
+
+    def issue_comments(self, repo: str, issue: int) -> list[dict[str, Any]]:
+        with self.lock:
+            found = [c for c in self.comments.values() if c["_repo"] == repo and c["_issue"] == issue]
+        return sorted(found, key=lambda c: c["id"])
+
+
+def public(obj: dict[str, Any]) -> dict[str, Any]:
+    """The JSON a client sees (internal `_` keys removed)."""
+    return {k: v for k, v in obj.items() if not k.startswith("_")}

@@ -1,0 +1,89 @@
+"""Engine integration fixtures: one local API server per module, one namespace per test.
+
+The server runs a scaled clock (TIME_SCALE cluster seconds per wall second) and the pipeline is
+told the same scale, so pauses, probes and progress deadlines shrink together.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.pipeline import Options
+from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
+
+TIME_SCALE = 20.0
+CRDS = Path(__file__).resolve().parents[2] / "data" / "crds"
+_ns = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def engine_cluster() -> Iterator[ApiServerHandle]:
+    handle = start_api_server(
+        nodes=2, gpus_per_node=4, time_scale=TIME_SCALE,
+        crds=[CRDS / "gateway-api-httproute-v1.6.1-standard.yaml", CRDS / "istio-networking-1.30.3.yaml"],
+    )
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def namespace(engine_cluster: ApiServerHandle) -> str:
+    name = f"eng-{next(_ns)}"
+    engine_cluster.faults.clear()
+    kube = make_kube(engine_cluster)
+    kube.core().create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    return name
+
+
+def make_kube(handle: ApiServerHandle, deadline: float = 10.0) -> Kube:
+    return Kube(handle.api_client(), deadline=deadline, request_timeout=2.0, backoff=0.02)
+
+
+@pytest.fixture
+def kube(engine_cluster: ApiServerHandle) -> Kube:
+    return make_kube(engine_cluster)
+
+
+@pytest.fixture
+def options(tmp_path: Path) -> Options:
+    return Options(results_dir=tmp_path / "results", time_scale=TIME_SCALE, lock_seconds=5, poll=0.03,
+                   on_event=lambda _msg: None)
+
+
+def objects_in(kube: Kube, namespace: str) -> dict[str, Any]:
+    """Every object kind the engine may write, normalized, keyed "Kind/name" (what a snapshot compares)."""
+    from kubernetes import client
+
+    from ai_deploy_ci.plan.compare import normalize
+
+    out: dict[str, Any] = {}
+    apps, core = client.AppsV1Api(kube.api_client), kube.core()
+    net, custom = client.NetworkingV1Api(kube.api_client), client.CustomObjectsApi(kube.api_client)
+    lists = [
+        ("Deployment", lambda: kube.raw("l", apps.list_namespaced_deployment, namespace)),
+        ("Service", lambda: kube.raw("l", core.list_namespaced_service, namespace)),
+        ("ConfigMap", lambda: kube.raw("l", core.list_namespaced_config_map, namespace)),
+        ("Ingress", lambda: kube.raw("l", net.list_namespaced_ingress, namespace)),
+        ("Lease", lambda: kube.raw("l", client.CoordinationV1Api(kube.api_client).list_namespaced_lease, namespace)),
+        ("HTTPRoute", lambda: kube.raw("l", custom.list_namespaced_custom_object, "gateway.networking.k8s.io", "v1",
+                                       namespace, "httproutes")),
+        ("VirtualService", lambda: kube.raw("l", custom.list_namespaced_custom_object, "networking.istio.io", "v1",
+                                            namespace, "virtualservices")),
+        ("DestinationRule", lambda: kube.raw("l", custom.list_namespaced_custom_object, "networking.istio.io", "v1",
+                                             namespace, "destinationrules")),
+    ]
+    for kind, fn in lists:
+        for item in fn().get("items", []):
+            if kind == "ConfigMap" and item["metadata"]["name"] == "kube-root-ca.crt":
+                continue
+            item.setdefault("kind", kind)
+            out[f"{kind}/{item['metadata']['name']}"] = normalize(item)
+    return out
