@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,8 +43,9 @@ class Layout:
         return self.start + self.length * np.arange(self.count + 1, dtype=np.float64)
 
 
-def layout(samples: dict[str, Samples], block_length: float, warmup: float = 0.0,
-           elapsed: float | None = None) -> Layout:
+def layout(
+    samples: dict[str, Samples], block_length: float, warmup: float = 0.0, elapsed: float | None = None
+) -> Layout:
     """Complete blocks of the run: from `elapsed` if the caller knows it, else from the last request."""
     if block_length <= 0:
         raise ValueError("block_length must be positive")
@@ -74,7 +76,7 @@ class Cut:
 
     samples: Samples
     bounds: IntArray
-    cache: dict[str, FloatArray] = field(default_factory=dict)
+    cache: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, s: Samples, lay: Layout) -> Cut:
@@ -98,8 +100,13 @@ def quantile_inplace(a: FloatArray, q: float) -> float:
     return float(a[lo] + (a[hi] - a[lo]) * (pos - lo))
 
 
-def per_block(values: FloatArray, keep: npt.NDArray[np.bool_], bounds: IntArray,
-              reduce: Callable[[FloatArray], float], min_size: int = MIN_REQUESTS_PER_BLOCK) -> FloatArray:
+def per_block(
+    values: FloatArray,
+    keep: npt.NDArray[np.bool_],
+    bounds: IntArray,
+    reduce: Callable[[FloatArray], float],
+    min_size: int = MIN_REQUESTS_PER_BLOCK,
+) -> FloatArray:
     """reduce(values[keep] of block k) for each k (a fresh array the reducer may reorder); NaN when
     a block has fewer than `min_size` kept values."""
     count = bounds.size - 1
@@ -122,5 +129,6 @@ def mean_reducer(v: FloatArray) -> float:
 
 def block_counts(mask: npt.NDArray[np.bool_], bounds: IntArray) -> IntArray:
     """How many True values fall in each block."""
-    return np.array([np.count_nonzero(mask[bounds[k]:bounds[k + 1]]) for k in range(bounds.size - 1)],
-                    dtype=np.int64)
+    return np.array(
+        [np.count_nonzero(mask[bounds[k] : bounds[k + 1]]) for k in range(bounds.size - 1)], dtype=np.int64
+    )

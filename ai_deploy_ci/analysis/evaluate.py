@@ -39,13 +39,21 @@ def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s:
     what = obs.statistic
     margins = noninferiority.bounds(metric, RELATIVE)
     slos = slo.slo_bounds(metric.slo, unit)
-    common = dict(unit=unit, baseline=obs.baseline, candidate=obs.candidate,
-                  slo=_labels(slos), margin=_labels(margins))
+    common = explain.Shown(
+        unit=unit, baseline=obs.baseline, candidate=obs.candidate, slo=_labels(slos), margin=_labels(margins)
+    )
     for target, blocks in (("candidate", obs.cand_blocks), ("baseline", obs.base_blocks)):
         needs_baseline = target == "candidate" or margins
         if needs_baseline and not np.isfinite(blocks).any():
-            return explain.check(metric, Verdict.INCONCLUSIVE, interval=None, interval_kind="ratio",
-                                 test="no data", reason=explain.reason_no_data(what, target), **common)
+            return explain.check(
+                metric,
+                Verdict.INCONCLUSIVE,
+                interval=None,
+                interval_kind="ratio",
+                test="no data",
+                reason=explain.reason_no_data(what, target),
+                shown=common,
+            )
     parts: list[tuple[Verdict, str]] = []
     interval: tuple[float, float] | None = None
     kind, test = "value", ""
@@ -72,34 +80,57 @@ def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s:
         else:
             test += f"; SLO on the candidate's per-block {what}"
     verdict, reason = _combine(parts, enough, what)
-    return explain.check(metric, verdict, interval=interval, interval_kind=kind, test=test or "observed",
-                         reason=reason, **common)
+    return explain.check(
+        metric,
+        verdict,
+        interval=interval,
+        interval_kind=kind,
+        test=test or "observed",
+        reason=reason,
+        shown=common,
+    )
 
 
 def count_check(metric: Metric, obs: Counts, alpha: float, enough: bool) -> Check:
     what = obs.statistic
     margins = noninferiority.bounds(metric, ABSOLUTE)
     slos = slo.slo_bounds(metric.slo, "ratio")
-    base_rate, cand_rate = Counts.rate(obs.base_hits, obs.base_total), Counts.rate(obs.cand_hits, obs.cand_total)
-    common = dict(unit="ratio", baseline=base_rate, candidate=cand_rate, slo=_labels(slos), margin=_labels(margins))
+    base_rate, cand_rate = (
+        Counts.rate(obs.base_hits, obs.base_total),
+        Counts.rate(obs.cand_hits, obs.cand_total),
+    )
+    common = explain.Shown(
+        unit="ratio", baseline=base_rate, candidate=cand_rate, slo=_labels(slos), margin=_labels(margins)
+    )
     if cand_rate is None or (margins and base_rate is None):
         target = "candidate" if cand_rate is None else "baseline"
-        return explain.check(metric, Verdict.INCONCLUSIVE, interval=None, interval_kind="difference",
-                             test="no data", reason=explain.reason_no_data(what, target), **common)
+        return explain.check(
+            metric,
+            Verdict.INCONCLUSIVE,
+            interval=None,
+            interval_kind="difference",
+            test="no data",
+            reason=explain.reason_no_data(what, target),
+            shown=common,
+        )
     blocks = int(((obs.cand_total > 0) & ((obs.base_total > 0) | (not margins))).sum())
     ok = enough and blocks >= MIN_BLOCKS
     parts: list[tuple[Verdict, str]] = []
     interval: tuple[float, float] | None = None
     kind, test = "value", ""
     if margins:
-        low, high = rates.difference_interval(obs.base_hits, obs.base_total, obs.cand_hits, obs.cand_total, alpha)
+        low, high = rates.difference_interval(
+            obs.base_hits, obs.base_total, obs.cand_hits, obs.cand_total, alpha
+        )
         shown = explain.fmt_interval(low, high, "difference")
         for b in margins:
             v = noninferiority.decide(low, high, b, enough=ok)
             parts.append((v, explain.reason_margin(v, what, shown, b.label, blocks, ok)))
         interval, kind = (low, high), "difference"
-        test = (f"always-valid beta-binomial interval on the {what} difference, "
-                f"{int(obs.base_total.sum())} vs {int(obs.cand_total.sum())} requests")
+        test = (
+            f"always-valid beta-binomial interval on the {what} difference, "
+            f"{int(obs.base_total.sum())} vs {int(obs.cand_total.sum())} requests"
+        )
     if slos:
         low, high = rates.corrected_interval(obs.cand_hits, obs.cand_total, alpha)
         shown = f"[{explain.fmt(low, 'ratio')}, {explain.fmt(high, 'ratio')}]"
@@ -112,12 +143,20 @@ def count_check(metric: Metric, obs: Counts, alpha: float, enough: bool) -> Chec
         else:
             test += "; SLO on the candidate's rate"
     verdict, reason = _combine(parts, enough, what)
-    return explain.check(metric, verdict, interval=interval, interval_kind=kind, test=test or "observed",
-                         reason=reason, **common)
+    return explain.check(
+        metric,
+        verdict,
+        interval=interval,
+        interval_kind=kind,
+        test=test or "observed",
+        reason=reason,
+        shown=common,
+    )
 
 
-def prometheus_check(metric: Metric, source: MetricSource, context: dict[str, str] | None,
-                     enough: bool) -> Check:
+def prometheus_check(
+    metric: Metric, source: MetricSource, context: dict[str, str] | None, enough: bool
+) -> Check:
     """Argo-style threshold on a PromQL value per target (mean over a range query's steps).
 
     Prometheus already aggregates over its window, so there are no blocks to test: the SLO and
@@ -135,26 +174,60 @@ def prometheus_check(metric: Metric, source: MetricSource, context: dict[str, st
     slos = slo.slo_bounds(metric.slo, "")
     cv = cand.mean if isinstance(cand, Values) else None
     bv = base.mean if isinstance(base, Values) else None
-    common = dict(unit="", baseline=bv, candidate=cv, slo=_labels(slos), margin=_labels(margins),
-                  source=queries["candidate"], interval=None, interval_kind="value")
-    missing = "candidate" if isinstance(cand, NoData) else ("baseline" if margins and isinstance(base, NoData) else "")
+    common = explain.Shown(
+        unit="",
+        baseline=bv,
+        candidate=cv,
+        slo=_labels(slos),
+        margin=_labels(margins),
+        source=queries["candidate"],
+    )
+    missing = (
+        "candidate"
+        if isinstance(cand, NoData)
+        else ("baseline" if margins and isinstance(base, NoData) else "")
+    )
     if missing:
-        return explain.check(metric, Verdict.INCONCLUSIVE, test="PromQL: no data",
-                             reason=f"the query for the {missing} returned no data ({got[missing].reason}) — "
-                                    "check its labels; no data is never read as 0.", **common)
+        empty = got[missing]
+        why = empty.reason if isinstance(empty, NoData) else ""
+        return explain.check(
+            metric,
+            Verdict.INCONCLUSIVE,
+            interval=None,
+            interval_kind="value",
+            test="PromQL: no data",
+            reason=f"the query for the {missing} returned no data ({why}) — "
+            "check its labels; no data is never read as 0.",
+            shown=common,
+        )
     assert cv is not None
     parts: list[tuple[Verdict, str]] = []
     for b in slos:
         bad = cv > b.limit if b.upper else cv < b.limit
         v = Verdict.FAIL if bad else (Verdict.PASS if enough else Verdict.INCONCLUSIVE)
-        parts.append((v, f"candidate {metric.name} = {cv:.4g} {'breaks' if bad else 'meets'} the SLO {b.label}."))
+        parts.append(
+            (v, f"candidate {metric.name} = {cv:.4g} {'breaks' if bad else 'meets'} the SLO {b.label}.")
+        )
     if margins and bv is not None and bv > 0 and cv > 0:
         effect = math.log(cv / bv)
         for b in margins:
             bad = effect > b.limit if b.upper else effect < b.limit
             v = Verdict.FAIL if bad else (Verdict.PASS if enough else Verdict.INCONCLUSIVE)
-            parts.append((v, f"{metric.name} changed {100 * (cv / bv - 1):+.1f} % "
-                             f"({'beyond' if bad else 'within'} the {b.label} margin)."))
+            parts.append(
+                (
+                    v,
+                    f"{metric.name} changed {100 * (cv / bv - 1):+.1f} % "
+                    f"({'beyond' if bad else 'within'} the {b.label} margin).",
+                )
+            )
     verdict, reason = _combine(parts, enough, metric.name)
     window = f"range {prom.range:g} s" if prom.range else "instant"
-    return explain.check(metric, verdict, test=f"PromQL threshold ({window})", reason=reason, **common)
+    return explain.check(
+        metric,
+        verdict,
+        common,
+        interval=None,
+        interval_kind="value",
+        test=f"PromQL threshold ({window})",
+        reason=reason,
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai_deploy_ci.analysis import blocks, evaluate, observe, scoring
+from ai_deploy_ci.analysis import blocks, evaluate, explain, observe, scoring
 from ai_deploy_ci.analysis.evaluate import MIN_BLOCKS
 from ai_deploy_ci.analysis.sources.base import MetricSource, MetricSourceError
 from ai_deploy_ci.artifacts import Check, VerdictFile
@@ -22,8 +22,20 @@ from ai_deploy_ci.verdict import Verdict
 
 def empty_samples() -> Samples:
     f, i = np.zeros(0), np.zeros(0, np.int64)
-    return Samples(t=f, latency_ms=f, ok=np.zeros(0, bool), status=i, nbytes=i, error=[], ttft_ms=f,
-                   tokens=i, itl_ms=f, itl_offsets=np.zeros(1, np.int64), payload=i, output=[])
+    return Samples(
+        t=f,
+        latency_ms=f,
+        ok=np.zeros(0, bool),
+        status=i,
+        nbytes=i,
+        error=[],
+        ttft_ms=f,
+        tokens=i,
+        itl_ms=f,
+        itl_offsets=np.zeros(1, np.int64),
+        payload=i,
+        output=[],
+    )
 
 
 def _source_for(metric: Metric, given: MetricSource | None) -> MetricSource:
@@ -35,24 +47,35 @@ def _source_for(metric: Metric, given: MetricSource | None) -> MetricSource:
     return PrometheusSource(metric.prometheus.address)
 
 
-def _check(metric: Metric, base: Samples, cand: Samples, lay: blocks.Layout, analysis: AnalysisSpec,
-           enough: bool, context: dict[str, str] | None, source: MetricSource | None) -> Check:
+def _check(
+    metric: Metric,
+    base: blocks.Cut,
+    cand: blocks.Cut,
+    lay: blocks.Layout,
+    analysis: AnalysisSpec,
+    enough: bool,
+    context: dict[str, str] | None,
+    source: MetricSource | None,
+) -> Check:
     alpha = 1.0 - analysis.confidence
     if metric.type == "errorRate":
-        return evaluate.count_check(metric, observe.error_counts(base, cand, lay), alpha, enough)
+        return evaluate.count_check(metric, observe.error_counts(base, cand), alpha, enough)
     if metric.type == "agreement":
-        return evaluate.count_check(metric, observe.agreement_counts(base, cand, lay), alpha, enough)
+        return evaluate.count_check(metric, observe.agreement_counts(base, cand), alpha, enough)
     if metric.type == "prometheus":
         try:
             return evaluate.prometheus_check(metric, _source_for(metric, source), context, enough)
         except MetricSourceError as exc:
-            from ai_deploy_ci.analysis import explain
-
             query = metric.prometheus.query if metric.prometheus else ""
-            return explain.check(metric, Verdict.INCONCLUSIVE, unit="", baseline=None, candidate=None,
-                                 interval=None, interval_kind="value", slo=None, margin=None,
-                                 test="PromQL", reason=f"{exc.message} — {exc.fix or 'check the source'}.",
-                                 source=query)
+            return explain.check(
+                metric,
+                Verdict.INCONCLUSIVE,
+                explain.Shown(unit="", baseline=None, candidate=None, slo=None, margin=None, source=query),
+                interval=None,
+                interval_kind="value",
+                test="PromQL",
+                reason=f"{exc.message} — {exc.fix or 'check the source'}.",
+            )
     return evaluate.level_check(metric, observe.level(metric, base, cand, lay), alpha, enough, lay.length)
 
 
@@ -67,9 +90,17 @@ def _overall_reason(verdict: Verdict, checks: list[Check], why: str) -> str:
     return f"{names}: {critical[0]['reason']}" + (f" ({why})" if why else "")
 
 
-def judge(analysis: AnalysisSpec, samples: dict[str, Samples], *, saturated: bool = False,
-          context: dict[str, str] | None = None, metric_source: MetricSource | None = None,
-          warmup: float = 0.0, elapsed: float | None = None, final: bool = True) -> VerdictFile:
+def judge(
+    analysis: AnalysisSpec,
+    samples: dict[str, Samples],
+    *,
+    saturated: bool = False,
+    context: dict[str, str] | None = None,
+    metric_source: MetricSource | None = None,
+    warmup: float = 0.0,
+    elapsed: float | None = None,
+    final: bool = True,
+) -> VerdictFile:
     """Judge complete blocks of `samples` ("baseline", "candidate"); `final`: the analysis window is over.
 
     warmup: seconds at the start to ignore (0 when the load step already dropped them, as
@@ -82,17 +113,39 @@ def judge(analysis: AnalysisSpec, samples: dict[str, Samples], *, saturated: boo
     if lay.count > cap:
         lay = blocks.Layout(cap, lay.length, lay.start)
     enough = lay.count >= MIN_BLOCKS and lay.elapsed >= analysis.min_duration
-    checks = [_check(m, base, cand, lay, analysis, enough, context, metric_source) for m in analysis.metrics]
-    scored = scoring.combine([(Verdict[c["verdict"]], c["critical"], c["weight"]) for c in checks],
-                             analysis.pass_score, analysis.marginal_score)
+    cuts = blocks.Cut.of(base, lay), blocks.Cut.of(cand, lay)
+    checks = [_check(m, *cuts, lay, analysis, enough, context, metric_source) for m in analysis.metrics]
+    scored = scoring.combine(
+        [(Verdict[c["verdict"]], c["critical"], c["weight"]) for c in checks],
+        analysis.pass_score,
+        analysis.marginal_score,
+    )
     verdict, reason = scored.verdict, _overall_reason(scored.verdict, checks, scored.reason)
-    if saturated:
+    empty = [
+        name for name, c in zip(("baseline", "candidate"), cuts, strict=True) if c.bounds[-1] == c.bounds[0]
+    ]
+    if empty and any(m.type != "prometheus" for m in analysis.metrics):
         verdict = Verdict.INCONCLUSIVE
-        reason = ("the load generator was saturated (Locust CPU warning), so it measured itself: add "
-                  "load processes or lower the load, then run again.")
-    result = VerdictFile(verdict=verdict.name, reason=reason, score=scored.score, blocks=lay.count,
-                         decided_at_s=lay.elapsed if verdict is not Verdict.INCONCLUSIVE else None,
-                         stopped_early=False, checks=checks)
+        reason = (
+            f"no requests to the {' and the '.join(empty)} in the analysed blocks: check the load "
+            "targets and that the load test ran."
+        )
+        saturated = True  # a broken measurement: the "pass" policy must not cover it
+    elif saturated:
+        verdict = Verdict.INCONCLUSIVE
+        reason = (
+            "the load generator was saturated (Locust CPU warning), so it measured itself: add "
+            "load processes or lower the load, then run again."
+        )
+    result = VerdictFile(
+        verdict=explain.name_of(verdict),
+        reason=reason,
+        score=scored.score,
+        blocks=lay.count,
+        decided_at_s=lay.elapsed if verdict is not Verdict.INCONCLUSIVE else None,
+        stopped_early=False,
+        checks=checks,
+    )
     if final and verdict is Verdict.INCONCLUSIVE:
         apply_policy(result, analysis, saturated=saturated, enough=enough)
     return result
@@ -105,10 +158,14 @@ def apply_policy(result: VerdictFile, analysis: AnalysisSpec, *, saturated: bool
     result["on_inconclusive"] = policy
     if policy == "fail":
         result["verdict"] = "FAIL"
-        result["reason"] = f"undecided at the end of the analysis, and onInconclusive is fail: {result['reason']}"
+        result["reason"] = (
+            f"undecided at the end of the analysis, and onInconclusive is fail: {result['reason']}"
+        )
     elif policy == "pass" and enough and not saturated and not _missing_data(result["checks"]):
         result["verdict"] = "PASS"
-        result["reason"] = f"undecided at the end of the analysis, and onInconclusive is pass: {result['reason']}"
+        result["reason"] = (
+            f"undecided at the end of the analysis, and onInconclusive is pass: {result['reason']}"
+        )
     elif policy == "extend":
         result["reason"] = f"undecided: extend the analysis (onInconclusive is extend): {result['reason']}"
     else:
@@ -116,8 +173,10 @@ def apply_policy(result: VerdictFile, analysis: AnalysisSpec, *, saturated: bool
 
 
 def _missing_data(checks: list[Check]) -> bool:
-    return any(c["verdict"] == "INCONCLUSIVE" and (c["test"].endswith("no data") or c["candidate"] is None)
-               for c in checks)
+    return any(
+        c["verdict"] == "INCONCLUSIVE" and (c["test"].endswith("no data") or c["candidate"] is None)
+        for c in checks
+    )
 
 
 class SequentialJudge:
@@ -127,22 +186,37 @@ class SequentialJudge:
     maximum duration, where `onInconclusive` applies. `result` is the latest verdict.json.
     """
 
-    def __init__(self, analysis: AnalysisSpec, *, context: dict[str, str] | None = None,
-                 metric_source: MetricSource | None = None, warmup: float = 0.0):
+    def __init__(
+        self,
+        analysis: AnalysisSpec,
+        *,
+        context: dict[str, str] | None = None,
+        metric_source: MetricSource | None = None,
+        warmup: float = 0.0,
+    ):
         self.analysis = analysis
         self.context = context
         self.metric_source = metric_source
         self.warmup = warmup
         self.result: VerdictFile | None = None
 
-    def update(self, samples_so_far: dict[str, Samples], *, saturated: bool = False,
-               elapsed: float | None = None) -> tuple[Verdict, bool]:
+    def update(
+        self, samples_so_far: dict[str, Samples], *, saturated: bool = False, elapsed: float | None = None
+    ) -> tuple[Verdict, bool]:
         a = self.analysis
         probe = {k: v for k, v in samples_so_far.items() if k in ("baseline", "candidate")}
         lay = blocks.layout(probe, a.block_length, self.warmup, elapsed)
         at_max = lay.elapsed >= a.max_duration - 1e-9
-        result = judge(a, samples_so_far, saturated=saturated, context=self.context,
-                       metric_source=self.metric_source, warmup=self.warmup, elapsed=elapsed, final=at_max)
+        result = judge(
+            a,
+            samples_so_far,
+            saturated=saturated,
+            context=self.context,
+            metric_source=self.metric_source,
+            warmup=self.warmup,
+            elapsed=elapsed,
+            final=at_max,
+        )
         verdict = Verdict[result["verdict"]]
         stop = at_max or (verdict is not Verdict.INCONCLUSIVE and not saturated)
         result["stopped_early"] = stop and not at_max

@@ -75,7 +75,9 @@ def log_ratios(base_blocks: FloatArray, cand_blocks: FloatArray) -> FloatArray:
     return x[np.isfinite(x)]
 
 
-def ratio_interval(base_blocks: FloatArray, cand_blocks: FloatArray, alpha: float) -> tuple[float, float, int]:
+def ratio_interval(
+    base_blocks: FloatArray, cand_blocks: FloatArray, alpha: float
+) -> tuple[float, float, int]:
     """Always-valid interval of the log-ratio after the last look, and the number of paired blocks."""
     x = log_ratios(base_blocks, cand_blocks)
     low, high = sequential.bounds(x, alpha)

@@ -80,8 +80,9 @@ def corrected_interval(hits: IntArray, total: IntArray, alpha: float) -> tuple[f
     return rate_interval(float(hits.sum()) / phi, float(total.sum()) / phi, alpha)
 
 
-def difference_interval(base_hits: IntArray, base_total: IntArray, cand_hits: IntArray,
-                        cand_total: IntArray, alpha: float) -> tuple[float, float]:
+def difference_interval(
+    base_hits: IntArray, base_total: IntArray, cand_hits: IntArray, cand_total: IntArray, alpha: float
+) -> tuple[float, float]:
     """Interval for candidate rate − baseline rate (fraction points), each side at α/2."""
     bl, bh = corrected_interval(base_hits, base_total, alpha / 2)
     cl, ch = corrected_interval(cand_hits, cand_total, alpha / 2)

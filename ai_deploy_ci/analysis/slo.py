@@ -36,5 +36,7 @@ def level_interval(cand_blocks: FloatArray, alpha: float) -> tuple[float, float]
 
 def decide_slo(low: float, high: float, slo: Slo | None, unit: str, *, enough: bool) -> Verdict:
     """Worst verdict over the SLO's max and min; no SLO is PASS-neutral (nothing to violate)."""
-    return Verdict.worst([decide(low, high, b, enough=enough) for b in slo_bounds(slo, unit)] or
-                         [Verdict.PASS if enough else Verdict.INCONCLUSIVE])
+    return Verdict.worst(
+        [decide(low, high, b, enough=enough) for b in slo_bounds(slo, unit)]
+        or [Verdict.PASS if enough else Verdict.INCONCLUSIVE]
+    )

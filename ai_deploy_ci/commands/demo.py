@@ -1,15 +1,144 @@
-"""`ai-deploy-ci demo` (not built yet)."""
+"""`ai-deploy-ci demo`: the whole pipeline on the local environment, with real traffic.
+
+Starts the local Kubernetes API server (its kubelet runs sample model servers as real
+processes) and the traffic gateway, installs a stable v1, then ships two canaries through the
+same pipeline `run` uses: a slower candidate (EXTRA_LATENCY_MS) that must be rolled back, and a
+good one that must be promoted. Writes each run's results and report (Markdown + HTML) into
+./demo-results/ and prints the reports. Exit 0 only when both outcomes were as expected.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from ai_deploy_ci.errors import UserError
+from ai_deploy_ci.errors import InputError, RegressionDetected, UserError
+
+EXAMPLE = "local-demo-canary.yaml"
+CRD = "gateway-api-httproute-v1.6.1-standard.yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*")
+    parser.add_argument("--out", type=Path, default=Path("demo-results"), help="results and reports")
+    parser.add_argument("--file", type=Path, help=f"deploy.yaml to use (default: examples/{EXAMPLE})")
+    parser.add_argument("--extra-latency-ms", type=float, default=40.0,
+                        help="how much slower the bad candidate is")
+    parser.add_argument("--load-duration", type=float, default=30.0, help="seconds of load per gate")
+    parser.add_argument("--latency-margin", type=float, default=0.25,
+                        help="allowed latency increase (a laptop runs baseline, candidate and Locust on "
+                             "the same cores, so the example's +10 %% is too tight to decide in 30 s)")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
+
+
+def _find(relative: str, *roots: Path) -> Path | None:
+    return next((root / relative for root in roots if (root / relative).is_file()), None)
+
+
+def _repo_roots() -> list[Path]:
+    package = Path(__file__).resolve().parents[1]
+    return [Path.cwd(), package.parent, package / "data"]
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("this command is not built yet")
+    from ai_deploy_ci.spec.load import load_spec
+
+    roots = _repo_roots()
+    path = args.file or _find(f"examples/{EXAMPLE}", *roots)
+    crd = _find(f"tests/data/crds/{CRD}", *roots) or _find(f"crds/{CRD}", *roots)
+    if path is None or crd is None:
+        raise InputError("the demo needs examples/local-demo-canary.yaml and the Gateway API CRD",
+                         fix="run it from a clone of the repository (README: make demo)")
+    spec = _with_latency_margin(load_spec(path), args.latency_margin)
+    say: Callable[[str], None] = (lambda _m: None) if args.quiet else (lambda m: print(f"  {m}", flush=True))
+    started = time.monotonic()
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    outcomes = _demo(spec, path, crd, out, args, say)
+    elapsed = time.monotonic() - started
+    expected = ("rolled_back", "promoted")
+    ok = tuple(o for o, _ in outcomes) == expected
+    print(f"\ndemo finished in {elapsed:.0f} s: slow candidate → {outcomes[0][0]}, good candidate → "
+          f"{outcomes[1][0] if len(outcomes) > 1 else 'not run'} ({'as expected' if ok else 'UNEXPECTED'})")
+    for outcome, requests in outcomes:
+        print(f"  {outcome}: {requests} requests measured")
+    print(f"reports: {out}/*/report.md and report.html")
+    return 0 if ok else 1
+
+
+def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
+          say: Callable[[str], None]) -> list[tuple[str, int]]:
+    from ai_deploy_ci import gates, pipeline
+    from ai_deploy_ci.cluster.api import Kube
+    from ai_deploy_ci.commands.run import print_report, promote_last_gate
+    from ai_deploy_ci.commands.run_gate import LoadAndJudge
+    from ai_deploy_ci.plan.observed import RunInfo
+    from ai_deploy_ci.testing.apiserver import start_api_server
+    from ai_deploy_ci.testing.gateway import Gateway
+
+    print("starting the local Kubernetes API server and the traffic gateway", flush=True)
+    handle = start_api_server(nodes=2, gpus_per_node=0, crds=[str(crd)])
+    gateway = None
+    try:
+        gateway = Gateway(handle.api_client()).start()
+        kube = Kube(handle.api_client())
+
+        def ship(label: str, version: str, extra_ms: float, gate: gates.Gate) -> tuple[str, int]:
+            env = {**spec.server.env, "MODEL_VERSION": version, "EXTRA_LATENCY_MS": f"{extra_ms:g}"}
+            server = dataclasses.replace(spec.server, version=version, env=env)
+            candidate = dataclasses.replace(spec, server=server)
+            results = out / label
+            opts = pipeline.Options(results_dir=results, on_event=say)
+            print(f"\n== {label}: {spec.metadata.name} {version}"
+                  f"{f' (+{extra_ms:g} ms per request)' if extra_ms else ''}", flush=True)
+            try:
+                result = pipeline.deploy(candidate, kube, RunInfo(run_id=label), gate, opts)
+                outcome = result.record["outcome"]
+            except RegressionDetected as exc:
+                say(f"regression: {exc.message}")
+                outcome = "rolled_back"
+            except UserError as exc:
+                say(f"error: {exc.message}")
+                outcome = "failed"
+            promote_last_gate(results)
+            if (results / "rollout.json").is_file() and label != "0-stable":
+                print_report(results, path, echo=not args.quiet)
+            return str(outcome), _requests(results)
+
+        judge_gate = LoadAndJudge(base_dir=path.resolve().parent, load_duration=args.load_duration,
+                                  on_event=say)
+        ship("0-stable", "v1", 0.0, gates.no_analysis)
+        return [ship("1-slow-candidate", "v2-slow", args.extra_latency_ms, judge_gate),
+                ship("2-good-candidate", "v2", 0.0, judge_gate)]
+    finally:
+        if gateway is not None:
+            gateway.stop()
+        handle.stop()
+
+
+def _with_latency_margin(spec: Any, margin: float) -> Any:
+    metrics = tuple(
+        dataclasses.replace(m, max_increase=max(m.max_increase, margin))
+        if m.type == "latency" and m.max_increase is not None else m
+        for m in spec.analysis.metrics
+    )
+    print(f"judging latency with a +{margin:.0%} margin (--latency-margin)", flush=True)
+    return dataclasses.replace(spec, analysis=dataclasses.replace(spec.analysis, metrics=metrics))
+
+
+def _requests(results: Path) -> int:
+    import json
+
+    total = 0
+    for summary in results.glob("gates/*/summary.json"):
+        data = json.loads(summary.read_text(encoding="utf-8"))
+        total += sum(int(t.get("count", 0)) for t in data.get("targets", {}).values())
+    return total
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run(argparse.Namespace()))

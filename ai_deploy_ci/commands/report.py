@@ -19,7 +19,11 @@ from ai_deploy_ci.spec.model import Spec
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "results", type=Path, metavar="DIR", help="results directory (summary/verdict/rollout JSON)"
+        "results",
+        type=Path,
+        metavar="DIR",
+        nargs="?",
+        help="results directory (summary/verdict/rollout JSON)",
     )
     parser.add_argument("--spec", type=Path, help="deploy.yaml, for report options and annotation lines")
     parser.add_argument("--no-post", action="store_true", help="render only; never call the GitHub API")
@@ -28,6 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--markdown", type=Path, metavar="FILE", help="write the Markdown here instead of stdout"
     )
     parser.add_argument("--target", help="deploy target (one sticky comment per PR and target)")
+    parser.add_argument(
+        "--start-deployment",
+        action="store_true",
+        help="on a tag push, before the rollout: create the GitHub deployment (status in_progress)",
+    )
+    parser.add_argument(
+        "--mermaid-js",
+        metavar="URL",
+        help="with --html: load mermaid.js from here to draw the charts (else their tables show)",
+    )
 
 
 def _spec(path: Path | None) -> Spec | None:
@@ -40,8 +54,13 @@ def _spec(path: Path | None) -> Spec | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    results: Path = args.results
-    if not results.is_dir():
+    if args.start_deployment:
+        from ai_deploy_ci.report.github.release import start_deployment
+
+        start_deployment(env=os.environ, target=args.target or "staging")
+        return 0
+    results: Path | None = args.results
+    if results is None or not results.is_dir():
         raise InputError(
             f"{results} is not a directory", fix="pass the results directory the deploy step wrote"
         )
@@ -66,5 +85,5 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from ai_deploy_ci.report.html import render_page
 
-        args.html.write_text(render_page(markdown), encoding="utf-8")
+        args.html.write_text(render_page(markdown, mermaid_js=args.mermaid_js), encoding="utf-8")
     return 0

@@ -22,8 +22,12 @@ MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error (and 10 warning) annotatio
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="deploy.yaml files; quoted globs such as 'deploy/**/*.yaml' are expanded")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="deploy.yaml files; quoted globs such as 'deploy/**/*.yaml' are expanded",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--json-out", type=Path, metavar="PATH", help="also write the JSON report to PATH")
@@ -38,7 +42,9 @@ def expand(patterns: list[str]) -> list[str]:
             continue
         matches = sorted(glob.glob(pattern, recursive=True))
         if not matches:
-            raise InputError(f"no file matches '{pattern}'", fix="check the pattern and the working directory")
+            raise InputError(
+                f"no file matches '{pattern}'", fix="check the pattern and the working directory"
+            )
         out.extend(matches)
     return list(dict.fromkeys(out))
 
@@ -52,12 +58,15 @@ def run(args: argparse.Namespace) -> int:
             found = validate_file(name)
         except InputError as exc:
             unreadable.append(exc)
-            results.append({"file": name, "readable": False, "valid": False, "message": exc.message,
-                            "fix": exc.fix})
+            results.append(
+                {"file": name, "readable": False, "valid": False, "message": exc.message, "fix": exc.fix}
+            )
             continue
         problems.extend(found)
         failed = any(_fails(p, args.strict) for p in found)
-        results.append({"file": name, "readable": True, "valid": not failed, "problems": [p.to_json() for p in found]})
+        results.append(
+            {"file": name, "readable": True, "valid": not failed, "problems": [p.to_json() for p in found]}
+        )
     errors = sum(_fails(p, args.strict) for p in problems) + len(unreadable)
     warnings = 0 if args.strict else sum(p.severity == "warning" for p in problems)
     report = {"valid": errors == 0, "errors": errors, "warnings": warnings, "files": results}
@@ -74,8 +83,9 @@ def _fails(problem: Problem, strict: bool) -> bool:
     return problem.severity == "error" or strict
 
 
-def _print_text(problems: list[Problem], unreadable: list[InputError], files: int, errors: int,
-                warnings: int) -> None:
+def _print_text(
+    problems: list[Problem], unreadable: list[InputError], files: int, errors: int, warnings: int
+) -> None:
     for exc in unreadable:
         print(exc.render(), file=sys.stderr)
     for p in problems:

@@ -34,7 +34,7 @@ def value(x: float | None, unit: str) -> str:
     if x is None:
         return DASH
     if unit == "ratio":
-        return f"{sig(x * 100, 2) if abs(x) < 0.01 else sig(x * 100)} %"
+        return f"{x * 100:.2f} %" if 0 < abs(x) < 0.01 else f"{sig(x * 100)} %"
     if unit == "ms" and abs(x) >= 10_000:
         return f"{sig(x / 1000)} s"
     return f"{sig(x)} {unit}".strip()

@@ -42,6 +42,15 @@ class RenderContext:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """One analysis gate's files (`gates/<n>/summary.json`, `verdict.json`)."""
+
+    name: str
+    summary: JsonObject | None
+    verdict: JsonObject | None
+
+
+@dataclass(frozen=True)
 class Results:
     """The parsed files; None where a file was absent or unreadable."""
 
@@ -51,6 +60,7 @@ class Results:
     rollout: JsonObject | None = None
     problems: tuple[str, ...] = ()  # human-readable: "verdict.json: not valid JSON (line 3)"
     files: tuple[str, ...] = field(default=())  # artifact files present (samples, Locust HTML)
+    gates: tuple[Gate, ...] = ()  # per-gate results in gate order, when the run had several
 
     @property
     def empty(self) -> bool:
@@ -81,14 +91,37 @@ def load_results(directory: Path) -> Results:
         if problem:
             problems.append(problem)
     files = tuple(n for n in (SAMPLES_FILE, LOCUST_HTML) if (directory / n).is_file())
+    gates = _gates(directory, problems)
+    summary, verdict = parsed[SUMMARY_FILE], parsed[VERDICT_FILE]
+    if gates and summary is None and verdict is None:  # a multi-gate run: the last gate decided
+        summary, verdict = gates[-1].summary, gates[-1].verdict
     return Results(
         directory=directory,
-        summary=parsed[SUMMARY_FILE],
-        verdict=parsed[VERDICT_FILE],
+        summary=summary,
+        verdict=verdict,
         rollout=parsed[ROLLOUT_FILE],
         problems=tuple(problems),
         files=files,
+        gates=gates,
     )
+
+
+def _gates(directory: Path, problems: list[str]) -> tuple[Gate, ...]:
+    root = directory / "gates"
+    if not root.is_dir():
+        return ()
+    found = []
+    for sub in sorted(
+        root.iterdir(), key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name)
+    ):
+        if not sub.is_dir():
+            continue
+        summary, p1 = _read_json(sub / SUMMARY_FILE)
+        verdict, p2 = _read_json(sub / VERDICT_FILE)
+        problems.extend(f"gate {sub.name}: {p}" for p in (p1, p2) if p)
+        if summary is not None or verdict is not None:
+            found.append(Gate(sub.name, summary, verdict))
+    return tuple(found)
 
 
 def get(obj: JsonObject | None, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:

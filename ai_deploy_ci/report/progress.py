@@ -9,6 +9,7 @@ from __future__ import annotations
 from ai_deploy_ci.report import figures
 from ai_deploy_ci.report.inputs import Results, get, number, objects
 from ai_deploy_ci.report.markdown import bullets, cell, code, table, text
+from ai_deploy_ci.report.sections import VERDICT_ICON
 from ai_deploy_ci.report.trim import Block
 
 STATUS = {
@@ -67,6 +68,35 @@ def progress(results: Results) -> Block | None:
             f"{figures.duration(total)} in all."
         )
     return Block("\n\n".join(parts), name="progress")
+
+
+def gates(results: Results) -> Block | None:
+    """One row per analysis gate, so a canary's 10 % and 50 % judgements can be compared."""
+    if len(results.gates) < 2:
+        return None
+    rows = []
+    for gate in results.gates:
+        v = gate.verdict
+        name = get(v, "verdict", str)
+        decided = number(v, "decided_at_s")
+        rows.append(
+            [
+                text(gate.name),
+                f"{VERDICT_ICON.get(name or '', '')} {cell(name)}".strip(),
+                cell(get(v, "reason", str)),
+                cell(get(v, "blocks", int)),
+                figures.duration(decided) if decided is not None else "—",
+            ]
+        )
+    return Block(
+        "### Analysis gates\n\n"
+        + table(
+            ["Gate", "Verdict", "Reason", "Blocks", "Decided after"],
+            rows,
+            ["right", "left", "left", "right", "right"],
+        ),
+        name="gates",
+    )
 
 
 def rollback(results: Results) -> Block | None:

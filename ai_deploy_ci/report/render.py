@@ -47,6 +47,7 @@ def render_blocks(
         sections.availability(results),
         progress.rollback(results),
         progress.progress(results),
+        progress.gates(results),
         charts.charts(results) if with_charts else None,
         details.test_details(results),
         details.load_details(results),

@@ -40,7 +40,9 @@ ROUTER_CAPABILITIES: Final[dict[str, frozenset[Capability]]] = {
     "service": frozenset({C.SELECTOR_SWITCH}),
     "replicas": frozenset({C.SELECTOR_SWITCH, C.WEIGHTS, C.COARSE_WEIGHTS}),
     "gatewayAPI": frozenset({C.SELECTOR_SWITCH, C.WEIGHTS, C.HEADER_MATCH, C.QUERY_MATCH, C.MIRROR}),
-    "istio": frozenset({C.SELECTOR_SWITCH, C.WEIGHTS, C.HEADER_MATCH, C.COOKIE_MATCH, C.QUERY_MATCH, C.MIRROR}),
+    "istio": frozenset(
+        {C.SELECTOR_SWITCH, C.WEIGHTS, C.HEADER_MATCH, C.COOKIE_MATCH, C.QUERY_MATCH, C.MIRROR}
+    ),
     "nginx": frozenset({C.SELECTOR_SWITCH, C.WEIGHTS, C.HEADER_MATCH, C.COOKIE_MATCH}),
 }
 

@@ -29,9 +29,19 @@ def _kw(section: Doc, fields: dict[str, str], durations: tuple[str, ...] = ()) -
 def _probe(raw: Doc | None) -> m.Probe | None:
     if raw is None:
         return None
-    return m.Probe(**_kw(raw, {"path": "path", "port": "port", "initialDelaySeconds": "initial_delay_seconds",
-                               "periodSeconds": "period_seconds", "timeoutSeconds": "timeout_seconds",
-                               "failureThreshold": "failure_threshold"}))
+    return m.Probe(
+        **_kw(
+            raw,
+            {
+                "path": "path",
+                "port": "port",
+                "initialDelaySeconds": "initial_delay_seconds",
+                "periodSeconds": "period_seconds",
+                "timeoutSeconds": "timeout_seconds",
+                "failureThreshold": "failure_threshold",
+            },
+        )
+    )
 
 
 def _server(raw: Doc) -> m.Server:
@@ -42,10 +52,23 @@ def _server(raw: Doc) -> m.Server:
         gpus=res.get("gpus", 0),
     )
     probes = raw.get("probes", {})
-    volumes = tuple(m.Volume(**_kw(v, {"name": "name", "mountPath": "mount_path", "readOnly": "read_only",
-                                       "persistentVolumeClaim": "persistent_volume_claim",
-                                       "configMap": "config_map", "emptyDir": "empty_dir",
-                                       "hostPath": "host_path"})) for v in raw.get("volumes", []))
+    volumes = tuple(
+        m.Volume(
+            **_kw(
+                v,
+                {
+                    "name": "name",
+                    "mountPath": "mount_path",
+                    "readOnly": "read_only",
+                    "persistentVolumeClaim": "persistent_volume_claim",
+                    "configMap": "config_map",
+                    "emptyDir": "empty_dir",
+                    "hostPath": "host_path",
+                },
+            )
+        )
+        for v in raw.get("volumes", [])
+    )
     return m.Server(
         image=raw.get("image"),
         resources=resources,
@@ -58,9 +81,19 @@ def _server(raw: Doc) -> m.Server:
         node_selector=dict(raw.get("nodeSelector", {})),
         tolerations=tuple(m.Toleration(**t) for t in raw.get("tolerations", [])),
         volumes=volumes,
-        **_kw(raw, {"version": "version", "port": "port", "protocol": "protocol", "modelName": "model_name",
-                    "replicas": "replicas", "terminationGracePeriodSeconds": "termination_grace_period_seconds",
-                    "preStopSleepSeconds": "pre_stop_sleep_seconds", "manifest": "manifest"}),
+        **_kw(
+            raw,
+            {
+                "version": "version",
+                "port": "port",
+                "protocol": "protocol",
+                "modelName": "model_name",
+                "replicas": "replicas",
+                "terminationGracePeriodSeconds": "termination_grace_period_seconds",
+                "preStopSleepSeconds": "pre_stop_sleep_seconds",
+                "manifest": "manifest",
+            },
+        ),
     )
 
 
@@ -79,23 +112,48 @@ def _strategy(raw: Doc) -> m.Strategy:
     block = raw.get(kind, {})
     extra: dict[str, Any] = {}
     if kind == "rolling":
-        extra["rolling"] = m.RollingStrategy(**{k: str(v) for k, v in _kw(
-            block, {"maxSurge": "max_surge", "maxUnavailable": "max_unavailable"}).items()})
+        extra["rolling"] = m.RollingStrategy(
+            **{
+                k: str(v)
+                for k, v in _kw(block, {"maxSurge": "max_surge", "maxUnavailable": "max_unavailable"}).items()
+            }
+        )
     elif kind == "blueGreen":
-        extra["blue_green"] = m.BlueGreenStrategy(**_kw(block, {
-            "previewService": "preview_service", "autoPromote": "auto_promote", "scaleDownDelay": "scale_down_delay",
-            "prePromotionAnalysis": "pre_promotion_analysis"}, ("scaleDownDelay",)))
+        extra["blue_green"] = m.BlueGreenStrategy(
+            **_kw(
+                block,
+                {
+                    "previewService": "preview_service",
+                    "autoPromote": "auto_promote",
+                    "scaleDownDelay": "scale_down_delay",
+                    "prePromotionAnalysis": "pre_promotion_analysis",
+                },
+                ("scaleDownDelay",),
+            )
+        )
     elif kind == "canary":
         extra["canary"] = m.CanaryStrategy(steps=tuple(_step(s) for s in block["steps"]))
     elif kind == "abTest":
-        (match_kind, pair), = block["match"].items()
-        extra["ab_test"] = m.AbTestStrategy(match=m.Match(**{match_kind: (pair["name"], pair["value"])}),
-                                            **_kw(block, {"duration": "duration", "analysis": "analysis"},
-                                                  ("duration",)))
+        ((match_kind, pair),) = block["match"].items()
+        extra["ab_test"] = m.AbTestStrategy(
+            match=m.Match(**{match_kind: (pair["name"], pair["value"])}),
+            **_kw(block, {"duration": "duration", "analysis": "analysis"}, ("duration",)),
+        )
     elif kind == "shadow":
-        extra["shadow"] = m.ShadowStrategy(**_kw(block, {"mirrorPercent": "mirror_percent", "duration": "duration",
-                                                         "compareOutputs": "compare_outputs"}, ("duration",)))
-    return m.Strategy(type=kind, **extra, **_kw(raw, {"progressDeadlineSeconds": "progress_deadline_seconds"}))
+        extra["shadow"] = m.ShadowStrategy(
+            **_kw(
+                block,
+                {
+                    "mirrorPercent": "mirror_percent",
+                    "duration": "duration",
+                    "compareOutputs": "compare_outputs",
+                },
+                ("duration",),
+            )
+        )
+    return m.Strategy(
+        type=kind, **extra, **_kw(raw, {"progressDeadlineSeconds": "progress_deadline_seconds"})
+    )
 
 
 def _router(raw: Doc, namespace: str) -> m.TrafficRouter:
@@ -114,7 +172,11 @@ def _router(raw: Doc, namespace: str) -> m.TrafficRouter:
 
 
 def _target(raw: Doc | None) -> m.Target | None:
-    return None if raw is None else m.Target(url=raw.get("url"), service=raw.get("service"), port=raw.get("port"))
+    return (
+        None
+        if raw is None
+        else m.Target(url=raw.get("url"), service=raw.get("service"), port=raw.get("port"))
+    )
 
 
 def _load(raw: Doc) -> m.Load:
@@ -122,14 +184,35 @@ def _load(raw: Doc) -> m.Load:
         payloads=tuple(raw.get("payloads", ())),
         baseline=_target(get(raw, "targets", "baseline")),
         candidate=_target(get(raw, "targets", "candidate")),
-        availability=m.AvailabilityProbe(**_kw(raw.get("availabilityProbe", {}), {
-            "enabled": "enabled", "url": "url", "path": "path", "rate": "rate", "timeout": "timeout"}, ("timeout",))),
-        agreement=m.Agreement(**_kw(raw.get("agreement", {}), {"jsonPath": "json_path", "tolerance": "tolerance"})),
-        **_kw(raw, {"user": "user", "locustfile": "locustfile", "payloadsFile": "payloads_file", "model": "model",
-                    "users": "users", "spawnRate": "spawn_rate", "arrivalRate": "arrival_rate", "arrival": "arrival",
-                    "duration": "duration", "warmup": "warmup", "processes": "processes",
-                    "distributedWorkers": "distributed_workers", "maxTokens": "max_tokens"},
-              ("duration", "warmup")),
+        availability=m.AvailabilityProbe(
+            **_kw(
+                raw.get("availabilityProbe", {}),
+                {"enabled": "enabled", "url": "url", "path": "path", "rate": "rate", "timeout": "timeout"},
+                ("timeout",),
+            )
+        ),
+        agreement=m.Agreement(
+            **_kw(raw.get("agreement", {}), {"jsonPath": "json_path", "tolerance": "tolerance"})
+        ),
+        **_kw(
+            raw,
+            {
+                "user": "user",
+                "locustfile": "locustfile",
+                "payloadsFile": "payloads_file",
+                "model": "model",
+                "users": "users",
+                "spawnRate": "spawn_rate",
+                "arrivalRate": "arrival_rate",
+                "arrival": "arrival",
+                "duration": "duration",
+                "warmup": "warmup",
+                "processes": "processes",
+                "distributedWorkers": "distributed_workers",
+                "maxTokens": "max_tokens",
+            },
+            ("duration", "warmup"),
+        ),
     )
 
 
@@ -137,27 +220,59 @@ def _metric(raw: Doc, line: int) -> m.Metric:
     prom = raw.get("prometheus")
     return m.Metric(
         slo=m.Slo(**raw["slo"]) if "slo" in raw else None,
-        prometheus=m.Prometheus(**_kw(prom, {"address": "address", "query": "query", "range": "range",
-                                             "step": "step"}, ("range", "step"))) if prom else None,
+        prometheus=m.Prometheus(
+            **_kw(
+                prom,
+                {"address": "address", "query": "query", "range": "range", "step": "step"},
+                ("range", "step"),
+            )
+        )
+        if prom
+        else None,
         line=line,
-        **_kw(raw, {"name": "name", "type": "type", "quantile": "quantile", "maxIncrease": "max_increase",
-                    "maxDecrease": "max_decrease", "critical": "critical", "weight": "weight"}),
+        **_kw(
+            raw,
+            {
+                "name": "name",
+                "type": "type",
+                "quantile": "quantile",
+                "maxIncrease": "max_increase",
+                "maxDecrease": "max_decrease",
+                "critical": "critical",
+                "weight": "weight",
+            },
+        ),
     )
 
 
 def _analysis(raw: Doc, doc: Document) -> m.AnalysisSpec:
-    metrics = tuple(_metric(r, doc.where(("analysis", "metrics", i))[0]) for i, r in enumerate(raw.get("metrics", [])))
-    return m.AnalysisSpec(metrics=metrics, **_kw(raw, {
-        "blockLength": "block_length", "minDuration": "min_duration", "maxDuration": "max_duration",
-        "confidence": "confidence", "onInconclusive": "on_inconclusive", "passScore": "pass_score",
-        "marginalScore": "marginal_score"}, ("blockLength", "minDuration", "maxDuration")))
+    metrics = tuple(
+        _metric(r, doc.where(("analysis", "metrics", i))[0]) for i, r in enumerate(raw.get("metrics", []))
+    )
+    return m.AnalysisSpec(
+        metrics=metrics,
+        **_kw(
+            raw,
+            {
+                "blockLength": "block_length",
+                "minDuration": "min_duration",
+                "maxDuration": "max_duration",
+                "confidence": "confidence",
+                "onInconclusive": "on_inconclusive",
+                "passScore": "pass_score",
+                "marginalScore": "marginal_score",
+            },
+            ("blockLength", "minDuration", "maxDuration"),
+        ),
+    )
 
 
 def to_spec(data: Doc, doc: Document, source: str | None = None) -> m.Spec:
     """The `Spec` of a document that passed validation (errors here would be our bug)."""
     meta = data["metadata"]
-    metadata = m.Metadata(name=meta["name"], namespace=meta.get("namespace", "default"),
-                          labels=dict(meta.get("labels", {})))
+    metadata = m.Metadata(
+        name=meta["name"], namespace=meta.get("namespace", "default"), labels=dict(meta.get("labels", {}))
+    )
     return m.Spec(
         metadata=metadata,
         server=_server(data["server"]),
@@ -165,10 +280,25 @@ def to_spec(data: Doc, doc: Document, source: str | None = None) -> m.Spec:
         traffic_router=_router(data.get("trafficRouter", {}), metadata.namespace),
         load=_load(data.get("load", {})),
         analysis=_analysis(data.get("analysis", {}), doc),
-        rollback=m.RollbackPolicy(**_kw(data.get("rollback", {}), {
-            "onFailure": "on_failure", "onInconclusive": "on_inconclusive", "timeout": "timeout"}, ("timeout",))),
-        report=m.ReportOptions(**_kw(data.get("report", {}), {
-            "title": "title", "target": "target", "comment": "comment", "summary": "summary", "charts": "charts",
-            "artifactUrl": "artifact_url"})),
+        rollback=m.RollbackPolicy(
+            **_kw(
+                data.get("rollback", {}),
+                {"onFailure": "on_failure", "onInconclusive": "on_inconclusive", "timeout": "timeout"},
+                ("timeout",),
+            )
+        ),
+        report=m.ReportOptions(
+            **_kw(
+                data.get("report", {}),
+                {
+                    "title": "title",
+                    "target": "target",
+                    "comment": "comment",
+                    "summary": "summary",
+                    "charts": "charts",
+                    "artifactUrl": "artifact_url",
+                },
+            )
+        ),
         source=source,
     )

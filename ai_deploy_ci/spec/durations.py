@@ -38,7 +38,9 @@ def parse_duration(value: object) -> float:
         unit = match.group(2)
         rank = _ORDER.index(unit)
         if rank <= last:
-            raise DurationError(f"units in '{value}' must go from hours to milliseconds, each once (e.g. 1h30m)")
+            raise DurationError(
+                f"units in '{value}' must go from hours to milliseconds, each once (e.g. 1h30m)"
+            )
         last = rank
         total += float(match.group(1)) * _SECONDS[unit]
         pos = match.end()

@@ -33,32 +33,62 @@ def lint(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
     strategy = get(data, "strategy", "type")
     replicas = server.get("replicas", 1)
     if "manifest" not in server and get(server, "probes", "readiness") is None:
-        yield problem(doc, ("server",), "no readiness probe: pods get traffic before the model is loaded",
-                      "add `probes: {readiness: {path: /health}}`", severity="warning", key=True)
+        yield problem(
+            doc,
+            ("server",),
+            "no readiness probe: pods get traffic before the model is loaded",
+            "add `probes: {readiness: {path: /health}}`",
+            severity="warning",
+            key=True,
+        )
     if "manifest" not in server and not server.get("preStopSleepSeconds"):
-        yield problem(doc, ("server",), "no preStop sleep: the pod gets SIGTERM while endpoints still send it "
-                      "requests, which then fail", "add `preStopSleepSeconds: 5`", severity="warning", key=True)
+        yield problem(
+            doc,
+            ("server",),
+            "no preStop sleep: the pod gets SIGTERM while endpoints still send it requests, which then fail",
+            "add `preStopSleepSeconds: 5`",
+            severity="warning",
+            key=True,
+        )
     if "manifest" not in server and server.get("terminationGracePeriodSeconds") == 0:
-        yield problem(doc, ("server", "terminationGracePeriodSeconds"), "no termination grace: in-flight "
-                      "requests are cut at SIGKILL", "allow your longest request, e.g. 60", severity="warning")
+        yield problem(
+            doc,
+            ("server", "terminationGracePeriodSeconds"),
+            "no termination grace: in-flight requests are cut at SIGKILL",
+            "allow your longest request, e.g. 60",
+            severity="warning",
+        )
     if strategy == "rolling":
         value = get(data, "strategy", "rolling", "maxUnavailable", default=0)
         down = unavailable_pods(value, replicas)
         if down > 0 and replicas <= FEW_REPLICAS:
-            yield problem(doc, ("strategy", "rolling", "maxUnavailable"),
-                          f"with {replicas} replica(s), maxUnavailable {value} takes {down} pod(s) out of "
-                          f"service at once: {round(100 * down / replicas)} % capacity lost during the rollout",
-                          "use maxUnavailable: 0 and maxSurge: 1", severity="warning")
+            yield problem(
+                doc,
+                ("strategy", "rolling", "maxUnavailable"),
+                f"with {replicas} replica(s), maxUnavailable {value} takes {down} pod(s) out of "
+                f"service at once: {round(100 * down / replicas)} % capacity lost during the rollout",
+                "use maxUnavailable: 0 and maxSurge: 1",
+                severity="warning",
+            )
     if strategy == "recreate":
-        yield problem(doc, ("strategy", "type"), "recreate stops every old pod before new ones are ready: "
-                      "requests fail until the new model has loaded",
-                      "use rolling or blueGreen for zero downtime", severity="warning")
+        yield problem(
+            doc,
+            ("strategy", "type"),
+            "recreate stops every old pod before new ones are ready: "
+            "requests fail until the new model has loaded",
+            "use rolling or blueGreen for zero downtime",
+            severity="warning",
+        )
     gpus = get(server, "resources", "gpus", default=0)
     if strategy == "blueGreen" and gpus:
-        yield problem(doc, ("server", "resources", "gpus"),
-                      f"blueGreen runs both versions at full size: {2 * replicas * gpus} GPUs "
-                      f"({replicas} replicas × {gpus} GPU × 2); preflight checks the cluster has them",
-                      "make sure the GPU node pool can hold both versions", severity="warning")
+        yield problem(
+            doc,
+            ("server", "resources", "gpus"),
+            f"blueGreen runs both versions at full size: {2 * replicas * gpus} GPUs "
+            f"({replicas} replicas × {gpus} GPU × 2); preflight checks the cluster has them",
+            "make sure the GPU node pool can hold both versions",
+            severity="warning",
+        )
     yield from _coarse_weights(data, doc, replicas)
 
 
@@ -69,7 +99,11 @@ def _coarse_weights(data: Doc, doc: Document, replicas: int) -> Iterator[RawProb
     for i, step in items(data, "strategy", "canary", "steps"):
         weight = get(step, "setWeight")
         if isinstance(weight, int) and weight * replicas % 100:
-            yield problem(doc, ("strategy", "canary", "steps", i, "setWeight"),
-                          f"the replicas router splits by whole pods: with {replicas} replicas, "
-                          f"{weight} % is approximated", "pick weights that are multiples of "
-                          f"{100 / replicas:g} % or add replicas", severity="warning")
+            yield problem(
+                doc,
+                ("strategy", "canary", "steps", i, "setWeight"),
+                f"the replicas router splits by whole pods: with {replicas} replicas, "
+                f"{weight} % is approximated",
+                f"pick weights that are multiples of {100 / replicas:g} % or add replicas",
+                severity="warning",
+            )

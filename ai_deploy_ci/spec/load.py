@@ -42,15 +42,22 @@ def read_text(path: Path) -> str:
     where = Location(str(path))
     try:
         if path.is_dir():
-            raise InputError("is a directory", fix="pass deploy.yaml files, e.g. examples/*.yaml", location=where)
+            raise InputError(
+                "is a directory", fix="pass deploy.yaml files, e.g. examples/*.yaml", location=where
+            )
         if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"larger than {MAX_BYTES} bytes", fix="is this really a deploy.yaml?", location=where)
+            raise InputError(
+                f"larger than {MAX_BYTES} bytes", fix="is this really a deploy.yaml?", location=where
+            )
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise InputError("no such file", fix="check the path (relative to the working directory)",
-                         location=where) from None
+        raise InputError(
+            "no such file", fix="check the path (relative to the working directory)", location=where
+        ) from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", fix="save the file as UTF-8", location=where) from None
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start})", fix="save the file as UTF-8", location=where
+        ) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", location=where) from None
 
@@ -62,8 +69,15 @@ def check_document(text: str, base_dir: Path) -> tuple[Document, list[RawProblem
         return doc, list(doc.problems)
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__
-        return doc, [RawProblem(1, 1, (), f"expected a mapping at the top level, got {kind}",
-                                "start with `apiVersion: ai-deploy-ci/v1`")]
+        return doc, [
+            RawProblem(
+                1,
+                1,
+                (),
+                f"expected a mapping at the top level, got {kind}",
+                "start with `apiVersion: ai-deploy-ci/v1`",
+            )
+        ]
     found = schema_problems(doc)
     if found:
         return doc, found
@@ -97,8 +111,11 @@ def load_spec(path: str | Path) -> Spec:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         first = errors[0]
-        raise ValidationFailed(f"{path}: {len(errors)} error(s) in the deploy file",
-                               fix=first.fix, location=Location(first.file, first.line, first.col))
+        raise ValidationFailed(
+            f"{path}: {len(errors)} error(s) in the deploy file",
+            fix=first.fix,
+            location=Location(first.file, first.line, first.col),
+        )
     from ai_deploy_ci.spec.convert import to_spec
 
     assert isinstance(doc.data, dict)

@@ -19,8 +19,15 @@ from ai_deploy_ci.spec.yaml_positions import Document, RawProblem
 Rule = Callable[[Doc, Document, FsPath], Iterator[RawProblem]]
 
 
-def problem(doc: Document, path: Path, message: str, fix: str | None = None, *,
-            severity: str = "error", key: bool = False) -> RawProblem:
+def problem(
+    doc: Document,
+    path: Path,
+    message: str,
+    fix: str | None = None,
+    *,
+    severity: str = "error",
+    key: bool = False,
+) -> RawProblem:
     line, col = doc.where(path, key=key)
     return RawProblem(line, col, path, message, fix, "warning" if severity == "warning" else "error")
 
@@ -35,13 +42,20 @@ def check_canary_weights(data: Doc, doc: Document, base: FsPath) -> Iterator[Raw
         if not isinstance(weight, int):
             continue
         if previous is not None and weight < previous[1]:
-            yield problem(doc, ("strategy", "canary", "steps", i, "setWeight"),
-                          f"weight goes down from {previous[1]} (step {previous[0] + 1}) to {weight}",
-                          f"use a weight of at least {previous[1]}; weights must rise")
+            yield problem(
+                doc,
+                ("strategy", "canary", "steps", i, "setWeight"),
+                f"weight goes down from {previous[1]} (step {previous[0] + 1}) to {weight}",
+                f"use a weight of at least {previous[1]}; weights must rise",
+            )
         previous = (i, weight)
     if previous is None:
-        yield problem(doc, ("strategy", "canary", "steps"), "canary has no setWeight step, so no traffic "
-                      "ever reaches the candidate", "add a step such as `- setWeight: 10`")
+        yield problem(
+            doc,
+            ("strategy", "canary", "steps"),
+            "canary has no setWeight step, so no traffic ever reaches the candidate",
+            "add a step such as `- setWeight: 10`",
+        )
 
 
 def check_router_capabilities(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
@@ -56,9 +70,14 @@ def check_router_capabilities(data: Doc, doc: Document, base: FsPath) -> Iterato
     able = ", ".join(caps.routers_with(need)) or "none"
     what = " and ".join(sorted(c.value for c in lacking))
     at: Path = ("trafficRouter", "type") if get(data, "trafficRouter", "type") else ("strategy", "type")
-    yield problem(doc, at, f"router '{router}' cannot do {what}, which strategy '{strategy}'"
-                  + (f" with a {kind} match" if kind else "") + " needs",
-                  f"use trafficRouter.type: {able}")
+    yield problem(
+        doc,
+        at,
+        f"router '{router}' cannot do {what}, which strategy '{strategy}'"
+        + (f" with a {kind} match" if kind else "")
+        + " needs",
+        f"use trafficRouter.type: {able}",
+    )
 
 
 def check_files(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
@@ -70,8 +89,12 @@ def check_files(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
         target = base / value
         if not target.is_file():
             state = "is a directory" if target.is_dir() else "does not exist"
-            yield problem(doc, path, f"file '{value}' {state} (looked in {base})",
-                          "give a path relative to the deploy.yaml's directory")
+            yield problem(
+                doc,
+                path,
+                f"file '{value}' {state} (looked in {base})",
+                "give a path relative to the deploy.yaml's directory",
+            )
 
 
 def check_durations(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
@@ -86,26 +109,44 @@ def check_server(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]
     for section in ("requests", "limits"):
         for key in get(data, "server", "resources", section, default={}):
             if key.endswith("/gpu"):
-                yield problem(doc, ("server", "resources", section, key), f"GPUs do not go in {section}",
-                              "use `resources.gpus: <whole number>`", key=True)
+                yield problem(
+                    doc,
+                    ("server", "resources", section, key),
+                    f"GPUs do not go in {section}",
+                    "use `resources.gpus: <whole number>`",
+                    key=True,
+                )
     grace = get(data, "server", "terminationGracePeriodSeconds", default=30)
     sleep = get(data, "server", "preStopSleepSeconds", default=0)
     if sleep and sleep >= grace:
-        yield problem(doc, ("server", "preStopSleepSeconds"),
-                      f"preStop sleep ({sleep}s) uses the whole termination grace period ({grace}s): "
-                      "the pod is killed before it finishes in-flight requests",
-                      f"raise terminationGracePeriodSeconds above {sleep}")
+        yield problem(
+            doc,
+            ("server", "preStopSleepSeconds"),
+            f"preStop sleep ({sleep}s) uses the whole termination grace period ({grace}s): "
+            "the pod is killed before it finishes in-flight requests",
+            f"raise terminationGracePeriodSeconds above {sleep}",
+        )
     seen: dict[str, int] = {}
     for i, volume in items(data, "server", "volumes"):
-        sources = [k for k in ("persistentVolumeClaim", "configMap", "emptyDir", "hostPath")
-                   if k in volume and volume[k] is not False]
+        sources = [
+            k
+            for k in ("persistentVolumeClaim", "configMap", "emptyDir", "hostPath")
+            if k in volume and volume[k] is not False
+        ]
         if len(sources) != 1:
-            yield problem(doc, ("server", "volumes", i),
-                          f"volume '{volume['name']}' needs exactly one source, has {len(sources)}",
-                          "set one of persistentVolumeClaim, configMap, emptyDir, hostPath")
+            yield problem(
+                doc,
+                ("server", "volumes", i),
+                f"volume '{volume['name']}' needs exactly one source, has {len(sources)}",
+                "set one of persistentVolumeClaim, configMap, emptyDir, hostPath",
+            )
         if volume["name"] in seen:
-            yield problem(doc, ("server", "volumes", i, "name"), f"volume name '{volume['name']}' is used twice",
-                          "give each volume its own name")
+            yield problem(
+                doc,
+                ("server", "volumes", i, "name"),
+                f"volume name '{volume['name']}' is used twice",
+                "give each volume its own name",
+            )
         seen[volume["name"]] = i
 
 
@@ -114,17 +155,31 @@ def check_rolling(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem
     values = {k: rolling.get(k, d) for k, d in (("maxSurge", "25%"), ("maxUnavailable", 0))}
     for key, value in values.items():
         if isinstance(value, str) and int(value.rstrip("%")) > 100:
-            yield problem(doc, ("strategy", "rolling", key), f"{key} {value} is more than 100%", "use 0%–100%")
+            yield problem(
+                doc, ("strategy", "rolling", key), f"{key} {value} is more than 100%", "use 0%–100%"
+            )
     if all(v in (0, "0%") for v in values.values()):
-        yield problem(doc, ("strategy", "rolling"), "maxSurge and maxUnavailable are both 0: "
-                      "the rollout could never make progress", "set maxSurge: 1 (zero downtime)")
+        yield problem(
+            doc,
+            ("strategy", "rolling"),
+            "maxSurge and maxUnavailable are both 0: the rollout could never make progress",
+            "set maxSurge: 1 (zero downtime)",
+        )
 
 
 def check_unused_blocks(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
     """A `canary:` block under `type: rolling` is ignored: say so rather than surprise later."""
-    for section, chosen in (("strategy", get(data, "strategy", "type")),
-                            ("trafficRouter", get(data, "trafficRouter", "type"))):
+    for section, chosen in (
+        ("strategy", get(data, "strategy", "type")),
+        ("trafficRouter", get(data, "trafficRouter", "type")),
+    ):
         for block in ("rolling", "blueGreen", "canary", "abTest", "shadow", "gatewayAPI", "istio", "nginx"):
             if block != chosen and block in get(data, section, default={}):
-                yield problem(doc, (section, block), f"'{section}.{block}' is ignored because type is '{chosen}'",
-                              f"remove it, or set {section}.type: {block}", severity="warning", key=True)
+                yield problem(
+                    doc,
+                    (section, block),
+                    f"'{section}.{block}' is ignored because type is '{chosen}'",
+                    f"remove it, or set {section}.type: {block}",
+                    severity="warning",
+                    key=True,
+                )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path as FsPath
@@ -23,8 +24,15 @@ from ai_deploy_ci.spec.yaml_positions import Document, RawProblem
 # Package data, read by path: importlib.resources would pull in importlib.metadata and email (~15 ms)
 # for nothing, since the package is always installed as files (zip imports are not supported).
 SCHEMA_PATH = FsPath(__file__).resolve().parent.parent / "schemas" / "deploy.schema.json"
-_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
-               dict: "mapping", type(None): "null"}
+_JSON_TYPES = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "mapping",
+    type(None): "null",
+}
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +69,9 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[RawProblem]:
         return
     line, col = doc.where(path)
     if kind == "required" and isinstance(error.validator_value, list):
-        missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
+        missing = [
+            k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance
+        ]
         line, col = doc.where(path, key=True)
         for key in missing:
             yield RawProblem(line, col, path, f"missing required key '{key}'", _example_fix(key, sub, path))
@@ -74,10 +84,13 @@ def _message(error: ValidationError, sub: dict[str, Any]) -> tuple[str, str | No
     if kind == "type":
         got = _JSON_TYPES.get(type(instance), type(instance).__name__)
         wanted = value if isinstance(value, str) else " or ".join(value)
-        if wanted == "integer" and isinstance(instance, float) and not isinstance(instance, bool):
-            return f"must be a whole number, got {instance}", f"use a whole number such as {max(round(instance), 0)}"
+        if wanted == "integer" and isinstance(instance, float) and math.isfinite(instance):
+            return (
+                f"must be a whole number, got {instance}",
+                f"use a whole number such as {max(round(instance), 0)}",
+            )
         if "string" in wanted and isinstance(instance, int | float) and not isinstance(instance, bool):
-            return f"expected {wanted}, got {got} {instance!r}", f"quote it: \"{instance}\""
+            return f"expected {wanted}, got {got} {instance!r}", f'quote it: "{instance}"'
         return f"expected {wanted}, got {got} {_short(instance)}", _first_example(sub)
     if kind in ("enum", "const"):
         allowed = value if kind == "enum" else [value]
@@ -87,8 +100,12 @@ def _message(error: ValidationError, sub: dict[str, Any]) -> tuple[str, str | No
     if kind == "pattern":
         return f"{_short(instance)} is not valid here", sub.get("x-fix") or f"match the pattern {value}"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than",
-                "exclusiveMaximum": "less than"}[str(kind)]
+        word = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "greater than",
+            "exclusiveMaximum": "less than",
+        }[str(kind)]
         return f"{instance} is out of range: must be {word} {value}", None
     if kind in ("minLength", "maxLength"):
         word = "at least" if kind == "minLength" else "at most"
@@ -104,7 +121,10 @@ def _message(error: ValidationError, sub: dict[str, Any]) -> tuple[str, str | No
         names = [s["required"][0] for s in value]
         have = [n for n in names if isinstance(instance, dict) and n in instance]
         what = "both" if have else "neither"
-        return f"set exactly one of {' or '.join(names)} ({what} given)", f"keep only '{names[0]}' or '{names[1]}'"
+        return (
+            f"set exactly one of {' or '.join(names)} ({what} given)",
+            f"keep only '{names[0]}' or '{names[1]}'",
+        )
     return error.message, None
 
 
@@ -112,7 +132,11 @@ def _suggest(word: str, choices: list[str]) -> str | None:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if not close:
         close = [c for c in choices if c.lower() == word.lower()]
-    return f"did you mean '{close[0]}'?" if close else (f"valid keys here: {', '.join(choices)}" if choices else None)
+    return (
+        f"did you mean '{close[0]}'?"
+        if close
+        else (f"valid keys here: {', '.join(choices)}" if choices else None)
+    )
 
 
 def _example_fix(key: str, sub: dict[str, Any], path: Path) -> str:
@@ -131,7 +155,10 @@ def _first_example(sub: dict[str, Any]) -> str | None:
 def _resolve(sub: dict[str, Any]) -> dict[str, Any]:
     ref = sub.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return {**schema()["$defs"][ref.removeprefix("#/$defs/")], **{k: v for k, v in sub.items() if k != "$ref"}}
+        return {
+            **schema()["$defs"][ref.removeprefix("#/$defs/")],
+            **{k: v for k, v in sub.items() if k != "$ref"},
+        }
     return sub
 
 

@@ -18,12 +18,11 @@ def get(data: Any, *path: str | int, default: Any = None) -> Any:
     """`data[a][b]…` or `default` when any step is missing or of the wrong kind."""
     cur = data
     for part in path:
-        if isinstance(part, int) and isinstance(cur, list) and -len(cur) <= part < len(cur):
-            cur = cur[part]
-        elif isinstance(part, str) and isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        else:
+        in_list = isinstance(part, int) and isinstance(cur, list) and -len(cur) <= part < len(cur)
+        in_dict = isinstance(part, str) and isinstance(cur, dict) and part in cur
+        if not (in_list or in_dict):
             return default
+        cur = cur[part]
     return cur
 
 

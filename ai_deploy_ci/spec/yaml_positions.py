@@ -127,8 +127,12 @@ class _Builder:
                 continue
             if key in first_seen:
                 line = first_seen[key].start_mark.line + 1
-                self._problem(knode, (*path, key), f"duplicate key '{key}' (first defined on line {line})",
-                              "keep one of them: YAML would silently use the last")
+                self._problem(
+                    knode,
+                    (*path, key),
+                    f"duplicate key '{key}' (first defined on line {line})",
+                    "keep one of them: YAML would silently use the last",
+                )
                 continue
             first_seen[key] = knode
             self.doc.keys.setdefault((*path, key), _pos(knode))
@@ -144,13 +148,18 @@ class _Builder:
 
     def _key(self, knode: Node, path: Path) -> str | None:
         if not isinstance(knode, ScalarNode):
-            self._problem(knode, path, "a key must be a plain string, not a list or mapping", "use a string key")
+            self._problem(
+                knode, path, "a key must be a plain string, not a list or mapping", "use a string key"
+            )
             return None
         if knode.tag not in _STRING_TAGS:
             value = self.constructor.construct_object(knode) if knode.tag in _SCALAR_TAGS else knode.value
-            self._problem(knode, (*path, knode.value),
-                          f"key '{knode.value}' is read as {type(value).__name__} {value!r}, not a string",
-                          f"quote it: \"{knode.value}\"")
+            self._problem(
+                knode,
+                (*path, knode.value),
+                f"key '{knode.value}' is read as {type(value).__name__} {value!r}, not a string",
+                f'quote it: "{knode.value}"',
+            )
             return None
         return str(knode.value)
 
@@ -168,15 +177,24 @@ def read_yaml(text: str) -> Document:
         doc.problems.extend(_syntax_problems(text, exc))
         return doc
     if root is None:
-        doc.problems.append(RawProblem(1, 1, (), "the file is empty", "start with `apiVersion: ai-deploy-ci/v1`"))
+        doc.problems.append(
+            RawProblem(1, 1, (), "the file is empty", "start with `apiVersion: ai-deploy-ci/v1`")
+        )
         return doc
     builder = _Builder(doc)
     try:
         doc.data = builder.build(root, ())
     except (_TooBig, RecursionError) as exc:
         doc.data = None
-        doc.problems.append(RawProblem(1, 1, (), str(exc) if isinstance(exc, _TooBig) else "nested too deeply",
-                                       "simplify the document"))
+        doc.problems.append(
+            RawProblem(
+                1,
+                1,
+                (),
+                str(exc) if isinstance(exc, _TooBig) else "nested too deeply",
+                "simplify the document",
+            )
+        )
     except yaml.YAMLError as exc:  # a bad scalar, e.g. an int too large for the constructor
         doc.data = None
         doc.problems.extend(_syntax_problems(text, exc))
@@ -191,15 +209,27 @@ def _syntax_problems(text: str, exc: yaml.YAMLError) -> list[RawProblem]:
         out = []
         for n in tabs:
             tab_col = text.splitlines()[n - 1].index("\t") + 1
-            out.append(RawProblem(n, tab_col, (), "tab character in indentation",
-                                  "indent with spaces: YAML forbids tabs for indentation"))
+            out.append(
+                RawProblem(
+                    n,
+                    tab_col,
+                    (),
+                    "tab character in indentation",
+                    "indent with spaces: YAML forbids tabs for indentation",
+                )
+            )
         return out
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     opened = getattr(exc, "context_mark", None)
     if context and opened is not None and (opened.line + 1, opened.column + 1) != (line, col):
-        context += f" opened on line {opened.line + 1}, column {opened.column + 1}"  # where the cause usually is
+        context += (
+            f" opened on line {opened.line + 1}, column {opened.column + 1}"  # where the cause usually is
+        )
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    fix = "one document per file: remove the `---` separator" if "single document" in message else (
-        "check indentation, quotes and `key: value` spacing on this line or the one before")
+    fix = (
+        "one document per file: remove the `---` separator"
+        if "single document" in message
+        else ("check indentation, quotes and `key: value` spacing on this line or the one before")
+    )
     return [RawProblem(line, col, (), message, fix)]

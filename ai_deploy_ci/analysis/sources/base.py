@@ -49,8 +49,9 @@ QueryResult = Values | NoData
 
 
 class MetricSource(Protocol):
-    def query(self, query: str, *, range_seconds: float | None = None, step: float = 15.0,
-              at: float | None = None) -> QueryResult:
+    def query(
+        self, query: str, *, range_seconds: float | None = None, step: float = 15.0, at: float | None = None
+    ) -> QueryResult:
         """Instant query (range_seconds None) at `at` (None: now), or a range query ending there."""
         ...
 
@@ -64,7 +65,7 @@ def variables_for(target: str, context: Mapping[str, str] | None) -> dict[str, s
     ctx = dict(context or {})
     out = {k: v for k, v in ctx.items() if not any(k.startswith(f"{t}_") for t in ("baseline", "candidate"))}
     prefix = f"{target}_"
-    out.update({k[len(prefix):]: v for k, v in ctx.items() if k.startswith(prefix)})
+    out.update({k[len(prefix) :]: v for k, v in ctx.items() if k.startswith(prefix)})
     out["target"] = target
     return out
 
@@ -82,7 +83,8 @@ def render(template: str, variables: Mapping[str, str]) -> str:
 
     text = PLACEHOLDER.sub(fill, template)
     if missing:
-        raise MetricSourceError(f"query {template!r} uses ${', $'.join(sorted(set(missing)))} but no value "
-                                "was given", fix="pass the value in the judge context (e.g. --context "
-                                f"candidate_{missing[0]}=…)")
+        raise MetricSourceError(
+            f"query {template!r} uses ${', $'.join(sorted(set(missing)))} but no value was given",
+            fix=f"pass the value in the judge context (e.g. --context candidate_{missing[0]}=…)",
+        )
     return text

@@ -26,8 +26,9 @@ class PrometheusSource:
         self.timeout = timeout
         self.session = session or requests.Session()
 
-    def query(self, query: str, *, range_seconds: float | None = None, step: float = 15.0,
-              at: float | None = None) -> QueryResult:
+    def query(
+        self, query: str, *, range_seconds: float | None = None, step: float = 15.0, at: float | None = None
+    ) -> QueryResult:
         end = time.time() if at is None else at
         params: dict[str, str | float]
         if range_seconds is None:
@@ -44,22 +45,28 @@ class PrometheusSource:
         try:
             resp = self.session.get(url, params=params, timeout=self.timeout)
         except requests.Timeout as exc:
-            raise MetricSourceError(f"Prometheus at {self.address} did not answer within {self.timeout:g} s",
-                                    fix="check the address, or simplify the query") from exc
+            raise MetricSourceError(
+                f"Prometheus at {self.address} did not answer within {self.timeout:g} s",
+                fix="check the address, or simplify the query",
+            ) from exc
         except requests.RequestException as exc:
-            raise MetricSourceError(f"cannot reach Prometheus at {self.address}: {type(exc).__name__}",
-                                    fix="check analysis.metrics[].prometheus.address and that the runner "
-                                        "can reach it") from exc
+            raise MetricSourceError(
+                f"cannot reach Prometheus at {self.address}: {type(exc).__name__}",
+                fix="check analysis.metrics[].prometheus.address and that the runner can reach it",
+            ) from exc
         try:
             body: dict[str, Any] = resp.json()
         except ValueError as exc:
-            raise MetricSourceError(f"{url} answered HTTP {resp.status_code} without JSON: is this Prometheus?",
-                                    fix="point prometheus.address at the server root, e.g. http://host:9090"
-                                    ) from exc
+            raise MetricSourceError(
+                f"{url} answered HTTP {resp.status_code} without JSON: is this Prometheus?",
+                fix="point prometheus.address at the server root, e.g. http://host:9090",
+            ) from exc
         if resp.status_code != 200 or body.get("status") != "success":
             kind = body.get("errorType", f"HTTP {resp.status_code}")
-            raise MetricSourceError(f"Prometheus rejected the query {query!r}: {kind}: {body.get('error', '')}",
-                                    fix="try the query in the Prometheus UI and fix it in deploy.yaml")
+            raise MetricSourceError(
+                f"Prometheus rejected the query {query!r}: {kind}: {body.get('error', '')}",
+                fix="try the query in the Prometheus UI and fix it in deploy.yaml",
+            )
         return body
 
 
@@ -83,8 +90,10 @@ def parse_result(data: dict[str, Any], query: str) -> QueryResult:
             return NoData(query)
         if len(series) > 1:
             labels = ", ".join(str(s.get("metric", {})) for s in series[:3])
-            raise MetricSourceError(f"query {query!r} returned {len(series)} series ({labels}…); one is needed",
-                                    fix="aggregate it, e.g. sum(...) or avg(...) or sum by (le) (...)")
+            raise MetricSourceError(
+                f"query {query!r} returned {len(series)} series ({labels}…); one is needed",
+                fix="aggregate it, e.g. sum(...) or avg(...) or sum by (le) (...)",
+            )
         points = [series[0]["value"]] if kind == "vector" else list(series[0].get("values", []))
     else:
         raise MetricSourceError(f"query {query!r} returned an unsupported result type {kind!r}")

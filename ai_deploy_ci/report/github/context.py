@@ -115,7 +115,7 @@ def from_env(env: Mapping[str, str]) -> GitHubContext:
     override = _int(env.get("AI_DEPLOY_CI_PR_NUMBER", ""))
     if override:
         number = override
-    ref = env.get("GITHUB_REF") or None
+    ref = env.get("GITHUB_REF") or (event.get("ref") if isinstance(event.get("ref"), str) else None)
     tag = ref[len("refs/tags/") :] if ref and ref.startswith("refs/tags/") else None
     server = (env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
     api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")

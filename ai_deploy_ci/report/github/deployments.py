@@ -63,3 +63,61 @@ def set_status(
     if log_url:
         body["log_url"] = log_url
     return int(client.post_json(f"/repos/{repo}/deployments/{deployment_id}/statuses", body)["id"])
+
+
+def start_release(
+    client: GitHubClient,
+    repo: str,
+    *,
+    ref: str,
+    environment: str,
+    environment_url: str | None = None,
+    log_url: str | None = None,
+) -> int:
+    """When a release rollout begins: a deployment with status `in_progress`; returns its id.
+
+    The id travels to the final report as the `deployment-id` step output, passed back in
+    `AI_DEPLOY_CI_DEPLOYMENT_ID`, so the environment shows one deployment per release.
+    """
+    dep = create_deployment(client, repo, ref=ref, environment=environment, description=f"ai-deploy-ci {ref}")
+    set_status(
+        client,
+        repo,
+        dep,
+        "in_progress",
+        environment=environment,
+        environment_url=environment_url,
+        log_url=log_url,
+        description="rollout in progress",
+    )
+    return dep
+
+
+def finish_release(
+    client: GitHubClient,
+    repo: str,
+    *,
+    ref: str,
+    environment: str,
+    outcome: str,
+    deployment_id: int | None = None,
+    environment_url: str | None = None,
+    log_url: str | None = None,
+) -> int:
+    """The final status (`success` / `failure` / …) from the rollout outcome; creates the
+    deployment first when no `start_release` ran (e.g. the report runs in its own job)."""
+    dep = deployment_id or create_deployment(
+        client, repo, ref=ref, environment=environment, description=f"ai-deploy-ci {ref}"
+    )
+    state = OUTCOME_STATE.get(outcome, "error")
+    set_status(
+        client,
+        repo,
+        dep,
+        state,
+        environment=environment,
+        environment_url=environment_url,
+        log_url=log_url,
+        description=(outcome or "no outcome recorded").replace("_", " "),
+    )
+    return dep

@@ -51,9 +51,11 @@ class PublishResult:
     deployment_id: int | None = None
 
 
-class _Publisher:
-    def __init__(self, ctx: GitHubContext, out: TextIO, strict: bool) -> None:
-        self.ctx, self.out, self.strict = ctx, out, strict
+class Publisher:
+    """Collects the result and turns each destination's failure into a warning."""
+
+    def __init__(self, ctx: GitHubContext, out: TextIO, strict: bool, env: Mapping[str, str]) -> None:
+        self.ctx, self.out, self.strict, self.env = ctx, out, strict, env
         self.result = PublishResult()
 
     def say(self, level: str, message: str) -> None:
@@ -76,6 +78,18 @@ class _Publisher:
             self.say("warning", f"could not {what}: {type(exc).__name__}: {exc}")
 
 
+def is_strict(env: Mapping[str, str]) -> bool:
+    return env.get("AI_DEPLOY_CI_REPORT_STRICT", "").lower() in ("1", "true", "yes")
+
+
+def token_from(env: Mapping[str, str], ctx: GitHubContext, out: TextIO) -> Secret:
+    """The token, masked for the runner's log before anything else can print it."""
+    token = Secret(env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB_TOKEN") or "")
+    if token and ctx.in_actions:
+        print(f"::add-mask::{token.reveal()}", file=out, flush=True)
+    return token
+
+
 def publish(
     results_dir: Path,
     *,
@@ -88,13 +102,11 @@ def publish(
     """Render `results_dir` and publish it according to the Actions environment in `env`."""
     ctx = from_env(env)
     stream = out or sys.stdout
-    strict = env.get("AI_DEPLOY_CI_REPORT_STRICT", "").lower() in ("1", "true", "yes")
-    token = Secret(env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB_TOKEN") or "")
-    if token and ctx.in_actions:
-        print(f"::add-mask::{token.reveal()}", file=stream, flush=True)
+    strict = is_strict(env)
+    token = token_from(env, ctx, stream)
     opts = spec.report if spec is not None else ReportOptions()
     target = env.get("AI_DEPLOY_CI_TARGET") or opts.target
-    p = _Publisher(ctx, stream, strict)
+    p = Publisher(ctx, stream, strict, env)
     r = p.result
     results = load_results(Path(results_dir))
     render_ctx = ctx.render_context(target, env.get("AI_DEPLOY_CI_ARTIFACT_URL") or opts.artifact_url)
@@ -108,11 +120,14 @@ def publish(
             "the PR comment left out: " + ", ".join(dropped) + " (too long); the job summary has them",
         )
 
-    def write_report() -> None:
+    def write_report() -> None:  # for the artifact: the Markdown and a page that opens anywhere
+        from ai_deploy_ci.report.html import render_page  # markdown-it-py: only needed here
+
         r.report_path = Path(results_dir) / REPORT_FILE
         r.report_path.write_text(r.markdown, encoding="utf-8")
+        r.report_path.with_suffix(".html").write_text(render_page(r.markdown), encoding="utf-8")
 
-    p.attempt("write report.md", write_report)
+    p.attempt("write report.md and report.html", write_report)
     if ctx.step_summary and opts.summary:
 
         def summary() -> None:
@@ -121,14 +136,12 @@ def publish(
 
         p.attempt("write the job summary", summary)
     if ctx.in_actions:
-        r.annotations = metric_annotations(
-            results.verdict, spec.source if spec and spec.source else "deploy.yaml"
-        )
+        r.annotations = metric_annotations(results.verdict, spec_file(spec, ctx))
         for line in r.annotations:
             print(line, file=stream, flush=True)
     client = GitHubClient(ctx.api_url, token, sleep=sleep, policy=policy, log=lambda s: print(s, file=stream))
     with client:
-        _comment(p, client, ctx, opts, target, bool(token))
+        _comment(p, client, ctx, opts, target, bool(token), env.get("AI_DEPLOY_CI_COMMENT_AUTHOR") or None)
         if ctx.tag and token and ctx.repository:
             p.attempt("record the deployment", lambda: _deployment(p, client, ctx, results, target))
     r.outputs = outputs_for(results, r)
@@ -138,13 +151,15 @@ def publish(
 
 
 def _comment(
-    p: _Publisher,
+    p: Publisher,
     client: GitHubClient,
     ctx: GitHubContext,
     opts: ReportOptions,
     target: str,
     have_token: bool,
+    author: str | None,
 ) -> None:
+    """The sticky comment, or the notice/warning that says why there is none."""
     if not opts.comment:
         return
     if ctx.pr_number is None:
@@ -162,31 +177,42 @@ def _comment(
     def post() -> None:
         assert ctx.repository is not None and ctx.pr_number is not None and p.result.comment_body is not None
         p.result.comment = sticky.upsert_comment(
-            client, ctx.repository, ctx.pr_number, p.result.comment_body, target=target
+            client, ctx.repository, ctx.pr_number, p.result.comment_body, target=target, author=author
         )
 
     p.attempt(f"comment on PR #{ctx.pr_number}", post)
 
 
 def _deployment(
-    p: _Publisher, client: GitHubClient, ctx: GitHubContext, results: Results, target: str
+    p: Publisher, client: GitHubClient, ctx: GitHubContext, results: Results, target: str
 ) -> None:
     assert ctx.repository is not None and ctx.tag is not None
     outcome = get(results.rollout, "outcome", str) or ""
-    state = deployments.OUTCOME_STATE.get(outcome, "error")
-    dep = deployments.create_deployment(
-        client, ctx.repository, ref=ctx.tag, environment=target, description=f"ai-deploy-ci {ctx.tag}"
-    )
-    deployments.set_status(
+    env = p.env
+    p.result.deployment_id = deployments.finish_release(
         client,
         ctx.repository,
-        dep,
-        state,
+        ref=ctx.tag,
         environment=target,
+        outcome=outcome,
+        deployment_id=int(env["AI_DEPLOY_CI_DEPLOYMENT_ID"])
+        if env.get("AI_DEPLOY_CI_DEPLOYMENT_ID", "").isdigit()
+        else None,
+        environment_url=env.get("AI_DEPLOY_CI_ENVIRONMENT_URL") or None,
         log_url=ctx.run_url,
-        description=f"{outcome or 'no outcome'}",
     )
-    p.result.deployment_id = dep
+
+
+def spec_file(spec: Spec | None, ctx: GitHubContext) -> str:
+    """deploy.yaml's path as annotations need it: relative to the workspace (the repo root)."""
+    if spec is None or not spec.source:
+        return "deploy.yaml"
+    path = Path(spec.source)
+    base = ctx.workspace or Path.cwd()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def outputs_for(results: Results, r: PublishResult) -> dict[str, str]:

@@ -45,6 +45,15 @@ def pod_spec(spec: dict[str, Any], restart: str | None = "Always") -> None:
 def apply(obj: dict[str, Any]) -> None:
     """Fill defaults in place for the kinds whose defaults clients rely on."""
     kind = obj.get("kind")
+    if kind == "Secret":
+        import base64
+
+        obj.setdefault("type", "Opaque")
+        string_data = obj.pop("stringData", None) or {}
+        if string_data:
+            data = obj.setdefault("data", {})
+            data.update({k: base64.b64encode(str(v).encode()).decode() for k, v in string_data.items()})
+        return
     spec = obj.get("spec")
     if not isinstance(spec, dict):
         if kind in ("Namespace",):

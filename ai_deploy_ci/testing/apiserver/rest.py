@@ -133,6 +133,8 @@ class Api:
                 raise bad_request("resourceVersion should not be set on objects to be created")
             warnings = self._validate(rt, obj, strict, None)
             self._check_namespace(rt, namespace)
+            if rt.has_status:  # status is the controllers' to write, as on a real server
+                obj.pop("status", None)
         else:
             obj.setdefault("apiVersion", rt.api_version)
             obj.setdefault("kind", rt.kind)

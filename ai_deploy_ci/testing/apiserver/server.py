@@ -103,6 +103,10 @@ class Handler(BaseHTTPRequestHandler):
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         raw = self._body() if method in ("POST", "PUT", "PATCH", "DELETE") else b""
         try:
+            if "protobuf" in (self.headers.get("Content-Type") or ""):
+                raise ApiError(415, "UnsupportedMediaType", "the local API server speaks JSON only, not protobuf "
+                               "(kubectl create/apply -f work; generator commands such as `kubectl create "
+                               "deployment` send protobuf)", details={})
             if self.server.token and self.headers.get("Authorization") not in (None, f"Bearer {self.server.token}"):
                 raise ApiError(401, "Unauthorized", "Unauthorized")
             if not self._global(url.path):

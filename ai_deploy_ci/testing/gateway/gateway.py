@@ -52,13 +52,22 @@ class MirrorPool:
     def __init__(self, core: GatewayCore, workers: int = 4, capacity: int = 4096):
         self.core = core
         self.queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(capacity)
-        self.threads = [threading.Thread(target=self._work, name=f"gateway-mirror-{i}", daemon=True)
-                        for i in range(workers)]
+        self.threads = [
+            threading.Thread(target=self._work, name=f"gateway-mirror-{i}", daemon=True)
+            for i in range(workers)
+        ]
         for t in self.threads:
             t.start()
 
-    def submit(self, table: RouteTable, target: Target, method: str, path: str, headers: Mapping[str, str],
-               body: bytes) -> None:
+    def submit(
+        self,
+        table: RouteTable,
+        target: Target,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> None:
         shadow = dict(headers)
         host = next((k for k in shadow if k.lower() == "host"), "Host")
         shadow[host] = shadow.get(host, target.service) + "-shadow"  # as Envoy marks mirrored requests
@@ -111,11 +120,19 @@ class Gateway:
     """Start with `.start()`, stop with `.stop()`; `public_url`, `stats()`, `reset_stats()`,
     `wait_until(predicate)`. `cluster_ips=False` skips the per-Service listeners."""
 
-    def __init__(self, api_client: Any, host: str = "127.0.0.1", port: int = 0, *, seed: int | None = None,
-                 cluster_ips: bool = True, sync_timeout_s: float = 10.0):
+    def __init__(
+        self,
+        api_client: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: int | None = None,
+        cluster_ips: bool = True,
+        sync_timeout_s: float = 10.0,
+    ):
         self.core = GatewayCore(seed)
-        self.public = Listener((host, port), self.core, cluster_ip=False)
-        self.public_url = f"http://{self.public.server_address[0]}:{self.public.server_address[1]}"
+        self.public = Listener((host, port), self.core)
+        self.public_url = f"http://{self.public.server_address[0]!s}:{self.public.server_address[1]}"
         self.cluster_ips = cluster_ips
         self.sync_timeout_s = sync_timeout_s
         self.listeners: dict[tuple[str, int], Listener] = {}
@@ -152,6 +169,19 @@ class Gateway:
             time.sleep(0.01)
         return predicate(self.core.table)
 
+    def service_url(self, name: str, namespace: str = "default", port: int | None = None) -> str:
+        """`http://<clusterIP>:<port>` of a Service, as actually listening (see `_reconcile`:
+        without root a privileged Service port is served on another port of the same IP)."""
+        svc = self.core.table.services.get((namespace, name))
+        if svc is None:
+            raise KeyError(f"no Service {namespace}/{name} (yet)")
+        spec = svc.get("spec") or {}
+        number = port if port is not None else int(spec["ports"][0]["port"])
+        address = (str(spec.get("clusterIP")), number)
+        listener = self.listeners.get(address)
+        actual = int(listener.server_address[1]) if listener else number
+        return f"http://{address[0]}:{actual}"
+
     def _changed(self, kind: str) -> None:
         with self._rebuild_lock:
             if self._stopped:
@@ -166,7 +196,13 @@ class Gateway:
             threading.Thread(target=self.listeners.pop(address).close, daemon=True).start()
         for address in wanted - set(self.listeners):
             try:
-                listener = Listener(address, self.core, cluster_ip=True)
+                listener = Listener(address, self.core, cluster_ip=address)
+            except PermissionError:  # not root: a port < 1024 moves to a free port on the same IP
+                try:
+                    listener = Listener((address[0], 0), self.core, cluster_ip=address)
+                except OSError as exc:
+                    self.bind_errors[address] = str(exc)
+                    continue
             except OSError as exc:
                 self.bind_errors[address] = str(exc)
                 continue

@@ -13,6 +13,7 @@ Weighted pick, worked example: backendRefs v1 weight 75, v2 weight 25 → a unif
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +57,7 @@ class RouteMatch:
             return False
         if not all(string_matches(t, v, req.headers.get(n)) for t, n, v in self.headers):
             return False
-        return all(string_matches(t, v, (req.query.get(n) or [None])[0]) for t, n, v in self.query)
+        return all(string_matches(t, v, next(iter(req.query.get(n) or []), None)) for t, n, v in self.query)
 
     def pick(self, rng: random.Random) -> Decision:
         total = sum(w for _, w in self.backends)
@@ -83,32 +84,67 @@ def _target(ref: Obj, namespace: str) -> Target:
     return Target(str(ref.get("namespace") or namespace), str(ref["name"]), ref.get("port"))
 
 
-def compile_httproutes(routes: list[Obj]) -> list[RouteMatch]:
+def compile_httproutes(routes: Sequence[Obj]) -> list[RouteMatch]:
     out: list[RouteMatch] = []
     for route in routes:
         ns, name = meta(route)
         spec = route.get("spec") or {}
         created = str((route.get("metadata") or {}).get("creationTimestamp") or "")
-        mesh = tuple((str(p.get("namespace") or ns), str(p["name"])) for p in spec.get("parentRefs") or []
-                     if p.get("kind") == "Service")
+        mesh = tuple(
+            (str(p.get("namespace") or ns), str(p["name"]))
+            for p in spec.get("parentRefs") or []
+            if p.get("kind") == "Service"
+        )
         hostnames = tuple(h.lower() for h in spec.get("hostnames") or [])
         for r_index, rule in enumerate(spec.get("rules") or []):
-            backends = tuple((_target(b, ns), int(b.get("weight", 1))) for b in rule.get("backendRefs") or []
-                             if b.get("kind", "Service") == "Service")
-            mirrors = tuple(Mirror(_target(f["requestMirror"]["backendRef"], ns), _fraction(f["requestMirror"]))
-                            for f in rule.get("filters") or [] if f.get("type") == "RequestMirror")
+            backends = tuple(
+                (_target(b, ns), int(b.get("weight", 1)))
+                for b in rule.get("backendRefs") or []
+                if b.get("kind", "Service") == "Service"
+            )
+            mirrors = tuple(
+                Mirror(_target(f["requestMirror"]["backendRef"], ns), _fraction(f["requestMirror"]))
+                for f in rule.get("filters") or []
+                if f.get("type") == "RequestMirror"
+            )
             for m_index, match in enumerate(rule.get("matches") or [{}]):
                 path = match.get("path") or {"type": "PathPrefix", "value": "/"}
                 ptype, pvalue = str(path.get("type", "PathPrefix")), str(path.get("value", "/"))
-                headers = tuple((str(h.get("type", "Exact")), str(h["name"]).lower(), str(h["value"]))
-                                for h in match.get("headers") or [])
-                query = tuple((str(q.get("type", "Exact")), str(q["name"]), str(q["value"]))
-                              for q in match.get("queryParams") or [])
+                headers = tuple(
+                    (str(h.get("type", "Exact")), str(h["name"]).lower(), str(h["value"]))
+                    for h in match.get("headers") or []
+                )
+                query = tuple(
+                    (str(q.get("type", "Exact")), str(q["name"]), str(q["value"]))
+                    for q in match.get("queryParams") or []
+                )
                 method = match.get("method")
-                rank = (0 if ptype == "Exact" else 1, -len(pvalue), 0 if method else 1, -len(headers),
-                        -len(query), created, ns, name, r_index, m_index)
-                out.append(RouteMatch(f"HTTPRoute {ns}/{name}", hostnames, mesh, (ptype, pvalue), headers,
-                                      query, method, backends, mirrors, rank))
+                rank = (
+                    0 if ptype == "Exact" else 1,
+                    -len(pvalue),
+                    0 if method else 1,
+                    -len(headers),
+                    -len(query),
+                    created,
+                    ns,
+                    name,
+                    r_index,
+                    m_index,
+                )
+                out.append(
+                    RouteMatch(
+                        f"HTTPRoute {ns}/{name}",
+                        hostnames,
+                        mesh,
+                        (ptype, pvalue),
+                        headers,
+                        query,
+                        method,
+                        backends,
+                        mirrors,
+                        rank,
+                    )
+                )
     return out
 
 
@@ -120,8 +156,9 @@ def _host_rank(hostnames: tuple[str, ...], host: str) -> tuple[int, int] | None:
     return min(ranks) if ranks else None
 
 
-def decide_httproute(matches: list[RouteMatch], req: Request, rng: random.Random,
-                     mesh_service: tuple[str, str] | None = None) -> Decision | None:
+def decide_httproute(
+    matches: list[RouteMatch], req: Request, rng: random.Random, mesh_service: tuple[str, str] | None = None
+) -> Decision | None:
     """The decision of the best matching route, or None if no HTTPRoute claims the request.
     With `mesh_service`, only routes attached to that Service (parentRef kind Service) count."""
     best: tuple[Any, RouteMatch] | None = None

@@ -11,6 +11,7 @@ and the newer `mirrors[]` copy requests. Header/queryParam matchers are `exact`,
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,9 @@ class IstioRoute:
 
 
 def _string_match(spec: Obj, actual: str | None) -> bool:
-    return any(string_matches(kind, str(spec[kind]), actual) for kind in ("exact", "prefix", "regex") if kind in spec)
+    return any(
+        string_matches(kind, str(spec[kind]), actual) for kind in ("exact", "prefix", "regex") if kind in spec
+    )
 
 
 def _block_matches(block: Obj, req: Request) -> bool:
@@ -84,15 +87,17 @@ def _block_matches(block: Obj, req: Request) -> bool:
         if not _string_match(spec or {}, req.headers.get(name.lower())):
             return False
     for name, spec in (block.get("withoutHeaders") or {}).items():
-        if _string_match(spec or {}, req.headers.get(name.lower())) or (not spec and name.lower() in req.headers):
+        if _string_match(spec or {}, req.headers.get(name.lower())) or (
+            not spec and name.lower() in req.headers
+        ):
             return False
     for name, spec in (block.get("queryParams") or {}).items():
-        if not _string_match(spec or {}, (req.query.get(name) or [None])[0]):
+        if not _string_match(spec or {}, next(iter(req.query.get(name) or []), None)):
             return False
     return True
 
 
-def subset_index(destination_rules: list[Obj]) -> dict[tuple[str, str, str], tuple[tuple[str, str], ...]]:
+def subset_index(destination_rules: Sequence[Obj]) -> dict[tuple[str, str, str], tuple[tuple[str, str], ...]]:
     """(namespace, service, subset) → pod labels, from every DestinationRule."""
     out: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}
     for dr in destination_rules:
@@ -114,7 +119,7 @@ def _destination(dest: Obj, namespace: str, subsets: dict[tuple[str, str, str], 
     return Target(svc_ns, svc, port, subset, labels)
 
 
-def compile_virtualservices(services: list[Obj], destination_rules: list[Obj]) -> list[IstioRoute]:
+def compile_virtualservices(services: Sequence[Obj], destination_rules: Sequence[Obj]) -> list[IstioRoute]:
     """VirtualServices in a stable order (creation time, namespace, name) → flat http routes."""
     subsets = subset_index(destination_rules)
     out: list[IstioRoute] = []
@@ -125,27 +130,43 @@ def compile_virtualservices(services: list[Obj], destination_rules: list[Obj]) -
         gateways = spec.get("gateways") or []
         hosts = tuple(str(h).lower() for h in spec.get("hosts") or [])
         for http in spec.get("http") or []:
-            routes = tuple((_destination(r.get("destination") or {}, ns, subsets), int(r.get("weight", 0)))
-                           for r in http.get("route") or [])
+            routes = tuple(
+                (_destination(r.get("destination") or {}, ns, subsets), int(r.get("weight", 0)))
+                for r in http.get("route") or []
+            )
             mirrors: list[Mirror] = []
             if http.get("mirror"):
                 pct = (http.get("mirrorPercentage") or {}).get("value", 100.0)
                 mirrors.append(Mirror(_destination(http["mirror"], ns, subsets), float(pct) / 100.0))
             for m in http.get("mirrors") or []:
                 pct = (m.get("percentage") or {}).get("value", 100.0)
-                mirrors.append(Mirror(_destination(m.get("destination") or {}, ns, subsets), float(pct) / 100.0))
+                mirrors.append(
+                    Mirror(_destination(m.get("destination") or {}, ns, subsets), float(pct) / 100.0)
+                )
             if routes:
-                out.append(IstioRoute(f"VirtualService {ns}/{name}", hosts, not gateways or "mesh" in gateways,
-                                      ns, tuple(http.get("match") or ()), routes, tuple(mirrors)))
+                out.append(
+                    IstioRoute(
+                        f"VirtualService {ns}/{name}",
+                        hosts,
+                        not gateways or "mesh" in gateways,
+                        ns,
+                        tuple(http.get("match") or ()),
+                        routes,
+                        tuple(mirrors),
+                    )
+                )
     return out
 
 
-def decide_istio(routes: list[IstioRoute], req: Request, rng: random.Random,
-                 mesh_service: tuple[str, str] | None = None) -> Decision | None:
+def decide_istio(
+    routes: list[IstioRoute], req: Request, rng: random.Random, mesh_service: tuple[str, str] | None = None
+) -> Decision | None:
     """First matching route for the request's Host (or, in the mesh, for a Service's names)."""
     for route in routes:
         if mesh_service is not None:
-            if not route.mesh or not any(service_host(h, route.namespace) == mesh_service for h in route.hosts):
+            if not route.mesh or not any(
+                service_host(h, route.namespace) == mesh_service for h in route.hosts
+            ):
                 continue
         elif not any(host_matches(h, req.host) for h in route.hosts):
             continue

@@ -8,11 +8,12 @@ them (`no healthy upstream` 503, `upstream connect error` 502) and counted.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
 
 from ai_deploy_ci.testing.gateway.objects import Request
 from ai_deploy_ci.testing.gateway.proxy import UpstreamError, drop_pool, forward, request_headers
@@ -92,7 +93,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
             if not upstream.streamed or no_body:
                 data = b"".join(upstream.body)
                 head.append(f"Content-Length: {len(data)}")
-                self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (b"" if no_body else data))
+                self.wfile.write(
+                    ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (b"" if no_body else data)
+                )
             else:
                 head.append("Transfer-Encoding: chunked")
                 self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
@@ -104,8 +107,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
             upstream.body.close() if hasattr(upstream.body, "close") else None
 
     def _answer(self, status: int, body: bytes, key: str = "") -> None:
-        head = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}", "Content-Type: text/plain",
-                f"Content-Length: {len(body)}"]
+        head = [
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+            "Content-Type: text/plain",
+            f"Content-Length: {len(body)}",
+        ]
         if key:
             head.append(f"x-routed-to: {key}")
         if self.close_connection:
@@ -123,15 +129,21 @@ class Listener(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], core: GatewayCore, cluster_ip: bool):
-        handler = type("Handler", (ProxyHandler,), {"core": core})
+    def __init__(
+        self, address: tuple[str, int], core: GatewayCore, cluster_ip: tuple[str, int] | None = None
+    ):
+        """`cluster_ip`: the Service address this listener stands for (it may differ from `address`
+        when a privileged port had to be moved, see `Gateway.service_url`)."""
+        handler = type("Handler", (ProxyHandler,), {"core": core, "cluster_ip": cluster_ip})
         self._sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
         super().__init__(address, handler)
-        if cluster_ip:
-            handler.cluster_ip = (str(self.server_address[0]), int(self.server_address[1]))
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name=f"gateway-{address[0]}:{self.server_address[1]}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"gateway-{address[0]}:{self.server_address[1]}",
+            daemon=True,
+        )
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._sockets_lock:
@@ -154,7 +166,5 @@ class Listener(ThreadingHTTPServer):
         with self._sockets_lock:
             sockets = list(self._sockets)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass

@@ -13,10 +13,18 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ai_deploy_ci.testing.gateway.objects import Decision, Obj, Request, Target, host_matches, meta, path_prefix_matches
+from ai_deploy_ci.testing.gateway.objects import (
+    Decision,
+    Obj,
+    Request,
+    Target,
+    host_matches,
+    meta,
+    path_prefix_matches,
+)
 
 PREFIX = "nginx.ingress.kubernetes.io/"
 PortResolver = Callable[[str, str, str], int | None]
@@ -93,8 +101,14 @@ def _paths(ingress: Obj, ports: PortResolver) -> list[tuple[str, str, str, Targe
         for p in (rule.get("http") or {}).get("paths") or []:
             target = _target(p.get("backend") or {}, ns, ports)
             if target:
-                out.append((str(rule.get("host") or "").lower(), str(p.get("pathType") or "Prefix"),
-                            str(p.get("path") or "/"), target))
+                out.append(
+                    (
+                        str(rule.get("host") or "").lower(),
+                        str(p.get("pathType") or "Prefix"),
+                        str(p.get("path") or "/"),
+                        target,
+                    )
+                )
     default = _target(spec.get("defaultBackend") or {}, ns, ports)
     if default:
         out.append(("", "Prefix", "/", default))
@@ -108,11 +122,12 @@ def _int(annotations: Obj, name: str, default: int) -> int:
         return default
 
 
-def compile_ingresses(ingresses: list[Obj], ports: PortResolver) -> list[IngressPath]:
+def compile_ingresses(ingresses: Sequence[Obj], ports: PortResolver) -> list[IngressPath]:
     stable: dict[tuple[str, str, str], IngressPath] = {}
     canaries: list[tuple[tuple[str, str, str], Canary]] = []
-    for ing in sorted(ingresses, key=lambda o: (str((o.get("metadata") or {}).get("creationTimestamp") or ""),
-                                                *meta(o))):
+    for ing in sorted(
+        ingresses, key=lambda o: (str((o.get("metadata") or {}).get("creationTimestamp") or ""), *meta(o))
+    ):
         ns, name = meta(ing)
         ann = (ing.get("metadata") or {}).get("annotations") or {}
         source = f"Ingress {ns}/{name}"
@@ -120,12 +135,21 @@ def compile_ingresses(ingresses: list[Obj], ports: PortResolver) -> list[Ingress
         for host, ptype, path, target in _paths(ing, ports):
             key = (host, "Exact" if ptype == "Exact" else "Prefix", path)
             if is_canary:
-                canaries.append((key, Canary(target, source, _int(ann, "canary-weight", 0),
-                                             _int(ann, "canary-weight-total", 100),
-                                             str(ann.get(PREFIX + "canary-by-header", "")),
-                                             str(ann.get(PREFIX + "canary-by-header-value", "")),
-                                             str(ann.get(PREFIX + "canary-by-header-pattern", "")),
-                                             str(ann.get(PREFIX + "canary-by-cookie", "")))))
+                canaries.append(
+                    (
+                        key,
+                        Canary(
+                            target,
+                            source,
+                            _int(ann, "canary-weight", 0),
+                            _int(ann, "canary-weight-total", 100),
+                            str(ann.get(PREFIX + "canary-by-header", "")),
+                            str(ann.get(PREFIX + "canary-by-header-value", "")),
+                            str(ann.get(PREFIX + "canary-by-header-pattern", "")),
+                            str(ann.get(PREFIX + "canary-by-cookie", "")),
+                        ),
+                    )
+                )
             else:
                 stable.setdefault(key, IngressPath(host, key[1], path, target, source))
     for key, canary in canaries:

@@ -7,7 +7,7 @@ imports `kubernetes`: the route table can be built and tested from literal dicts
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -150,8 +150,9 @@ def pod_port(pod: Obj, target_port: int | str) -> int | None:
     return None
 
 
-def endpoints_for(service: Obj, pods: list[Obj], port: int | None,
-                  subset_labels: Mapping[str, str] | None = None) -> list[tuple[str, int]]:
+def endpoints_for(
+    service: Obj, pods: Sequence[Obj], port: int | None, subset_labels: Mapping[str, str] | None = None
+) -> list[tuple[str, int]]:
     """Ready pod addresses behind a Service port, narrowed by subset labels: what kube-proxy
     (via EndpointSlices) or an Istio subset would send to. A Service without a selector has none."""
     spec = service.get("spec") or {}
@@ -160,7 +161,7 @@ def endpoints_for(service: Obj, pods: list[Obj], port: int | None,
     if not selector or entry is None:
         return []
     namespace = meta(service)[0]
-    target_port = entry.get("targetPort", entry.get("port"))
+    target_port: int | str = entry.get("targetPort") or entry["port"]
     out = []
     for pod in pods:
         labels = (pod.get("metadata") or {}).get("labels") or {}

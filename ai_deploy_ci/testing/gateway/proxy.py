@@ -16,8 +16,20 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-                        "trailer", "trailers", "transfer-encoding", "upgrade", "content-length"})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    }
+)
 UPSTREAM_TIMEOUT_S = 60.0
 
 _local = threading.local()
@@ -65,8 +77,9 @@ def _discard(address: tuple[str, int]) -> None:
         conn.close()
 
 
-def _send(address: tuple[str, int], method: str, path: str, headers: Mapping[str, str],
-          body: bytes) -> http.client.HTTPResponse:
+def _send(
+    address: tuple[str, int], method: str, path: str, headers: Mapping[str, str], body: bytes
+) -> http.client.HTTPResponse:
     conn, reused = _connection(address)
     try:
         conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
@@ -90,8 +103,15 @@ class _Stale(Exception):
     pass
 
 
-def forward(endpoints: list[tuple[str, int]], start: int, method: str, path: str,
-            headers: Mapping[str, str], body: bytes, attempts: int = 3) -> Upstream:
+def forward(
+    endpoints: list[tuple[str, int]],
+    start: int,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    attempts: int = 3,
+) -> Upstream:
     """Send to endpoints[start], moving on to the next one on a refused or stale connection."""
     last: Exception | None = None
     tries = 0

@@ -12,25 +12,34 @@ host without a non-mesh gateway), else the Service's own selector (kube-proxy).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ai_deploy_ci.testing.gateway.httproute import compile_httproutes, decide_httproute
 from ai_deploy_ci.testing.gateway.istio import compile_virtualservices, decide_istio, service_host
 from ai_deploy_ci.testing.gateway.nginx import compile_ingresses, decide_nginx
-from ai_deploy_ci.testing.gateway.objects import Decision, Obj, Request, Target, endpoints_for, meta, service_port
+from ai_deploy_ci.testing.gateway.objects import (
+    Decision,
+    Obj,
+    Request,
+    Target,
+    endpoints_for,
+    meta,
+    service_port,
+)
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """Cluster objects as API JSON dicts, one list per kind the gateway watches."""
 
-    services: list[Obj] = field(default_factory=list)
-    pods: list[Obj] = field(default_factory=list)
-    httproutes: list[Obj] = field(default_factory=list)
-    virtualservices: list[Obj] = field(default_factory=list)
-    destinationrules: list[Obj] = field(default_factory=list)
-    ingresses: list[Obj] = field(default_factory=list)
+    services: Sequence[Obj] = field(default_factory=list)
+    pods: Sequence[Obj] = field(default_factory=list)
+    httproutes: Sequence[Obj] = field(default_factory=list)
+    virtualservices: Sequence[Obj] = field(default_factory=list)
+    destinationrules: Sequence[Obj] = field(default_factory=list)
+    ingresses: Sequence[Obj] = field(default_factory=list)
 
 
 class RouteTable:
@@ -66,13 +75,18 @@ class RouteTable:
         cached = self._endpoints.get(target)
         if cached is None:
             svc = self.services.get((target.namespace, target.service))
-            cached = [] if svc is None else endpoints_for(svc, self.pods, target.port, dict(target.subset_labels))
+            cached = (
+                [] if svc is None else endpoints_for(svc, self.pods, target.port, dict(target.subset_labels))
+            )
             self._endpoints[target] = cached
         return cached
 
     def decide_public(self, req: Request, rng: random.Random) -> Decision:
-        for decision in (decide_httproute(self.httproutes, req, rng), decide_istio(self.istio, req, rng),
-                         decide_nginx(self.nginx, req, rng)):
+        for decision in (
+            decide_httproute(self.httproutes, req, rng),
+            decide_istio(self.istio, req, rng),
+            decide_nginx(self.nginx, req, rng),
+        ):
             if decision is not None:
                 return decision
         key = service_host(req.host, "default") if req.host else None
@@ -84,14 +98,16 @@ class RouteTable:
         key = self.by_cluster_ip.get((ip, port))
         if key is None:
             return Decision(None, (), 503, "no service")
-        for decision in (decide_httproute(self.httproutes, req, rng, mesh_service=key),
-                         decide_istio(self.istio, req, rng, mesh_service=key)):
+        for decision in (
+            decide_httproute(self.httproutes, req, rng, mesh_service=key),
+            decide_istio(self.istio, req, rng, mesh_service=key),
+        ):
             if decision is not None:
                 return decision
         return Decision(Target(key[0], key[1], port), (), 200, f"Service {key[0]}/{key[1]}")
 
 
-def snapshot_from(objects: Mapping[str, list[Obj]]) -> Snapshot:
+def snapshot_from(objects: Mapping[str, list[dict[str, Any]]]) -> Snapshot:
     """A Snapshot from a {kind-plural: [objects]} mapping (missing kinds are empty)."""
     return Snapshot(**{name: list(objects.get(name, [])) for name in Snapshot.__dataclass_fields__})
 

@@ -9,6 +9,7 @@ what the pure routing code reads; the callback fires after every change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -42,8 +43,14 @@ KINDS: tuple[Kind, ...] = (
 class ClusterWatcher:
     """Caches `{kind: {(namespace, name): object}}`; `synced` once every kind was listed once."""
 
-    def __init__(self, api_client: client.ApiClient, on_change: Callable[[str], None], *,
-                 watch_timeout_s: int = 30, absent_poll_s: float = 0.5):
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        on_change: Callable[[str], None],
+        *,
+        watch_timeout_s: int = 30,
+        absent_poll_s: float = 0.5,
+    ):
         self.api_client = api_client
         self.on_change = on_change
         self.watch_timeout_s = watch_timeout_s
@@ -58,7 +65,9 @@ class ClusterWatcher:
 
     def start(self) -> ClusterWatcher:
         for kind in KINDS:
-            t = threading.Thread(target=self._run, args=(kind,), name=f"gateway-watch-{kind.name}", daemon=True)
+            t = threading.Thread(
+                target=self._run, args=(kind,), name=f"gateway-watch-{kind.name}", daemon=True
+            )
             t.start()
             self._threads.append(t)
         return self
@@ -69,10 +78,8 @@ class ClusterWatcher:
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         for stream in list(self._streams.values()):
-            try:
+            with contextlib.suppress(Exception):  # best effort: the thread is a daemon anyway
                 stream.shutdown()  # unblocks a read parked on a quiet watch
-            except Exception:  # noqa: BLE001 - best effort; the thread is a daemon anyway
-                pass
         for t in self._threads:
             t.join(timeout)
 
@@ -85,17 +92,21 @@ class ClusterWatcher:
         kw["_preload_content"] = False
         if kind.group:
             return client.CustomObjectsApi(self.api_client).list_cluster_custom_object(
-                kind.group, kind.version, kind.plural, **kw)
+                kind.group, kind.version, kind.plural, **kw
+            )
         if kind.name == "ingresses":
             return client.NetworkingV1Api(self.api_client).list_ingress_for_all_namespaces(**kw)
         core = client.CoreV1Api(self.api_client)
-        return (core.list_service_for_all_namespaces if kind.name == "services"
-                else core.list_pod_for_all_namespaces)(**kw)
+        return (
+            core.list_service_for_all_namespaces
+            if kind.name == "services"
+            else core.list_pod_for_all_namespaces
+        )(**kw)
 
     def _run(self, kind: Kind) -> None:
         while not self._stop.is_set():
             try:
-                rv = self._list(kind)
+                rv: str | None = self._list(kind)
                 while not self._stop.is_set() and rv is not None:
                     rv = self._watch(kind, rv)
             except ApiException as exc:
@@ -106,7 +117,7 @@ class ClusterWatcher:
                     continue
                 self.errors += 1
                 self._stop.wait(0.2)
-            except Exception:  # noqa: BLE001 - a broken stream or a restarting server: list again
+            except Exception:
                 self.errors += 1
                 self._stop.wait(0.2)
 
@@ -119,8 +130,13 @@ class ClusterWatcher:
 
     def _watch(self, kind: Kind, rv: str) -> str | None:
         """Apply events until the stream ends; the last resourceVersion, or None to relist."""
-        resp = self._call(kind, watch=True, resource_version=rv, allow_watch_bookmarks=True,
-                          timeout_seconds=self.watch_timeout_s)
+        resp = self._call(
+            kind,
+            watch=True,
+            resource_version=rv,
+            allow_watch_bookmarks=True,
+            timeout_seconds=self.watch_timeout_s,
+        )
         self._streams[kind.name] = resp
         try:
             for event in _events(resp):

@@ -6,11 +6,15 @@ import dataclasses
 import http.client
 import json
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from ai_deploy_ci.artifacts import LoadSummary
+from ai_deploy_ci.load.runner import run_load_test
 from ai_deploy_ci.spec.model import (
     Agreement,
     AnalysisSpec,
@@ -22,6 +26,8 @@ from ai_deploy_ci.spec.model import (
     Strategy,
     TrafficRouter,
 )
+
+Factory = Callable[..., Any]  # the servers area's model_server_factory fixture
 
 PAYLOADS: tuple[dict[str, object], ...] = ({"text": "great movie"}, {"text": "terrible plot"},
                                            {"text": "a fine film"}, {"text": "boring and long"})
@@ -39,6 +45,11 @@ def make_spec(protocol: Protocol = "json", **load: Any) -> Spec:
         load=dataclasses.replace(base, **load),
         analysis=AnalysisSpec(metrics=()),
     )
+
+
+def run_against(spec: Spec, out: Path, url: str) -> LoadSummary:
+    """Load one server as both targets (an A/A run)."""
+    return run_load_test(spec, out, baseline_url=url, candidate_url=url, base_dir=out)
 
 
 def status_counts(url: str, endpoint: str) -> dict[str, float]:

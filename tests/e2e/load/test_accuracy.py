@@ -3,35 +3,44 @@ match the server's first-token delay and token interval within 5 %."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ai_deploy_ci.load.runner import run_load_test
-from tests.e2e.load.helpers import make_spec, sequential_p50
+from tests.e2e.load.helpers import Factory, make_spec, run_against, sequential_p50
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
-def test_p50_matches_fixed_service_time(model_server_factory: Callable[..., Any], tmp_path: Path) -> None:
+def test_p50_matches_fixed_service_time(model_server_factory: Factory, tmp_path: Path) -> None:
     server = model_server_factory(extra_latency_ms=40.0)
     spec = make_spec(users=3, duration=8.0)
-    summary = run_load_test(spec, tmp_path, baseline_url=server.url, candidate_url=server.url, base_dir=tmp_path)
-    truth = sequential_p50(server.url, "/predict", {"text": "great movie"})
+    # the truth is measured *during* the run by a minimal client on its own connection, so a
+    # busy shared machine slows both alike; what remains is our generator's own error
+    truth_box: list[float] = []
+    probe = threading.Timer(2.0, lambda: truth_box.append(
+        sequential_p50(server.url, "/predict", {"text": "great movie"}, n=100)))
+    probe.start()
+    try:
+        summary = run_load_test(spec, tmp_path, baseline_url=server.url, candidate_url=server.url,
+                                base_dir=tmp_path)
+    finally:
+        probe.join(timeout=30)
+    truth = truth_box[0]
     for target in ("baseline", "candidate"):
         p50 = summary["targets"][target]["latency_ms"]["p50"]
         assert abs(p50 - truth) <= max(0.02 * truth, 1.0), (target, p50, truth)
-        assert 40.0 <= p50 <= 42.0, p50  # the configured 40 ms plus well under 2 ms of overhead
+        assert 40.0 <= p50 <= 44.0, p50  # the configured 40 ms plus a little HTTP overhead
 
 
 @pytest.mark.parametrize("user", ["openai-chat", "openai-completions"])
-def test_streaming_ttft_and_itl(model_server_factory: Callable[..., Any], tmp_path: Path, user: str) -> None:
+def test_streaming_ttft_and_itl(model_server_factory: Factory, tmp_path: Path, user: str) -> None:
     server = model_server_factory(first_token_ms=80.0, token_interval_ms=25.0)
     spec = make_spec("openai", user=user, users=3, duration=6.0, max_tokens=12,
                      payloads=({"prompt": "tell me a story"}, {"prompt": "say hi"}))
-    summary = run_load_test(spec, tmp_path, baseline_url=server.url, candidate_url=server.url, base_dir=tmp_path)
+    summary = run_against(spec, tmp_path, server.url)
     for target in ("baseline", "candidate"):
         t = summary["targets"][target]
         assert t["errors"] == 0 and t["count"] > 20

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ai_deploy_ci.artifacts import SAMPLES_FILE, SUMMARY_FILE
 from ai_deploy_ci.load.runner import run_load_test
 from ai_deploy_ci.load.samples_io import read_samples
-from tests.e2e.load.helpers import make_spec, status_counts
+from tests.e2e.load.helpers import Factory, make_spec, status_counts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
-def test_injected_latency_and_errors_are_measured(model_server_factory: Callable[..., Any], tmp_path: Path) -> None:
+def test_injected_latency_and_errors_are_measured(model_server_factory: Factory, tmp_path: Path) -> None:
     base = model_server_factory(extra_latency_ms=30.0)
     cand = model_server_factory(extra_latency_ms=39.0, error_rate=0.02, model_version="v2")
     # no warm-up: the window then covers (nearly) every request the servers answered, so the
@@ -27,8 +25,11 @@ def test_injected_latency_and_errors_are_measured(model_server_factory: Callable
     b, c = summary["targets"]["baseline"], summary["targets"]["candidate"]
     assert (tmp_path / SUMMARY_FILE).exists() and (tmp_path / SAMPLES_FILE).exists()
 
-    increase = c["latency_ms"]["p50"] / b["latency_ms"]["p50"] - 1.0
-    assert 0.27 <= increase <= 0.33, increase  # +30 % injected (39/30 ms), within 10 % of it
+    # +30 % of the 30 ms service time = +9 ms injected; client and scheduling overhead add the
+    # same to both targets, so the difference in ms is what must match the injection within 10 %
+    diff = c["latency_ms"]["p50"] - b["latency_ms"]["p50"]
+    assert abs(diff - 9.0) <= 0.9, diff
+    assert c["latency_ms"]["p95"] > b["latency_ms"]["p95"] and c["rps"] < b["rps"]
 
     assert b["errors"] == 0
     rate = c["errors"] / c["count"]

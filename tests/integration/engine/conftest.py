@@ -17,7 +17,7 @@ from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.pipeline import Options
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
 
-TIME_SCALE = 20.0
+TIME_SCALE = 50.0
 CRDS = Path(__file__).resolve().parents[2] / "data" / "crds"
 _ns = itertools.count()
 

@@ -19,7 +19,7 @@ def baseline(kube: Kube, namespace: str, options: Options, strategy: str, router
              **kw: Any) -> tuple[Spec, dict[str, Any]]:
     """Deploy version 1.0.0 (a first deploy) and return the candidate spec and the objects as they are."""
     kw.setdefault("image", IMAGE)
-    base = make_spec(strategy, router, namespace=namespace, version="1.0.0", replicas=2, progress_deadline=10, **kw)
+    base = make_spec(strategy, router, namespace=namespace, version="1.0.0", replicas=2, progress_deadline=600, **kw)
     result = deploy(base, kube, RunInfo("base"), opts=options)
     assert result.record["outcome"] == "promoted"
     return with_version(base, "2.0.0"), objects_in(kube, namespace)

@@ -16,6 +16,7 @@ import pytest
 from ai_deploy_ci.report.github.client import GitHubError, RetryPolicy
 from ai_deploy_ci.report.github.publish import publish
 from ai_deploy_ci.testing.github_api import GitHubApi
+from tests.unit.report.checks import check_markdown, parse
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "results"
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,12 +44,15 @@ def test_pull_request_gets_comment_summary_outputs_annotations(
     assert result.comment.action == "created" and result.warnings == []
     body = github_api.comments(REPO, 7)[0]["body"]
     assert body.startswith("<!-- ai-deploy-ci:staging -->\n## ❌ Rolled back")
+    assert check_markdown(body)["tables"] == 5  # the marker does not swallow the heading
+    assert any(t.type == "heading_open" for t in parse(body)[:3])
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("## ❌ Rolled back") and "<!-- ai-deploy-ci" not in summary
     outputs = Path(env["GITHUB_OUTPUT"]).read_text()
     assert "verdict=FAIL\n" in outputs and f"comment-id={result.comment.id}\n" in outputs
     assert "::error file=deploy.yaml,line=31," in out
     assert (results / "report.md").read_text() == result.markdown
+    assert "<table>" in (results / "report.html").read_text()
 
 
 def test_second_run_updates_the_same_comment(
@@ -176,3 +180,33 @@ def test_a_report_too_long_for_a_comment_is_trimmed_not_rejected(
     assert len(github_api.comments(REPO, 7)[0]["body"]) <= 65_536
     assert "::notice::the PR comment left out:" in out
     assert "metric 499" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+
+
+def test_release_deployment_goes_in_progress_then_success(
+    github_api: GitHubApi, actions_env: Callable[..., dict[str, str]], tmp_path: Path
+) -> None:
+    from ai_deploy_ci.report.github.release import start_deployment
+
+    env = actions_env(pr=None, event="push", ref="refs/tags/v2.4.0", payload={"ref": "refs/tags/v2.4.0"})
+    env["AI_DEPLOY_CI_ENVIRONMENT_URL"] = "https://sentiment.example.com"
+    out = io.StringIO()
+    dep = start_deployment(env=env, out=out, policy=FAST)
+    assert dep is not None and f"deployment-id={dep}\n" in Path(env["GITHUB_OUTPUT"]).read_text()
+    results = tmp_path / "pass"
+    shutil.copytree(DATA / "pass", results)
+    result, _ = run(results, {**env, "AI_DEPLOY_CI_DEPLOYMENT_ID": str(dep)})
+    assert result.deployment_id == dep and len(github_api.state.deployments) == 1
+    states = [(s["state"], s["environment_url"]) for s in github_api.state.statuses[dep]]
+    assert states == [
+        ("success", "https://sentiment.example.com"),
+        ("in_progress", "https://sentiment.example.com"),
+    ]
+
+
+def test_start_deployment_is_a_no_op_without_a_tag(
+    github_api: GitHubApi, actions_env: Callable[..., dict[str, str]]
+) -> None:
+    from ai_deploy_ci.report.github.release import start_deployment
+
+    assert start_deployment(env=actions_env(pr=7), out=io.StringIO(), policy=FAST) is None
+    assert github_api.requests == []

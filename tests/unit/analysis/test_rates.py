@@ -40,20 +40,27 @@ def test_coverage_at_every_look() -> None:
     for _ in range(300):
         hits = np.cumsum(rng.random(2000) < p)
         looks = np.arange(100, 2001, 100)
-        misses += any(not (lo <= p <= hi) for lo, hi in (rate_interval(hits[k - 1], k, 0.05) for k in looks))
+        misses += any(
+            not (lo <= p <= hi)
+            for lo, hi in (rate_interval(float(hits[k - 1]), float(k), 0.05) for k in looks)
+        )
     assert misses / 300 <= 0.05
 
 
-@pytest.mark.parametrize(("hits", "expected"), [
-    pytest.param([5, 5, 5, 5], 1.0, id="even-spread-no-correction"),
-    pytest.param([0, 0, 0, 20], 20.0, id="one-burst-twentyfold"),  # χ² = 60 over 3 df
-    pytest.param([0, 0, 0, 0], 1.0, id="no-errors"),
-])
+@pytest.mark.parametrize(
+    ("hits", "expected"),
+    [
+        pytest.param([5, 5, 5, 5], 1.0, id="even-spread-no-correction"),
+        pytest.param([0, 0, 0, 20], 20.0, id="one-burst-twentyfold"),  # χ² = 60 over 3 df
+        pytest.param([0, 0, 0, 0], 1.0, id="no-errors"),
+    ],
+)
 def test_dispersion(hits: list[int], expected: float) -> None:
     assert dispersion(np.array(hits), np.full(4, 1000)) == pytest.approx(expected, rel=0.01)
 
 
 def test_difference_interval_sign() -> None:
-    low, high = difference_interval(np.array([1] * 10), np.array([1000] * 10), np.array([30] * 10),
-                                    np.array([1000] * 10), 0.05)
+    low, high = difference_interval(
+        np.array([1] * 10), np.array([1000] * 10), np.array([30] * 10), np.array([1000] * 10), 0.05
+    )
     assert 0.02 < low < 0.029 < high < 0.04

@@ -10,7 +10,8 @@ import numpy as np
 from ai_deploy_ci.samples import Samples
 
 
-def make_samples(latency: Sequence[float], *, t: Sequence[float] | None = None, ok: Sequence[bool] | None = None,
+def make_samples(latency: Sequence[float], *, t: Sequence[float] | None = None,
+                 ok: Sequence[bool] | None = None,
                  error: Sequence[str] | None = None, ttft: Sequence[float] | None = None,
                  tokens: Sequence[int] | None = None, itl: Sequence[Sequence[float]] | None = None,
                  payload: Sequence[int] | None = None, output: Sequence[str] | None = None) -> Samples:

@@ -14,7 +14,8 @@ from ai_deploy_ci.spec.model import Load
 @pytest.mark.parametrize(("load", "protocol", "ref"), [
     (Load(), "json", "ai_deploy_ci.load_users.json_predict:JsonPredictUser"),
     (Load(), "openai", "ai_deploy_ci.load_users.openai_chat:OpenAIChatUser"),
-    (Load(user="openai-completions"), "openai", "ai_deploy_ci.load_users.openai_completions:OpenAICompletionsUser"),
+    (Load(user="openai-completions"), "openai",
+     "ai_deploy_ci.load_users.openai_completions:OpenAICompletionsUser"),
     (Load(), "open-inference-v2", "ai_deploy_ci.load_users.open_inference_v2:OpenInferenceV2User"),
 ], ids=["json", "openai-default-chat", "completions", "oip"])
 def test_builtin_user_refs(load: Load, protocol: str, ref: str) -> None:
@@ -22,7 +23,8 @@ def test_builtin_user_refs(load: Load, protocol: str, ref: str) -> None:
 
 
 def test_own_locustfile_resolved_against_deploy_dir(tmp_path: Path) -> None:
-    assert locustfile_gen.user_ref(Load(locustfile="load/mine.py"), "json", tmp_path) == str(tmp_path / "load/mine.py")
+    own = Load(locustfile="load/mine.py")
+    assert locustfile_gen.user_ref(own, "json", tmp_path) == str(tmp_path / "load/mine.py")
     assert (locustfile_gen.user_ref(Load(locustfile="mine.py:Heavy"), "json", tmp_path)
             == f"{tmp_path / 'mine.py'}:Heavy")
     assert locustfile_gen.user_kind(Load(locustfile="mine.py"), "json") == "locustfile:mine.py"
@@ -31,7 +33,8 @@ def test_own_locustfile_resolved_against_deploy_dir(tmp_path: Path) -> None:
 def test_make_config_and_command(tmp_path: Path) -> None:
     load = Load(users=3, spawn_rate=1.5, warmup=2.0, duration=60.0, processes=2, payloads=({"text": "a"},))
     c = locustfile_gen.make_config(load, protocol="json", model_name="iris", targets={"baseline": "b"},
-                                   samples_dir=tmp_path, payloads=[{"text": "a"}], base_dir=tmp_path, duration=8.0)
+                                   samples_dir=tmp_path, payloads=[{"text": "a"}], base_dir=tmp_path,
+                                   duration=8.0)
     assert (c.duration, c.warmup, c.users_per_target, c.processes, c.model_name) == (8.0, 2.0, 3, 2, "iris")
     assert RunConfig.from_json(c.to_json()) == c
     cmd = locustfile_gen.locust_command("py", tmp_path / "f.py", c, tmp_path / "r.html")

@@ -10,7 +10,8 @@ from ai_deploy_ci.load.config import RunConfig
 
 
 def cfg(**kw: object) -> RunConfig:
-    base: dict[str, object] = {"targets": {"baseline": "b", "candidate": "c"}, "user_ref": "m:C", "samples_dir": "/x",
+    base: dict[str, object] = {"targets": {"baseline": "b", "candidate": "c"}, "user_ref": "m:C",
+                               "samples_dir": "/x",
                                "users_per_target": 5, "spawn_rate": 2.0, "warmup": 5.0, "duration": 10.0}
     base.update(kw)
     return RunConfig(**base)  # type: ignore[arg-type]

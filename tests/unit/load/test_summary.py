@@ -5,7 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from ai_deploy_ci.load.summary import bucket_length, quantiles, summarize_target, timeline, tokens_per_second, tpot_ms
+from ai_deploy_ci.load.summary import (
+    bucket_length,
+    quantiles,
+    summarize_target,
+    timeline,
+    tokens_per_second,
+    tpot_ms,
+)
 from tests.unit.load.helpers import make_samples
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ai_deploy_ci.report.html import render_page
 from ai_deploy_ci.report.render import render_markdown
 
@@ -21,3 +23,42 @@ def test_page_has_tables_details_alerts_and_mermaid() -> None:
 def test_page_without_script_still_shows_fallback_tables() -> None:
     page = render_page(render_markdown(DATA / "pass"))
     assert "<script" not in page and "Chart data as a table" in page
+
+
+def test_report_command_writes_markdown_and_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from ai_deploy_ci.commands import report
+
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    parser = argparse.ArgumentParser()
+    report.add_arguments(parser)
+    md, page = tmp_path / "r.md", tmp_path / "r.html"
+    args = parser.parse_args(
+        [
+            str(DATA / "fail"),
+            "--markdown",
+            str(md),
+            "--html",
+            str(page),
+            "--mermaid-js",
+            "mermaid.min.js",
+            "--target",
+            "prod",
+        ]
+    )
+    assert report.run(args) == 0
+    assert md.read_text().startswith("## ❌ Rolled back: sentiment `v2.4.0` → prod")
+    assert '<script src="mermaid.min.js">' in page.read_text()
+
+
+def test_report_command_refuses_a_missing_directory(tmp_path: Path) -> None:
+    import argparse
+
+    from ai_deploy_ci.commands import report
+    from ai_deploy_ci.errors import InputError
+
+    parser = argparse.ArgumentParser()
+    report.add_arguments(parser)
+    with pytest.raises(InputError):
+        report.run(parser.parse_args([str(tmp_path / "nope")]))

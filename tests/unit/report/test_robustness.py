@@ -99,3 +99,20 @@ def test_charts_can_be_disabled_by_the_spec(tmp_path: Path) -> None:
     text = render_markdown(DATA / "pass", spec=FakeSpec())  # type: ignore[arg-type]
     assert "```mermaid" not in text
     assert "Sentiment model" in text.splitlines()[0]
+
+
+def test_multi_gate_run_shows_each_gate_and_the_deciding_one(tmp_path: Path) -> None:
+    d = copy_case(tmp_path)
+    for n, case in (("1", "pass"), ("2", "fail")):
+        gate = d / "gates" / n
+        gate.mkdir(parents=True)
+        for name in ("summary.json", "verdict.json"):
+            shutil.copy(DATA / case / name, gate / name)
+    (d / "summary.json").unlink()
+    (d / "verdict.json").unlink()
+    (d / "gates" / "3").mkdir()  # an empty gate directory (crashed before writing) is ignored
+    text = render_markdown(d)
+    check_markdown(text)
+    assert "### Analysis gates" in text
+    assert "| 1 | ✅ PASS |" in text and "| 2 | ❌ FAIL |" in text
+    assert "| p95 latency | 119 ms | 141 ms |" in text  # the metrics are the deciding gate's

@@ -38,7 +38,9 @@ def table(**kinds: list[dict[str, Any]]) -> RouteTable:
     return RouteTable(Snapshot(services=SERVICES, pods=PODS, **kinds))
 
 
-def shares(t: RouteTable, req: Request, n: int = 4000, cluster_ip: tuple[str, int] | None = None) -> dict[str, float]:
+def shares(
+    t: RouteTable, req: Request, n: int = 4000, cluster_ip: tuple[str, int] | None = None
+) -> dict[str, float]:
     rng = random.Random(5)
     counts: Counter[str] = Counter()
     for _ in range(n):
@@ -47,18 +49,30 @@ def shares(t: RouteTable, req: Request, n: int = 4000, cluster_ip: tuple[str, in
     return {k: v / n for k, v in counts.items()}
 
 
-@pytest.mark.parametrize(("pattern", "host", "ok"), [
-    ("a.example.com", "a.example.com", True), ("*.example.com", "a.example.com", True),
-    ("*.example.com", "example.com", False), ("*", "x", True), ("a.example.com", "b.example.com", False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "host", "ok"),
+    [
+        ("a.example.com", "a.example.com", True),
+        ("*.example.com", "a.example.com", True),
+        ("*.example.com", "example.com", False),
+        ("*", "x", True),
+        ("a.example.com", "b.example.com", False),
+    ],
+)
 def test_host_matches(pattern: str, host: str, ok: bool) -> None:
     assert host_matches(pattern, host) is ok
 
 
-@pytest.mark.parametrize(("prefix", "path", "ok"), [
-    ("/", "/anything", True), ("/v1", "/v1", True), ("/v1", "/v1/x", True), ("/v1", "/v10", False),
-    ("/v1/", "/v1/x", True),
-])
+@pytest.mark.parametrize(
+    ("prefix", "path", "ok"),
+    [
+        ("/", "/anything", True),
+        ("/v1", "/v1", True),
+        ("/v1", "/v1/x", True),
+        ("/v1", "/v10", False),
+        ("/v1/", "/v1/x", True),
+    ],
+)
 def test_path_prefix_is_element_wise(prefix: str, path: str, ok: bool) -> None:
     assert path_prefix_matches(prefix, path) is ok
 
@@ -80,11 +94,17 @@ def test_cluster_ip_follows_selector() -> None:
     assert t.decide_cluster_ip("127.20.0.9", 80, Request("x"), random.Random(0)).status == 503
 
 
-@pytest.mark.parametrize("weights", [(100, 0), (75, 25), (50, 50), (25, 75), (0, 100)],
-                         ids=lambda w: f"{w[0]}-{w[1]}")
+@pytest.mark.parametrize(
+    "weights", [(100, 0), (75, 25), (50, 50), (25, 75), (0, 100)], ids=lambda w: f"{w[0]}-{w[1]}"
+)
 def test_httproute_weights(weights: tuple[int, int]) -> None:
-    t = table(httproutes=[httproute("r", [{"backendRefs": [backend("model-v1", weights[0]),
-                                                             backend("model-v2", weights[1])]}])])
+    t = table(
+        httproutes=[
+            httproute(
+                "r", [{"backendRefs": [backend("model-v1", weights[0]), backend("model-v2", weights[1])]}]
+            )
+        ]
+    )
     got = shares(t, Request(HOST))
     assert got.get("default/model-v1", 0) == pytest.approx(weights[0] / 100, abs=0.03)
     assert got.get("default/model-v2", 0) == pytest.approx(weights[1] / 100, abs=0.03)
@@ -105,14 +125,18 @@ HEADER_RULES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "headers", "expected"), [
-    ("/x", {"x-canary": "yes"}, "default/model-v2"),
-    ("/x", {"x-canary": "no"}, "default/model-v1"),
-    ("/x?v=2", {}, "default/model-v2"),
-    ("/predict", {"x-canary": "yes"}, "default/model-v1"),  # an Exact path outranks a header match
-    ("/v2/models/iris/infer", {}, "default/model-v2"),
-    ("/v2x", {}, "default/model-v1"),
-], ids=["header", "header-mismatch", "query", "exact-path-wins", "prefix", "prefix-element-wise"])
+@pytest.mark.parametrize(
+    ("path", "headers", "expected"),
+    [
+        ("/x", {"x-canary": "yes"}, "default/model-v2"),
+        ("/x", {"x-canary": "no"}, "default/model-v1"),
+        ("/x?v=2", {}, "default/model-v2"),
+        ("/predict", {"x-canary": "yes"}, "default/model-v1"),  # an Exact path outranks a header match
+        ("/v2/models/iris/infer", {}, "default/model-v2"),
+        ("/v2x", {}, "default/model-v1"),
+    ],
+    ids=["header", "header-mismatch", "query", "exact-path-wins", "prefix", "prefix-element-wise"],
+)
 def test_httproute_matches_and_precedence(path: str, headers: dict[str, str], expected: str) -> None:
     t = table(httproutes=[httproute("r", HEADER_RULES)])
     req = Request.from_http("GET", path, {"Host": HOST + ":8080", **headers})
@@ -120,21 +144,35 @@ def test_httproute_matches_and_precedence(path: str, headers: dict[str, str], ex
     assert d.target is not None and d.target.key == expected
 
 
-@pytest.mark.parametrize(("mirror", "fraction"), [
-    ({}, 1.0), ({"percent": 30}, 0.3), ({"fraction": {"numerator": 1, "denominator": 4}}, 0.25),
-    ({"fraction": {"numerator": 5}}, 0.05),
-], ids=["default-all", "percent", "fraction", "fraction-default-denominator"])
+@pytest.mark.parametrize(
+    ("mirror", "fraction"),
+    [
+        ({}, 1.0),
+        ({"percent": 30}, 0.3),
+        ({"fraction": {"numerator": 1, "denominator": 4}}, 0.25),
+        ({"fraction": {"numerator": 5}}, 0.05),
+    ],
+    ids=["default-all", "percent", "fraction", "fraction-default-denominator"],
+)
 def test_httproute_request_mirror(mirror: dict[str, Any], fraction: float) -> None:
-    rule = {"backendRefs": [backend("model-v1")],
-            "filters": [{"type": "RequestMirror", "requestMirror": {"backendRef": backend("model-v2"), **mirror}}]}
+    rule = {
+        "backendRefs": [backend("model-v1")],
+        "filters": [
+            {"type": "RequestMirror", "requestMirror": {"backendRef": backend("model-v2"), **mirror}}
+        ],
+    }
     d = table(httproutes=[httproute("r", [rule])]).decide_public(Request(HOST), random.Random(0))
     assert d.target is not None and d.target.key == "default/model-v1"
     assert [(m.target.key, m.fraction) for m in d.mirrors] == [("default/model-v2", fraction)]
 
 
 def test_httproute_mesh_parent_service_routes_cluster_ip_traffic() -> None:
-    route = httproute("mesh", [{"backendRefs": [backend("model-v2")]}], hostnames=[],
-                      parent={"group": "", "kind": "Service", "name": "model", "port": 80})
+    route = httproute(
+        "mesh",
+        [{"backendRefs": [backend("model-v2")]}],
+        hostnames=[],
+        parent={"group": "", "kind": "Service", "name": "model", "port": 80},
+    )
     t = table(httproutes=[route])
     assert shares(t, Request("x"), 50, cluster_ip=("127.20.0.1", 80)) == {"default/model-v2": 1.0}
     assert t.decide_public(Request(HOST), random.Random(0)).status == 404  # not a public route
@@ -144,8 +182,13 @@ SUBSETS = destinationrule("model", {"v1": {"version": "v1"}, "v2": {"version": "
 
 
 def vs_weights(w1: int, w2: int, **extra: Any) -> dict[str, Any]:
-    return {"route": [{"destination": {"host": "model", "subset": "v1"}, "weight": w1},
-                      {"destination": {"host": "model", "subset": "v2"}, "weight": w2}], **extra}
+    return {
+        "route": [
+            {"destination": {"host": "model", "subset": "v1"}, "weight": w1},
+            {"destination": {"host": "model", "subset": "v2"}, "weight": w2},
+        ],
+        **extra,
+    }
 
 
 @pytest.mark.parametrize(("w1", "w2"), [(100, 0), (90, 10), (50, 50), (0, 100)])
@@ -159,17 +202,25 @@ def test_istio_weights_and_subsets(w1: int, w2: int) -> None:
     assert t.endpoints(v2) == [("127.10.0.2", 8080)]
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"x-user": "canary-tester"}, "default/model/v2"),
-    ({"cookie": "session=1;canary=always"}, "default/model/v2"),  # full match, as Envoy
-    ({"cookie": "canary=never"}, "default/model/v1"),
-    ({}, "default/model/v1"),
-], ids=["header-exact", "cookie-regex", "cookie-other", "none"])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"x-user": "canary-tester"}, "default/model/v2"),
+        ({"cookie": "session=1;canary=always"}, "default/model/v2"),  # full match, as Envoy
+        ({"cookie": "canary=never"}, "default/model/v1"),
+        ({}, "default/model/v1"),
+    ],
+    ids=["header-exact", "cookie-regex", "cookie-other", "none"],
+)
 def test_istio_header_and_cookie_match_first_route_wins(headers: dict[str, str], expected: str) -> None:
     http = [
-        {"match": [{"headers": {"x-user": {"exact": "canary-tester"}}},
-                   {"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}}],
-         "route": [{"destination": {"host": "model", "subset": "v2"}}]},
+        {
+            "match": [
+                {"headers": {"x-user": {"exact": "canary-tester"}}},
+                {"headers": {"cookie": {"regex": "^(.*?;)?(canary=always)(;.*)?$"}}},
+            ],
+            "route": [{"destination": {"host": "model", "subset": "v2"}}],
+        },
         vs_weights(100, 0),
     ]
     t = table(virtualservices=[virtualservice("vs", http)], destinationrules=[SUBSETS])
@@ -184,8 +235,10 @@ def test_istio_mirror_percentage_and_mesh() -> None:
     assert d.target is not None and d.target.key == "default/model/v1"
     assert [(m.target.key, m.fraction) for m in d.mirrors] == [("default/model/v2", 0.125)]
     # a VirtualService bound only to an ingress gateway leaves mesh traffic to kube-proxy
-    t2 = table(virtualservices=[virtualservice("vs", http, hosts=["model"], gateways=["gw"])],
-               destinationrules=[SUBSETS])
+    t2 = table(
+        virtualservices=[virtualservice("vs", http, hosts=["model"], gateways=["gw"])],
+        destinationrules=[SUBSETS],
+    )
     d2 = t2.decide_cluster_ip("127.20.0.1", 80, Request("127.20.0.1"), random.Random(0))
     assert d2.target is not None and d2.target.key == "default/model"
 
@@ -198,26 +251,46 @@ def nginx_table(**annotations: str) -> RouteTable:
     return table(ingresses=[ingress("stable", "model-v1"), ingress("canary", "model-v2", ann)])
 
 
-@pytest.mark.parametrize(("annotations", "headers", "expected_v2_share"), [
-    ({"canary_weight": "0"}, {}, 0.0),
-    ({"canary_weight": "30"}, {}, 0.3),
-    ({"canary_weight": "100"}, {}, 1.0),
-    ({"canary_weight": "50", "canary_weight_total": "200"}, {}, 0.25),
-    ({"canary_weight": "50", "canary_weight_total": "50"}, {}, 0.5),  # totals below 100 are ignored
-    ({"canary_by_header": "X-Canary"}, {"x-canary": "always"}, 1.0),
-    ({"canary_by_header": "X-Canary", "canary_weight": "100"}, {"x-canary": "never"}, 0.0),
-    ({"canary_by_header": "X-Canary", "canary_by_header_value": "v2"}, {"x-canary": "v2"}, 1.0),
-    ({"canary_by_header": "X-Canary", "canary_by_header_value": "v2"}, {"x-canary": "always"}, 0.0),
-    ({"canary_by_header": "X-Canary", "canary_by_header_pattern": "^v[23]$"}, {"x-canary": "v3"}, 1.0),
-    ({"canary_by_cookie": "canary"}, {"cookie": "a=b; canary=always"}, 1.0),
-    ({"canary_by_cookie": "canary", "canary_weight": "100"}, {"cookie": "canary=never"}, 0.0),
-    ({"canary_by_header": "X-Canary", "canary_by_cookie": "canary"},
-     {"x-canary": "always", "cookie": "canary=never"}, 1.0),  # header before cookie
-], ids=["w0", "w30", "w100", "total200", "total-below-100", "header-always", "header-never-beats-weight",
-        "header-value", "header-value-mismatch-falls-through", "header-pattern", "cookie-always",
-        "cookie-never-beats-weight", "header-before-cookie"])
-def test_nginx_canary_precedence(annotations: dict[str, str], headers: dict[str, str],
-                                 expected_v2_share: float) -> None:
+@pytest.mark.parametrize(
+    ("annotations", "headers", "expected_v2_share"),
+    [
+        ({"canary_weight": "0"}, {}, 0.0),
+        ({"canary_weight": "30"}, {}, 0.3),
+        ({"canary_weight": "100"}, {}, 1.0),
+        ({"canary_weight": "50", "canary_weight_total": "200"}, {}, 0.25),
+        ({"canary_weight": "50", "canary_weight_total": "50"}, {}, 0.5),  # totals below 100 are ignored
+        ({"canary_by_header": "X-Canary"}, {"x-canary": "always"}, 1.0),
+        ({"canary_by_header": "X-Canary", "canary_weight": "100"}, {"x-canary": "never"}, 0.0),
+        ({"canary_by_header": "X-Canary", "canary_by_header_value": "v2"}, {"x-canary": "v2"}, 1.0),
+        ({"canary_by_header": "X-Canary", "canary_by_header_value": "v2"}, {"x-canary": "always"}, 0.0),
+        ({"canary_by_header": "X-Canary", "canary_by_header_pattern": "^v[23]$"}, {"x-canary": "v3"}, 1.0),
+        ({"canary_by_cookie": "canary"}, {"cookie": "a=b; canary=always"}, 1.0),
+        ({"canary_by_cookie": "canary", "canary_weight": "100"}, {"cookie": "canary=never"}, 0.0),
+        (
+            {"canary_by_header": "X-Canary", "canary_by_cookie": "canary"},
+            {"x-canary": "always", "cookie": "canary=never"},
+            1.0,
+        ),  # header before cookie
+    ],
+    ids=[
+        "w0",
+        "w30",
+        "w100",
+        "total200",
+        "total-below-100",
+        "header-always",
+        "header-never-beats-weight",
+        "header-value",
+        "header-value-mismatch-falls-through",
+        "header-pattern",
+        "cookie-always",
+        "cookie-never-beats-weight",
+        "header-before-cookie",
+    ],
+)
+def test_nginx_canary_precedence(
+    annotations: dict[str, str], headers: dict[str, str], expected_v2_share: float
+) -> None:
     got = shares(nginx_table(**annotations), Request(HOST, "/predict", headers))
     assert got.get("default/model-v2", 0) == pytest.approx(expected_v2_share, abs=0.03)
 
@@ -231,7 +304,10 @@ def test_nginx_canary_without_stable_is_ignored_and_service_dns_name_routes() ->
 
 
 def test_router_precedence_httproute_over_istio_over_ingress() -> None:
-    t = table(httproutes=[httproute("r", [{"backendRefs": [backend("model-v2")]}])],
-              virtualservices=[virtualservice("vs", [vs_weights(100, 0)])], destinationrules=[SUBSETS],
-              ingresses=[ingress("stable", "model-v1")])
+    t = table(
+        httproutes=[httproute("r", [{"backendRefs": [backend("model-v2")]}])],
+        virtualservices=[virtualservice("vs", [vs_weights(100, 0)])],
+        destinationrules=[SUBSETS],
+        ingresses=[ingress("stable", "model-v1")],
+    )
     assert t.decide_public(Request(HOST), random.Random(0)).source == "HTTPRoute default/r"

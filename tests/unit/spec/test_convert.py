@@ -57,7 +57,9 @@ def test_every_example_converts() -> None:
 
 def test_gateway_istio_abtest_shadow_fields() -> None:
     ab = load_spec(ROOT / "examples" / "ab-test-istio.yaml")
-    assert ab.strategy.ab_test == m.AbTestStrategy(match=m.Match(cookie=("model-variant", "b")), duration=1800.0)
+    assert ab.strategy.ab_test == m.AbTestStrategy(
+        match=m.Match(cookie=("model-variant", "b")), duration=1800.0
+    )
     gw = load_spec(ROOT / "examples" / "canary-gateway-api.yaml")
     assert gw.traffic_router.gateway == ("gateway-system", "inference-gw")
     assert gw.load.availability == m.AvailabilityProbe(enabled=True, path="/readyz", rate=5, timeout=2.0)
@@ -72,8 +74,9 @@ def test_gateway_istio_abtest_shadow_fields() -> None:
     assert rolling.server.resources.requests == {"cpu": "4", "memory": "16Gi"}
 
 
-def test_invalid_file_raises_validation_failed_after_printing(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_file_raises_validation_failed_after_printing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path, edit(("setWeight: 50", "setWeight: 5")))
     with pytest.raises(ValidationFailed) as info:
         load_spec(path)

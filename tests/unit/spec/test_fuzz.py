@@ -27,9 +27,14 @@ DATA = [yaml.safe_load(t) for t in TEXTS]
 BASE_DIR = ROOT / "examples"
 
 garbage = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**20), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=12), st.sampled_from(["30s", "1h30m", "0", "-1", "100%", "canary", "istio", "", "ḃad"]),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["30s", "1h30m", "0", "-1", "100%", "canary", "istio", "", "ḃad"]),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
 
 
@@ -58,14 +63,20 @@ def mutate(doc: Any, data: st.DataObject) -> Any:
     if op == "delete":
         del parent[last]
     elif op == "rename" and isinstance(parent, dict):
-        new = data.draw(st.one_of(st.text(min_size=1, max_size=12), st.sampled_from(
-            [str(last)[:-1], str(last).upper(), str(last) + "s", "on", "yes", "<<"])))
+        new = data.draw(
+            st.one_of(
+                st.text(min_size=1, max_size=12),
+                st.sampled_from([str(last)[:-1], str(last).upper(), str(last) + "s", "on", "yes", "<<"]),
+            )
+        )
         parent[new] = parent.pop(last)
     elif op == "wrap":
         parent[last] = [parent[last]]
     elif op == "swap-type":
         value = parent[last]
-        parent[last] = str(value) if not isinstance(value, str) else (int(value) if value.isdigit() else {value: 1})
+        parent[last] = (
+            str(value) if not isinstance(value, str) else (int(value) if value.isdigit() else {value: 1})
+        )
     elif op == "copy-sibling" and isinstance(parent, dict) and parent:
         parent[last] = copy.deepcopy(parent[data.draw(st.sampled_from(sorted(parent, key=str)))])
     else:
@@ -98,11 +109,32 @@ def test_text_mutations_never_crash(data: st.DataObject) -> None:
     text = data.draw(st.sampled_from(TEXTS))
     for _ in range(data.draw(st.integers(1, 3))):
         at = data.draw(st.integers(0, len(text)))
-        junk = data.draw(st.one_of(st.sampled_from(["\t", ":", "- ", "{", "]", "'", '"', "&a ", "*a", "\n  ",
-                                                    "!!binary ", "? ", "\x00", "---\n", "%YAML 1.1\n"]),
-                                   st.text(max_size=4)))
+        junk = data.draw(
+            st.one_of(
+                st.sampled_from(
+                    [
+                        "\t",
+                        ":",
+                        "- ",
+                        "{",
+                        "]",
+                        "'",
+                        '"',
+                        "&a ",
+                        "*a",
+                        "\n  ",
+                        "!!binary ",
+                        "? ",
+                        "\x00",
+                        "---\n",
+                        "%YAML 1.1\n",
+                    ]
+                ),
+                st.text(max_size=4),
+            )
+        )
         cut = data.draw(st.integers(0, 5))
-        text = text[:at] + junk + text[at + cut:]
+        text = text[:at] + junk + text[at + cut :]
     problems = validate_text(text, "fuzz.yaml", BASE_DIR)
     assert all(p.line >= 1 and p.col >= 1 for p in problems)
 
@@ -127,8 +159,13 @@ def test_cli_subprocess_never_tracebacks(seed: int, tmp_path: Path) -> None:
     files.append(tmp_path / "binary.yaml")
     files[-1].write_bytes(b"\xff\xfe\x00garbage")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AI_DEPLOY_CI_DEBUG": "1"}
-    proc = subprocess.run([sys.executable, "-m", "ai_deploy_ci", "validate", *map(str, files)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ai_deploy_ci", "validate", *map(str, files)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 2, proc.stderr  # the binary file is unreadable input
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
     assert "binary.yaml: not UTF-8" in proc.stderr

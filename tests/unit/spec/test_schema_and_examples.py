@@ -68,7 +68,9 @@ def test_every_object_forbids_unknown_keys() -> None:
     assert not loose, loose
 
 
-@pytest.mark.parametrize(("path", "sub"), list(properties(schema())), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("path", "sub"), list(properties(schema())), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_property_examples_are_valid(path: str, sub: dict[str, Any]) -> None:
     check = validator().evolve(schema={**sub, "$defs": schema()["$defs"]})
     for example in sub["examples"]:
@@ -105,8 +107,11 @@ def test_readme_deploy_blocks_are_valid(tmp_path: Path) -> None:
     assert (ROOT / "examples").is_dir() and EXAMPLES
     for i, block in enumerate(readme_blocks()):
         # README snippets may reference files shown elsewhere; resolve them against examples/.
-        errors = [p.render() for p in validate_text(block, f"README.md block {i + 1}", ROOT / "examples")
-                  if p.severity == "error"]
+        errors = [
+            p.render()
+            for p in validate_text(block, f"README.md block {i + 1}", ROOT / "examples")
+            if p.severity == "error"
+        ]
         assert not errors, errors
 
 

@@ -17,10 +17,19 @@ REVISION = "deployment.kubernetes.io/revision"
 HASH = "pod-template-hash"
 
 
+def _without_nulls(value: Any) -> Any:
+    """Templates compare semantically: `creationTimestamp: null` (as Go clients send) equals absent."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def _template_without_hash(rs: Obj) -> Obj:
     tmpl = copy.deepcopy(rs["spec"]["template"])
     (tmpl.get("metadata") or {}).get("labels", {}).pop(HASH, None)
-    return tmpl
+    return _without_nulls(tmpl)
 
 
 def _revision(rs: Obj) -> int:
@@ -63,7 +72,7 @@ class DeploymentController(Controller):
 
     def _new_rs(self, d: Obj, owned: list[Obj]) -> Obj | None:
         template = d["spec"]["template"]
-        matching = [rs for rs in owned if _template_without_hash(rs) == template]
+        matching = [rs for rs in owned if _template_without_hash(rs) == _without_nulls(template)]
         max_rev = max((_revision(rs) for rs in owned), default=0)
         if matching:
             rs = matching[0]

@@ -67,7 +67,8 @@ class Kubelet(Controller):
 
     def sync(self, now: float) -> float | None:
         wake: float | None = None
-        for pod in self.api.store.list(self.pod_rt.key):
+        pods = self.api.store.list(self.pod_rt.key)
+        for pod in pods:
             if not pod["spec"].get("nodeName"):
                 continue
             pod = self.api.render(self.pod_rt, pod)
@@ -79,12 +80,10 @@ class Kubelet(Controller):
             due = self._sync_pod(pod, now)
             if due is not None:
                 wake = due if wake is None else min(wake, due)
-        for uid in [u for u in self.state if self.api.store.count(self.pod_rt.key) == 0 or u not in self._uids()]:
+        live = {p["metadata"]["uid"] for p in pods}
+        for uid in [u for u in self.state if u not in live]:
             self.state.pop(uid, None)
         return wake
-
-    def _uids(self) -> set[str]:
-        return {p["metadata"]["uid"] for p in self.api.store.list(self.pod_rt.key)}
 
     def _terminate(self, pod: Obj, now: float) -> None:
         uid = pod["metadata"]["uid"]

@@ -75,12 +75,22 @@ def run_state(k: Kubelet, pod: Obj, st: PodState, status: Obj, fault: Any, now: 
             proc = k.runtime.get(uid, c["name"])
             ready = ready and proc is not None and proc.ready
         else:
-            delay = float((c.get("readinessProbe") or {}).get("initialDelaySeconds", 0))
+            probe = c.get("readinessProbe") or {}
+            if _failing_exec(probe):
+                ready = False
+                continue
+            delay = float(probe.get("initialDelaySeconds", 0))
             if now < st.started + delay:
                 ready = False
                 wake = st.started + delay - now
     ready = ready and not never_ready
     return _running(k, pod, status, containers, st, started_stamp, ready), wake
+
+
+def _failing_exec(probe: Obj) -> bool:
+    """An exec probe running `false` fails on a real kubelet too: the portable way to say 'never ready'."""
+    command = (probe.get("exec") or {}).get("command") or []
+    return bool(command) and str(command[0]).rsplit("/", 1)[-1] == "false"
 
 
 def _running(k: Kubelet, pod: Obj, status: Obj, containers: list[Obj], st: PodState, started: str,
