@@ -12,12 +12,13 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from ai_deploy_ci.errors import UserError, report
 
 # (command, module under ai_deploy_ci.commands, one-line help)
 COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("validate", "validate", "check deploy.yaml files against the schema and the rules a schema cannot express"),
+    ("validate", "validate", "check deploy.yaml files: the schema and the rules a schema cannot express"),
     ("plan", "plan", "print the steps a deploy would take; touch nothing"),
     ("deploy", "deploy", "perform the strategy on the cluster, step by step, with analysis gates"),
     ("promote", "promote", "finish a paused rollout: the candidate becomes stable"),
@@ -34,7 +35,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ai-deploy-ci", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     argv = sys.argv[1:]
     chosen = next((a for a in argv if not a.startswith("-")), None)
@@ -45,8 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(module: str):  # type: ignore[no-untyped-def]
+def _load(module: str) -> ModuleType:
     return importlib.import_module(f"ai_deploy_ci.commands.{module}")
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, looked up only when asked: importlib.metadata costs tens of ms per start."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
+        print(f"ai-deploy-ci {_version()}")
+        parser.exit()
 
 
 def _version() -> str:

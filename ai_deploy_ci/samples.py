@@ -2,8 +2,9 @@
 
 Locust's own statistics round response times (about two significant digits), so the plugin
 inside the Locust process records every request and the judge computes quantiles itself.
-This module holds only the in-memory shape (numpy columns) and its file format; it imports
-neither Locust nor anything that talks to a server.
+This module holds only the in-memory shape (numpy columns); the file format
+(`samples.jsonl.gz`: `read_samples`, `write_samples`) is `ai_deploy_ci.load.samples_io`.
+It imports neither Locust nor anything that talks to a server.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ the candidate with block k of the baseline. Everything here is O(n) apart from t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +76,7 @@ class Cut:
     samples: Samples
     bounds: IntArray
     cache: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
+    blocks: dict[str, list[FloatArray]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, s: Samples, lay: Layout) -> Cut:
@@ -91,40 +91,96 @@ class Cut:
         return slice(int(self.bounds[0]), int(self.bounds[-1]))
 
 
-def quantile_inplace(a: FloatArray, q: float) -> float:
-    """np.quantile(a, q) (linear interpolation) by one partition of `a`, which it reorders."""
+def quantile_sorted(a: FloatArray, q: float) -> float:
+    """np.quantile(a, q) (linear interpolation) of an already sorted array: O(1)."""
     pos = q * (a.size - 1)
     lo = math.floor(pos)
     hi = min(lo + 1, a.size - 1)
-    a.partition([lo, hi] if hi != lo else lo)
     return float(a[lo] + (a[hi] - a[lo]) * (pos - lo))
 
 
-def per_block(
-    values: FloatArray,
-    keep: npt.NDArray[np.bool_],
-    bounds: IntArray,
-    reduce: Callable[[FloatArray], float],
-    min_size: int = MIN_REQUESTS_PER_BLOCK,
-) -> FloatArray:
-    """reduce(values[keep] of block k) for each k (a fresh array the reducer may reorder); NaN when
-    a block has fewer than `min_size` kept values."""
-    count = bounds.size - 1
-    out = np.full(count, np.nan)
-    for k in range(count):
-        lo, hi = int(bounds[k]), int(bounds[k + 1])
-        chunk = values[lo:hi][keep[lo:hi]]
-        if chunk.size >= min_size:
-            out[k] = reduce(chunk)
+def sorted_copy(values: FloatArray, keep: npt.NDArray[np.bool_], lo: int, hi: int) -> FloatArray:
+    """values[lo:hi][keep[lo:hi]], sorted in place (the mask already made the one copy needed)."""
+    out = values[lo:hi][keep[lo:hi]]
+    out.sort()
     return out
 
 
-def quantile_reducer(q: float) -> Callable[[FloatArray], float]:
-    return lambda v: quantile_inplace(v, q)
+def sorted_blocks(values: FloatArray, keep: npt.NDArray[np.bool_], bounds: IntArray) -> list[FloatArray]:
+    """values[keep] of each block, sorted. Sorting (vectorised, ~6 ns a value here) beats two
+    partitions per quantile, and every quantile of the column is then a lookup."""
+    return [sorted_copy(values, keep, int(bounds[k]), int(bounds[k + 1])) for k in range(bounds.size - 1)]
 
 
-def mean_reducer(v: FloatArray) -> float:
-    return float(v.mean())
+def kth_smallest(runs: list[FloatArray], k: int) -> float:
+    """The k-th smallest (0-based) value of the union of sorted arrays, without merging them.
+
+    Pivot on the size-weighted median of the windows' medians: at least a quarter of the
+    remaining values is discarded per round, so O(log n) rounds of one searchsorted per block
+    (~1 ms for a million values in 20 blocks, against ~8 ms to copy and sort them again).
+    """
+    lo = np.zeros(len(runs), np.int64)
+    hi = np.array([r.size for r in runs], np.int64)
+    while True:
+        sizes = hi - lo
+        if int(sizes.sum()) <= 64:
+            rest = np.sort(np.concatenate([r[a:b] for r, a, b in zip(runs, lo, hi, strict=True)]))
+            return float(rest[k])
+        live = np.nonzero(sizes)[0]
+        meds = np.array([runs[i][(lo[i] + hi[i]) // 2] for i in live])
+        order = np.argsort(meds)
+        cum = np.cumsum(sizes[live][order])
+        pivot = float(meds[order][np.searchsorted(cum, cum[-1] / 2)])
+        lt = np.array(
+            [
+                np.searchsorted(runs[i][lo[i] : hi[i]], pivot, "left") if sizes[i] else 0
+                for i in range(len(runs))
+            ],
+            np.int64,
+        )
+        le = np.array(
+            [
+                np.searchsorted(runs[i][lo[i] : hi[i]], pivot, "right") if sizes[i] else 0
+                for i in range(len(runs))
+            ],
+            np.int64,
+        )
+        if k < lt.sum():
+            hi = lo + lt
+        elif k < le.sum():
+            return pivot
+        else:
+            k -= int(le.sum())
+            lo = lo + le
+
+
+def quantile_of_runs(runs: list[FloatArray], q: float) -> float | None:
+    """np.quantile (linear) of the union of sorted arrays; None when they are all empty."""
+    n = sum(r.size for r in runs)
+    if n == 0:
+        return None
+    pos = q * (n - 1)
+    lo = math.floor(pos)
+    low = kth_smallest(runs, lo)
+    if lo + 1 >= n or pos == lo:
+        return low
+    return low + (kth_smallest(runs, lo + 1) - low) * (pos - lo)
+
+
+def block_means(
+    values: FloatArray, keep: npt.NDArray[np.bool_], bounds: IntArray, min_size: int = MIN_REQUESTS_PER_BLOCK
+) -> tuple[FloatArray, float | None]:
+    """Mean of values[keep] per block (NaN under `min_size`) and over all blocks, by prefix sums."""
+    lo, hi = int(bounds[0]), int(bounds[-1])
+    kept = keep[lo:hi]
+    sums = np.concatenate(([0.0], np.cumsum(np.where(kept, values[lo:hi], 0.0))))
+    counts = np.concatenate(([0], np.cumsum(kept)))
+    rel = bounds - lo
+    n = np.diff(counts[rel])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per = np.where(n >= min_size, np.diff(sums[rel]) / n, np.nan)
+    total = int(counts[-1])
+    return per.astype(np.float64), (float(sums[-1] / total) if total else None)
 
 
 def block_counts(mask: npt.NDArray[np.bool_], bounds: IntArray) -> IntArray:

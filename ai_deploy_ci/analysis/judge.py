@@ -79,15 +79,22 @@ def _check(
     return evaluate.level_check(metric, observe.level(metric, base, cand, lay), alpha, enough, lay.length)
 
 
-def _overall_reason(verdict: Verdict, checks: list[Check], why: str) -> str:
-    bad = [c for c in checks if c["verdict"] == verdict.name and verdict is not Verdict.PASS]
+def _overall_reason(verdict: Verdict, checks: list[Check], scored: scoring.Scored) -> str:
+    """One sentence for the run: the deciding metric's own reason, or what the score allowed."""
     if verdict is Verdict.PASS:
-        return f"all {len(checks)} metrics are within their margins and SLOs."
+        others = [c["metric"] for c in checks if c["verdict"] != "PASS"]
+        if not others:
+            return f"all {len(checks)} metrics are within their margins and SLOs."
+        return (
+            f"critical metrics passed and the score {scored.score:g} reaches passScore; "
+            f"not passed but outweighed: {', '.join(others)}."
+        )
+    bad = [c for c in checks if c["verdict"] == verdict.name]
     if not bad:
-        return why or "not decided"
+        return scored.reason or "not decided"
     critical = [c for c in bad if c["critical"]] or bad
     names = ", ".join(c["metric"] for c in critical)
-    return f"{names}: {critical[0]['reason']}" + (f" ({why})" if why else "")
+    return f"{names}: {critical[0]['reason']}" + (f" ({scored.reason})" if scored.reason else "")
 
 
 def judge(
@@ -120,7 +127,7 @@ def judge(
         analysis.pass_score,
         analysis.marginal_score,
     )
-    verdict, reason = scored.verdict, _overall_reason(scored.verdict, checks, scored.reason)
+    verdict, reason = scored.verdict, _overall_reason(scored.verdict, checks, scored)
     empty = [
         name for name, c in zip(("baseline", "candidate"), cuts, strict=True) if c.bounds[-1] == c.bounds[0]
     ]

@@ -99,7 +99,7 @@ def _column(kind: str, cut: Cut) -> tuple[FloatArray, npt.NDArray[np.bool_], Int
                 values = s.ttft_ms
             else:  # tokensPerSecond: output tokens per second of each streamed request
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    values = np.where(s.tokens > 0, s.tokens / (s.latency_ms / 1000.0), np.nan)
+                    values = np.where(s.tokens > 0, s.tokens * 1000.0 / s.latency_ms, np.nan)
             keep = s.ok.copy()
         keep &= np.isfinite(values)
         cut.cache[key] = values
@@ -117,15 +117,18 @@ def _level_of(metric: Metric, cut: Cut, lay: Layout) -> tuple[FloatArray, float 
         return ((ok + 0.5) / lay.length).astype(np.float64), overall, "successful req/s"
     q = metric.quantile if metric.quantile is not None else (0.95 if kind == "latency" else None)
     values, keep, bounds = _column(kind, cut)
-    reduce = bl.quantile_reducer(q) if q is not None else bl.mean_reducer
-    per = bl.per_block(values, keep, bounds, reduce)
-    everything = cut.cache.get(f"{kind}:all")
-    if everything is None:
-        lo, hi = int(bounds[0]), int(bounds[-1])
-        everything = cut.cache[f"{kind}:all"] = values[lo:hi][keep[lo:hi]]
-    overall = None
-    if everything.size:
-        overall = bl.quantile_inplace(everything, q) if q is not None else float(everything.mean())
+    if q is None:
+        per, overall = bl.block_means(values, keep, bounds)
+    else:
+        key = f"{kind}:sorted"
+        if key not in cut.blocks:  # p95 and p99 of one column share one sort per block
+            cut.blocks[key] = bl.sorted_blocks(values, keep, bounds)
+        runs = cut.blocks[key]
+        per = np.array(
+            [bl.quantile_sorted(b, q) if b.size >= bl.MIN_REQUESTS_PER_BLOCK else np.nan for b in runs],
+            dtype=np.float64,
+        )
+        overall = bl.quantile_of_runs(runs, q)
     label = f"p{100 * q:g} {kind}" if q is not None else f"mean {kind}"
     return per, overall, label
 

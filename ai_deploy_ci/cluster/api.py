@@ -45,6 +45,7 @@ class Kube:
     request_timeout: float = 10.0
     backoff: float = 0.2  # first retry delay; doubles up to 5 s, with jitter
     writes: list[Write] = field(default_factory=list)
+    retries: int = 0  # transient failures survived (the fault test checks they happened)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _api(self, kind: Kind) -> Any:
@@ -69,6 +70,7 @@ class Kube:
                     f"{what}: still failing after {self.deadline:g}s ({problem})",
                     fix="check the API server's health and the network; re-run to resume",
                 )
+            self.retries += 1
             time.sleep(wait * random.uniform(0.5, 1.0))
             delay = min(delay * 2, 5.0)
 

@@ -19,12 +19,20 @@ from ai_deploy_ci.errors import UserError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="an address in 127.0.0.0/8")
-    parser.add_argument("--kubeconfig-out", type=Path, default=Path("kubeconfig.local.yaml"),
-                        help="where to write the kubeconfig (default: ./kubeconfig.local.yaml)")
+    parser.add_argument(
+        "--kubeconfig-out",
+        type=Path,
+        default=Path("kubeconfig.local.yaml"),
+        help="where to write the kubeconfig (default: ./kubeconfig.local.yaml)",
+    )
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--gpus-per-node", type=int, default=4)
-    parser.add_argument("--crds", action="append", default=[],
-                        help="CRD bundle (gateway-api, gateway-api-experimental, istio) or YAML file; repeatable")
+    parser.add_argument(
+        "--crds",
+        action="append",
+        default=[],
+        help="CRD bundle (gateway-api, gateway-api-experimental, istio) or YAML file; repeatable",
+    )
     parser.add_argument("--time-scale", type=float, default=1.0, help="cluster seconds per wall second")
     parser.add_argument("--no-auth", action="store_true", help="serve without a bearer token")
 
@@ -38,21 +46,32 @@ def run(args: argparse.Namespace) -> int:
     if args.nodes < 1 or args.gpus_per_node < 0 or args.time_scale <= 0:
         raise UserError("--nodes must be ≥ 1, --gpus-per-node ≥ 0 and --time-scale > 0")
     try:
-        handle = start_api_server(nodes=args.nodes, gpus_per_node=args.gpus_per_node, crds=tuple(args.crds),
-                                  port=args.port, host=args.host, time_scale=args.time_scale,
-                                  token=None if args.no_auth else DEFAULT_TOKEN,
-                                  kubeconfig_path=args.kubeconfig_out)
+        handle = start_api_server(
+            nodes=args.nodes,
+            gpus_per_node=args.gpus_per_node,
+            crds=tuple(args.crds),
+            port=args.port,
+            host=args.host,
+            time_scale=args.time_scale,
+            token=None if args.no_auth else DEFAULT_TOKEN,
+            kubeconfig_path=args.kubeconfig_out,
+        )
     except OSError as exc:
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}",
-                        fix="choose another --port") from None
+        raise UserError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror}", fix="choose another --port"
+        ) from None
     except (KeyError, FileNotFoundError) as exc:
-        raise UserError(f"unknown CRD bundle or file: {exc}",
-                        fix="use gateway-api, gateway-api-experimental, istio or a CRD YAML path") from None
+        raise UserError(
+            f"unknown CRD bundle or file: {exc}",
+            fix="use gateway-api, gateway-api-experimental, istio or a CRD YAML path",
+        ) from None
     done = threading.Event()
     # Explicit handlers: a background job may inherit SIGINT as ignored, and Ctrl-C must still stop us.
     previous = {sig: signal.signal(sig, lambda *_: done.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
-    print(json.dumps({"event": "listening", "url": handle.url, "kubeconfig": str(handle.kubeconfig_path)}),
-          flush=True)
+    print(
+        json.dumps({"event": "listening", "url": handle.url, "kubeconfig": str(handle.kubeconfig_path)}),
+        flush=True,
+    )
     try:
         while not done.wait(0.5):
             pass

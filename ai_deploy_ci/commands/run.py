@@ -54,7 +54,7 @@ def with_overrides(spec: Spec, args: argparse.Namespace) -> Spec:
 
 
 def run(args: argparse.Namespace) -> int:
-    results: Path = args.results_dir
+    results: Path = args.results_dir.resolve()  # Locust runs in another cwd: relative paths break it
     code = 0
     try:
         _run(args, results)

@@ -14,11 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-from ai_deploy_ci.errors import InputError, Location, annotation, in_github_actions
+from ai_deploy_ci.errors import InputError, annotation, in_github_actions
 from ai_deploy_ci.spec.load import validate_file
-from ai_deploy_ci.spec.problems import Problem
-
-MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error (and 10 warning) annotations per step
+from ai_deploy_ci.spec.problems import Problem, github_annotations
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,13 +89,8 @@ def _print_text(
     for p in problems:
         print(p.render())
     if in_github_actions():
-        for level in ("error", "warning"):
-            chosen = [p for p in problems if p.severity == level]
-            for p in chosen[:MAX_ANNOTATIONS]:
-                text = f"{p.path}: {p.message}" + (f" — fix: {p.fix}" if p.fix else "")
-                print(annotation(level, text, Location(p.file, p.line, p.col), title="ai-deploy-ci validate"))
-            if len(chosen) > MAX_ANNOTATIONS:
-                print(annotation("notice", f"{len(chosen) - MAX_ANNOTATIONS} more {level}s: see the log"))
+        for line in github_annotations(problems):
+            print(line)
         for exc in unreadable:
             print(annotation("error", exc.message + (f" — fix: {exc.fix}" if exc.fix else ""), exc.location))
     verdict = "ok" if errors == 0 else "invalid"

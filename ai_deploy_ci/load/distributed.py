@@ -15,13 +15,17 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ai_deploy_ci.artifacts import LoadSummary
 from ai_deploy_ci.load.config import CONFIG_ENV, RunConfig
+from ai_deploy_ci.spec.model import Spec
 
 BEGIN, END = "----- ai-deploy-ci samples begin", "----- ai-deploy-ci samples end"
 MASTER_PORT = 5557
+MANAGED_BY = "app.kubernetes.io/managed-by"
 RESULTS = "/tmp/ai-deploy-ci"  # inside the pods: an emptyDir
 _BLOCK = re.compile(re.escape(BEGIN) + r" (\S+)\n(.*?)\n" + re.escape(END), re.S)
 
@@ -36,8 +40,9 @@ class DistributedRun:
 
 
 def dump_command() -> str:
-    """Shell run by a worker after Locust: print each sample file between markers."""
-    return (f'for f in {RESULTS}/raw/samples-*.jsonl.gz; do [ -f "$f" ] || continue; '
+    """Shell run by a pod after Locust: print each sample and meta file between markers."""
+    files = f"{RESULTS}/raw/samples-*.jsonl.gz {RESULTS}/raw/meta-*.json"
+    return (f'for f in {files}; do [ -f "$f" ] || continue; '
             f'echo "{BEGIN} $(basename "$f")"; base64 -w0 "$f"; echo; echo "{END}"; done')
 
 
@@ -79,8 +84,8 @@ def build_objects(run: DistributedRun, config: RunConfig, locustfile: str) -> li
     master = f"{run.name}-locust-master"
     common = ["-f", "/locust/locustfile.py", "--headless", "--only-summary", "--stop-timeout", "2",
               "--exit-code-on-error", "0"]
-    master_args = [*common, "--master", "--expect-workers", str(run.workers), "--run-time",
-                   f"{config.run_time + 2:.0f}s", "--html", f"{RESULTS}/locust-report.html"]
+    master_args = [*common, "--master", "--expect-workers", str(run.workers),
+                   "--html", f"{RESULTS}/locust-report.html"]
     worker_args = [*common, "--worker", "--master-host", master, "--master-port", str(MASTER_PORT)]
     meta = {"namespace": run.namespace, "labels": dict(run.labels)}
     configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{run.name}-locust", **meta},
@@ -125,11 +130,11 @@ def wait_for_jobs(api_client: Any, run: DistributedRun, timeout: float) -> bool:
 
 
 def collect(api_client: Any, run: DistributedRun, samples_dir: Path) -> list[Path]:
-    """Write every worker's sample files into `samples_dir`; returns the paths."""
+    """Write the files every Locust pod printed into `samples_dir`; returns the paths."""
     from kubernetes import client
 
     core = client.CoreV1Api(api_client)
-    selector = f"app.kubernetes.io/instance={run.name},ai-deploy-ci/locust-role=worker"
+    selector = f"app.kubernetes.io/instance={run.name}"  # workers' samples, every pod's meta
     written: list[Path] = []
     for pod in core.list_namespaced_pod(run.namespace, label_selector=selector).items:
         pod_name = str(pod.metadata.name) if pod.metadata else ""
@@ -150,12 +155,40 @@ def delete(api_client: Any, objects: list[dict[str, Any]]) -> None:
     for obj in reversed(objects):
         name, ns = obj["metadata"]["name"], obj["metadata"]["namespace"]
         try:
+            # the body (object or Status, depending on server version) is not needed
             if obj["kind"] == "Job":
-                batch.delete_namespaced_job(name, ns, propagation_policy="Background")
+                batch.delete_namespaced_job(name, ns, propagation_policy="Background", _preload_content=False)
             elif obj["kind"] == "Service":
-                core.delete_namespaced_service(name, ns)
+                core.delete_namespaced_service(name, ns, _preload_content=False)
             else:
-                core.delete_namespaced_config_map(name, ns)
+                core.delete_namespaced_config_map(name, ns, _preload_content=False)
         except ApiException as exc:
             if exc.status != 404:
                 raise
+
+
+def run_distributed_load_test(spec: Spec, out_dir: Path, api_client: Any, *, image: str, baseline_url: str,
+                              candidate_url: str, duration: float | None = None, base_dir: Path,
+                              timeout: float | None = None) -> LoadSummary:
+    """Like `runner.run_load_test`, with Locust as Jobs in the spec's namespace; cleans up always."""
+    from ai_deploy_ci.load import locustfile_gen, runner
+
+    config = runner.spec_config(spec, out_dir, baseline_url=baseline_url, candidate_url=candidate_url,
+                                duration=duration, base_dir=base_dir)
+    runner.prepare(config, out_dir)
+    run = DistributedRun(name=spec.metadata.name, namespace=spec.metadata.namespace, image=image,
+                         workers=spec.load.distributed_workers, labels={MANAGED_BY: "ai-deploy-ci"})
+    objects = build_objects(run, config, locustfile_gen.LOCUSTFILE)
+    started = datetime.now(UTC)
+    launch(api_client, objects)
+    try:
+        finished = wait_for_jobs(api_client, run, timeout or config.run_time + runner.STARTUP_GRACE + 120.0)
+        collect(api_client, run, Path(config.samples_dir))
+    finally:
+        delete(api_client, objects)
+    log = out_dir / "locust.log"
+    log.write_text(f"distributed run: {run.workers} worker pods in {run.namespace}\n", encoding="utf-8")
+    result = runner.LocustRun(returncode=0 if finished else None, started=started, ended=datetime.now(UTC),
+                              log=log)
+    label = locustfile_gen.user_kind(spec.load, spec.server.protocol)
+    return runner.finish(config, out_dir, result, user_label=label, tolerance=spec.load.agreement.tolerance)

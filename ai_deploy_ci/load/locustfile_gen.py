@@ -51,26 +51,31 @@ def user_ref(load: Load, protocol: Protocol, base_dir: Path) -> str:
 
 def make_config(load: Load, *, protocol: Protocol, model_name: str, targets: dict[str, str],
                 samples_dir: Path, payloads: list[object], base_dir: Path,
-                duration: float | None = None, progress_interval: float = 5.0) -> RunConfig:
-    """The RunConfig for a spec's `load` section; `duration` overrides the spec (CLI --duration)."""
+                duration: float | None = None) -> RunConfig:
+    """The RunConfig for a spec's `load` section; `duration` overrides the spec (CLI --duration).
+
+    Progress every 5 s, or often enough that even a short run prints about four lines.
+    """
     if load.model == "open" and not load.arrival_rate:
         raise ValueError("load.model 'open' needs load.arrivalRate")
+    measured = duration if duration is not None else load.duration
+    progress_interval = min(5.0, max(1.0, (load.warmup + measured) / 4.0))
     return RunConfig(
         targets=dict(targets), user_ref=user_ref(load, protocol, base_dir), samples_dir=str(samples_dir),
         payloads=list(payloads), model_name=model_name, max_tokens=load.max_tokens,
         json_path=load.agreement.json_path, load_model=load.model, users_per_target=load.users,
         spawn_rate=load.spawn_rate, arrival_rate=load.arrival_rate, arrival=load.arrival,
         processes=max(1, load.processes), warmup=load.warmup,
-        duration=duration if duration is not None else load.duration, progress_interval=progress_interval,
+        duration=measured, progress_interval=progress_interval,
     )
 
 
 def locust_command(python: str, locustfile: Path, config: RunConfig, html: Path) -> list[str]:
-    """The Locust command line. `--run-time` backs up the shape's own stop; exit code 1 on
-    request failures is Locust's, not ours, so failures are judged from the samples instead."""
+    """The Locust command line. No `--run-time`: Locust ignores it beside a shape class, whose
+    `None` is the stop (the runner's own timeout backs it up). Exit code 1 on request failures
+    is Locust's, not ours, so failures are judged from the samples instead."""
     cmd = [python, "-m", "locust", "-f", str(locustfile), "--headless", "--only-summary",
-           "--html", str(html), "--run-time", f"{config.run_time + 2:.0f}s", "--stop-timeout", "2",
-           "--exit-code-on-error", "0", "--loglevel", "INFO"]
+           "--html", str(html), "--stop-timeout", "2", "--exit-code-on-error", "0", "--loglevel", "INFO"]
     if config.processes > 1:
         cmd += ["--processes", str(config.processes)]
     return cmd

@@ -113,7 +113,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def read_meta(samples_dir: Path) -> list[dict[str, object]]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(samples_dir.glob("meta-*.json"))]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(samples_dir.glob("*meta-*.json"))]
 
 
 def first_start(files: Sequence[Path]) -> float | None:
@@ -123,9 +123,8 @@ def first_start(files: Sequence[Path]) -> float | None:
     return min(known) if known else None
 
 
-def execute(config: RunConfig, out_dir: Path, *, extra_env: dict[str, str] | None = None,
-            user_label: str = "", urls: dict[str, str] | None = None, tolerance: float = 0.0) -> LoadSummary:
-    """Run one load test from a ready RunConfig; write samples, HTML and summary.json into out_dir."""
+def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
+    """Write the run config and the generated locustfile; clear old per-process files."""
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = Path(config.samples_dir)
     raw.mkdir(parents=True, exist_ok=True)
@@ -134,34 +133,53 @@ def execute(config: RunConfig, out_dir: Path, *, extra_env: dict[str, str] | Non
     config_path = write_config(config, out_dir / "locust-config.json")
     locustfile = out_dir / "locustfile_generated.py"
     locustfile.write_text(locustfile_gen.LOCUSTFILE, encoding="utf-8")
-    html = out_dir / LOCUST_HTML
-    cmd = locustfile_gen.locust_command(sys.executable, locustfile, config, html)
+    return config_path, locustfile
+
+
+def execute(config: RunConfig, out_dir: Path, *, extra_env: dict[str, str] | None = None,
+            user_label: str = "", tolerance: float = 0.0) -> LoadSummary:
+    """Run one load test here from a ready RunConfig; write samples, HTML and summary.json."""
+    config_path, locustfile = prepare(config, out_dir)
+    cmd = locustfile_gen.locust_command(sys.executable, locustfile, config, out_dir / LOCUST_HTML)
     run = run_locust(cmd, config_path, out_dir / "locust.log", config.run_time + STARTUP_GRACE, extra_env)
-    files = sorted(raw.glob("samples-*.jsonl.gz"))
+    return finish(config, out_dir, run, user_label=user_label, tolerance=tolerance)
+
+
+def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str = "",
+           tolerance: float = 0.0) -> LoadSummary:
+    """Merge the per-process sample files in config.samples_dir, summarize, write summary.json.
+
+    Shared by the local run and the Kubernetes-Jobs run (distributed.py), which only differ in
+    how the per-process files arrive.
+    """
+    raw = Path(config.samples_dir)
+    files = sorted(raw.glob("*samples-*.jsonl.gz"))
     t0 = first_start(files)
     if t0 is None:
         raise LoadTestFailed(f"Locust produced no samples (exit code {run.returncode})",
                              fix=f"read {run.log} for Locust's own error")
     samples_path = out_dir / SAMPLES_FILE
     counts = samples_io.merge_process_files(files, samples_path, t0=t0, warmup=config.warmup,
-                                                 duration=config.duration)
+                                            duration=config.duration)
     for f in files:
         f.unlink()
     samples = samples_io.read_samples(samples_path)
     meta = read_meta(raw)
-    warnings = _warnings(config, run, meta, counts)
-    targets = {t: summarize_target(s, url=(urls or config.targets).get(t, ""), duration=config.duration,
+    targets = {t: summarize_target(s, url=config.targets.get(t, ""), duration=config.duration,
                                    reference=samples["baseline"] if t == "candidate" else None,
                                    tolerance=tolerance)
                for t, s in samples.items()}
+    warnings = _warnings(config, run, meta, counts)
+    warnings += [f"every request to {t} failed ({', '.join(s['errors_by_kind'])})"
+                 for t, s in targets.items() if s["count"] and s["errors"] == s["count"]]
     summary = LoadSummary(
         started=run.started.isoformat(timespec="seconds"), ended=run.ended.isoformat(timespec="seconds"),
         duration_s=config.duration, warmup_s=config.warmup, user=user_label or config.user_ref,
         load_model=shapes.describe(config), processes=config.processes,
-        saturated=any(bool(m.get("saturated")) for m in meta), warnings=warnings, targets=targets,
-        samples_file=SAMPLES_FILE,
+        saturated=any(bool(m.get("saturated")) for m in meta), warnings=warnings,
+        targets=targets, samples_file=SAMPLES_FILE,
     )
-    if html.exists():
+    if (out_dir / LOCUST_HTML).exists():
         summary["locust_html"] = LOCUST_HTML
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return summary
@@ -187,13 +205,23 @@ def _warnings(config: RunConfig, run: LocustRun, meta: list[dict[str, object]],
     return out
 
 
-def run_load_test(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,
-                  duration: float | None = None, base_dir: Path) -> LoadSummary:
-    """The interface the pipeline calls: load both targets per `spec.load`, write the results."""
+def spec_config(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,
+                duration: float | None, base_dir: Path) -> RunConfig:
     load = spec.load
-    config = locustfile_gen.make_config(
+    return locustfile_gen.make_config(
         load, protocol=spec.server.protocol, model_name=spec.server.model_name,
         targets={"baseline": baseline_url, "candidate": candidate_url}, samples_dir=out_dir / "raw",
         payloads=load_payloads(load, base_dir), base_dir=base_dir, duration=duration)
-    label = locustfile_gen.user_kind(load, spec.server.protocol)
-    return execute(config, out_dir, user_label=label, tolerance=load.agreement.tolerance)
+
+
+def run_load_test(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,
+                  duration: float | None = None, base_dir: Path) -> LoadSummary:
+    """The interface the pipeline calls: load both targets per `spec.load`, write the results.
+
+    Runs on this machine (`load.processes` Locust processes). `load.distributedWorkers > 0`
+    needs a cluster client: the caller uses `distributed.run_distributed_load_test` instead.
+    """
+    config = spec_config(spec, out_dir, baseline_url=baseline_url, candidate_url=candidate_url,
+                         duration=duration, base_dir=base_dir)
+    label = locustfile_gen.user_kind(spec.load, spec.server.protocol)
+    return execute(config, out_dir, user_label=label, tolerance=spec.load.agreement.tolerance)

@@ -59,3 +59,16 @@ def describe(config: RunConfig) -> str:
     if config.load_model == "open":
         return f"open: {config.arrival} {config.arrival_rate:g}/s per target"
     return f"closed: {config.users_per_target} users per target"
+
+
+def pick_target(spawned: dict[str, int], own: str, targets: list[str]) -> str:
+    """The target a new user in this process loads: the one with fewer users here, ties → own.
+
+    Locust hands users to workers round robin in class order, so with two classes and two
+    workers each worker would get one target only; balancing per process keeps both targets
+    in every process (same CPU, same drift) and the totals equal. Updates `spawned`.
+    """
+    least = min(spawned.get(t, 0) for t in targets)
+    choice = own if spawned.get(own, 0) == least else next(t for t in targets if spawned.get(t, 0) == least)
+    spawned[choice] = spawned.get(choice, 0) + 1
+    return choice

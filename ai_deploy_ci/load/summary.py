@@ -73,6 +73,24 @@ def tokens_per_second(s: Samples) -> float | None:
     return _r(float((s.tokens[mask] / (s.latency_ms[mask] / 1000.0)).mean()))
 
 
+def goodput(s: Samples, duration: float, *, latency_ms: float | None = None, ttft_ms: float | None = None,
+            tpot_ms: float | None = None) -> float:
+    """Successful requests per second that met every given SLO (vLLM `--goodput`, DistServe).
+
+    A request without a TTFT (not streamed) fails a TTFT SLO; TPOT is per request, as in vLLM.
+    """
+    mask = s.ok.copy()
+    if latency_ms is not None:
+        mask &= s.latency_ms <= latency_ms
+    if ttft_ms is not None:
+        mask &= np.nan_to_num(s.ttft_ms, nan=np.inf) <= ttft_ms
+    if tpot_ms is not None:
+        many = s.tokens > 1
+        per = np.where(many, (s.latency_ms - np.nan_to_num(s.ttft_ms)) / np.maximum(s.tokens - 1, 1), 0.0)
+        mask &= per <= tpot_ms
+    return float(mask.sum()) / duration if duration > 0 else 0.0
+
+
 def summarize_target(s: Samples, *, url: str, duration: float,
                      reference: Samples | None = None, tolerance: float = 0.0) -> TargetSummary:
     """One target's figures; `reference` (the baseline) adds the candidate's agreement."""

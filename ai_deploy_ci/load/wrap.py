@@ -99,22 +99,9 @@ def _open_dispatch(user: User) -> None:
 _spawned: dict[str, int] = {}  # users started in this process, per target
 
 
-def pick_target(own: str, targets: dict[str, str]) -> str:
-    """The target a new user in this process loads: the one with fewer users here, ties → own.
-
-    Locust hands users to workers round robin in class order, so with two classes and two
-    workers each worker would get one target only; balancing per process keeps both targets
-    in every process and the totals equal.
-    """
-    least = min(_spawned.get(t, 0) for t in targets)
-    choice = own if _spawned.get(own, 0) == least else next(t for t in targets if _spawned.get(t, 0) == least)
-    _spawned[choice] = _spawned.get(choice, 0) + 1
-    return choice
-
-
 def make_target_class(base: type[User], target: str, url: str, config: RunConfig) -> type[User]:
     def __init__(self: User, *args: Any, **kwargs: Any) -> None:
-        chosen = pick_target(target, config.targets)
+        chosen = shapes.pick_target(_spawned, target, list(config.targets))
         self.adc_target = chosen  # type: ignore[attr-defined]
         self.host = config.targets[chosen]
         base.__init__(self, *args, **kwargs)

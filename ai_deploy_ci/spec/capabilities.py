@@ -8,8 +8,8 @@ Decisions (documented in the schema descriptions and the report):
 - `replicas` splits traffic by pod counts behind one Service: coarse weights (with 4 pods the
   candidate gets 0, 25, 50, 75 or 100 %), no header match, no mirroring.
 - `gatewayAPI`: weights, header and query-parameter matches (HTTPRouteMatch), mirroring with a
-  percentage (HTTPRequestMirrorFilter `percent`). No cookie match: Gateway API has no cookie
-  matcher and a regular expression over the whole Cookie header is Extended support and fragile,
+  percentage (HTTPRequestMirrorFilter `percent`, GEP-3171, Standard). No cookie match: Gateway API
+  has no cookie matcher and a regular expression over the whole Cookie header is Extended support and fragile,
   so cookie A/B tests are refused with a fix (match a header, or use istio/nginx).
 - `istio`: weights, header/cookie/query matches (cookie via a regex on the `cookie` header, the
   documented Istio idiom), `mirror` + `mirrorPercentage`.

@@ -11,19 +11,11 @@ import math
 from typing import Any
 
 from ai_deploy_ci.spec import model as m
+from ai_deploy_ci.spec.convert_load import analysis_section, load_section
 from ai_deploy_ci.spec.durations import parse_duration
 from ai_deploy_ci.spec.walk import Doc, get
+from ai_deploy_ci.spec.walk import kw as _kw
 from ai_deploy_ci.spec.yaml_positions import Document
-
-
-def _kw(section: Doc, fields: dict[str, str], durations: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Keyword arguments for the camelCase keys present in `section` (absent keys keep defaults)."""
-    out: dict[str, Any] = {}
-    for yaml_key, attr in fields.items():
-        if yaml_key in section:
-            value = section[yaml_key]
-            out[attr] = parse_duration(value) if yaml_key in durations else value
-    return out
 
 
 def _probe(raw: Doc | None) -> m.Probe | None:
@@ -171,102 +163,6 @@ def _router(raw: Doc, namespace: str) -> m.TrafficRouter:
     )
 
 
-def _target(raw: Doc | None) -> m.Target | None:
-    return (
-        None
-        if raw is None
-        else m.Target(url=raw.get("url"), service=raw.get("service"), port=raw.get("port"))
-    )
-
-
-def _load(raw: Doc) -> m.Load:
-    return m.Load(
-        payloads=tuple(raw.get("payloads", ())),
-        baseline=_target(get(raw, "targets", "baseline")),
-        candidate=_target(get(raw, "targets", "candidate")),
-        availability=m.AvailabilityProbe(
-            **_kw(
-                raw.get("availabilityProbe", {}),
-                {"enabled": "enabled", "url": "url", "path": "path", "rate": "rate", "timeout": "timeout"},
-                ("timeout",),
-            )
-        ),
-        agreement=m.Agreement(
-            **_kw(raw.get("agreement", {}), {"jsonPath": "json_path", "tolerance": "tolerance"})
-        ),
-        **_kw(
-            raw,
-            {
-                "user": "user",
-                "locustfile": "locustfile",
-                "payloadsFile": "payloads_file",
-                "model": "model",
-                "users": "users",
-                "spawnRate": "spawn_rate",
-                "arrivalRate": "arrival_rate",
-                "arrival": "arrival",
-                "duration": "duration",
-                "warmup": "warmup",
-                "processes": "processes",
-                "distributedWorkers": "distributed_workers",
-                "maxTokens": "max_tokens",
-            },
-            ("duration", "warmup"),
-        ),
-    )
-
-
-def _metric(raw: Doc, line: int) -> m.Metric:
-    prom = raw.get("prometheus")
-    return m.Metric(
-        slo=m.Slo(**raw["slo"]) if "slo" in raw else None,
-        prometheus=m.Prometheus(
-            **_kw(
-                prom,
-                {"address": "address", "query": "query", "range": "range", "step": "step"},
-                ("range", "step"),
-            )
-        )
-        if prom
-        else None,
-        line=line,
-        **_kw(
-            raw,
-            {
-                "name": "name",
-                "type": "type",
-                "quantile": "quantile",
-                "maxIncrease": "max_increase",
-                "maxDecrease": "max_decrease",
-                "critical": "critical",
-                "weight": "weight",
-            },
-        ),
-    )
-
-
-def _analysis(raw: Doc, doc: Document) -> m.AnalysisSpec:
-    metrics = tuple(
-        _metric(r, doc.where(("analysis", "metrics", i))[0]) for i, r in enumerate(raw.get("metrics", []))
-    )
-    return m.AnalysisSpec(
-        metrics=metrics,
-        **_kw(
-            raw,
-            {
-                "blockLength": "block_length",
-                "minDuration": "min_duration",
-                "maxDuration": "max_duration",
-                "confidence": "confidence",
-                "onInconclusive": "on_inconclusive",
-                "passScore": "pass_score",
-                "marginalScore": "marginal_score",
-            },
-            ("blockLength", "minDuration", "maxDuration"),
-        ),
-    )
-
-
 def to_spec(data: Doc, doc: Document, source: str | None = None) -> m.Spec:
     """The `Spec` of a document that passed validation (errors here would be our bug)."""
     meta = data["metadata"]
@@ -278,8 +174,8 @@ def to_spec(data: Doc, doc: Document, source: str | None = None) -> m.Spec:
         server=_server(data["server"]),
         strategy=_strategy(data["strategy"]),
         traffic_router=_router(data.get("trafficRouter", {}), metadata.namespace),
-        load=_load(data.get("load", {})),
-        analysis=_analysis(data.get("analysis", {}), doc),
+        load=load_section(data.get("load", {})),
+        analysis=analysis_section(data.get("analysis", {}), doc),
         rollback=m.RollbackPolicy(
             **_kw(
                 data.get("rollback", {}),

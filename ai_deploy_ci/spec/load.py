@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ai_deploy_ci.errors import InputError, Location, ValidationFailed
-from ai_deploy_ci.spec import rules, rules_load
+from ai_deploy_ci.errors import InputError, Location, ValidationFailed, in_github_actions
+from ai_deploy_ci.spec import rules, rules_files, rules_load
 from ai_deploy_ci.spec.lint import lint
-from ai_deploy_ci.spec.problems import Problem, json_path, sort_key
+from ai_deploy_ci.spec.problems import Problem, github_annotations, json_path, sort_key
 from ai_deploy_ci.spec.schema import schema_problems
 from ai_deploy_ci.spec.yaml_positions import Document, RawProblem, read_yaml
 
@@ -26,7 +26,7 @@ RULES: tuple[rules.Rule, ...] = (
     rules.check_durations,
     rules.check_canary_weights,
     rules.check_router_capabilities,
-    rules.check_files,
+    rules_files.check_files,
     rules.check_server,
     rules.check_rolling,
     rules.check_unused_blocks,
@@ -102,19 +102,27 @@ def validate_file(path: str | Path) -> list[Problem]:
 
 
 def load_spec(path: str | Path) -> Spec:
-    """The validated `Spec`; prints located problems to stderr and raises ValidationFailed on errors."""
+    """The validated `Spec`; prints located problems (stderr, and annotations under GitHub Actions)
+    and raises ValidationFailed on errors.
+
+    The exception is located at the file only: each problem already has its own line annotation,
+    so the summary `cli.report` prints does not repeat one of them.
+    """
     path = Path(path)
     doc, raw = check_document(read_text(path), path.parent)
     problems = _locate(raw, str(path))
     for p in problems:
         print(p.render(), file=sys.stderr)
+    if in_github_actions():
+        for line in github_annotations(problems, title="ai-deploy-ci"):
+            print(line, flush=True)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         first = errors[0]
         raise ValidationFailed(
-            f"{path}: {len(errors)} error(s) in the deploy file",
+            f"{len(errors)} error(s) in the deploy file, the first on line {first.line}: {first.message}",
             fix=first.fix,
-            location=Location(first.file, first.line, first.col),
+            location=Location(first.file),
         )
     from ai_deploy_ci.spec.convert import to_spec
 

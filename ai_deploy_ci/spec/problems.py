@@ -10,10 +10,13 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from ai_deploy_ci.errors import Location, annotation
+
 Severity = Literal["error", "warning"]
 PathPart = str | int
 Path = tuple[PathPart, ...]
 
+MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error (and 10 warning) annotations per step
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -52,3 +55,16 @@ def json_path(path: Path) -> str:
 def sort_key(problem: Problem) -> tuple[str, int, int, int, str]:
     """Errors before warnings at the same place; otherwise file order."""
     return (problem.file, problem.line, problem.col, problem.severity != "error", problem.message)
+
+
+def github_annotations(problems: list[Problem], title: str = "ai-deploy-ci validate") -> list[str]:
+    """`::error file=…,line=…,col=…::` lines, the first ten per level, then a notice with the rest."""
+    out = []
+    for level in ("error", "warning"):
+        chosen = [p for p in problems if p.severity == level]
+        for p in chosen[:MAX_ANNOTATIONS]:
+            text = f"{p.path}: {p.message}" + (f" — fix: {p.fix}" if p.fix else "")
+            out.append(annotation(level, text, Location(p.file, p.line, p.col), title=title))
+        if len(chosen) > MAX_ANNOTATIONS:
+            out.append(annotation("notice", f"{len(chosen) - MAX_ANNOTATIONS} more {level}s: see the log"))
+    return out

@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from ai_deploy_ci.spec import capabilities as caps
 from ai_deploy_ci.spec.durations import DurationError, parse_duration
 from ai_deploy_ci.spec.problems import Path
-from ai_deploy_ci.spec.walk import FILE_FIELDS, Doc, duration_fields, get, items
+from ai_deploy_ci.spec.walk import Doc, duration_fields, get, items
 from ai_deploy_ci.spec.yaml_positions import Document, RawProblem
 
 Rule = Callable[[Doc, Document, FsPath], Iterator[RawProblem]]
@@ -78,23 +78,6 @@ def check_router_capabilities(data: Doc, doc: Document, base: FsPath) -> Iterato
         + " needs",
         f"use trafficRouter.type: {able}",
     )
-
-
-def check_files(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
-    """Referenced files resolve relative to the deploy.yaml, as a user reading it would expect."""
-    for path in FILE_FIELDS:
-        value = get(data, *path)
-        if not isinstance(value, str):
-            continue
-        target = base / value
-        if not target.is_file():
-            state = "is a directory" if target.is_dir() else "does not exist"
-            yield problem(
-                doc,
-                path,
-                f"file '{value}' {state} (looked in {base})",
-                "give a path relative to the deploy.yaml's directory",
-            )
 
 
 def check_durations(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:

@@ -67,6 +67,13 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[RawProblem]:
             line, col = doc.where((*path, key), key=True)
             yield RawProblem(line, col, (*path, key), f"unknown key '{key}'", _suggest(key, known))
         return
+    if "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+        line, col = doc.where(
+            (*path, error.instance), key=True
+        )  # jsonschema locates the mapping, not the key
+        message, fix = _message(error, sub)
+        yield RawProblem(line, col, (*path, error.instance), f"key {message}", fix)
+        return
     line, col = doc.where(path)
     if kind == "required" and isinstance(error.validator_value, list):
         missing = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ai_deploy_ci.spec.durations import parse_duration
 from ai_deploy_ci.spec.problems import Path
 
 Doc = dict[str, Any]
@@ -24,6 +25,16 @@ def get(data: Any, *path: str | int, default: Any = None) -> Any:
             return default
         cur = cur[part]
     return cur
+
+
+def kw(section: Doc, fields: dict[str, str], durations: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Keyword arguments for the camelCase keys present in `section` (absent keys keep defaults)."""
+    out: dict[str, Any] = {}
+    for yaml_key, attr in fields.items():
+        if yaml_key in section:
+            value = section[yaml_key]
+            out[attr] = parse_duration(value) if yaml_key in durations else value
+    return out
 
 
 def items(data: Any, *path: str | int) -> list[tuple[int, Any]]:

@@ -25,8 +25,12 @@ TEST_TIME_SCALE = 20.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--kubeconfig", action="store", default=None,
-                     help="run cluster (conformance) tests against this kubeconfig instead of the local API server")
+    parser.addoption(
+        "--kubeconfig",
+        action="store",
+        default=None,
+        help="run cluster (conformance) tests against this kubeconfig instead of the local API server",
+    )
 
 
 @pytest.fixture
@@ -80,7 +84,7 @@ def k8s_api_client(request: pytest.FixtureRequest, _session_cluster: ApiServerHa
 def k8s_namespace(k8s_api_client: Any) -> Iterator[str]:
     from kubernetes import client as k8s
 
-    core = k8s.CoreV1Api(k8s_api_client)
+    core: Any = k8s.CoreV1Api(k8s_api_client)  # typed models are too strict for dict bodies under mypy
     name = f"conf-{uuid.uuid4().hex[:8]}"
     core.create_namespace({"metadata": {"name": name}})
     yield name

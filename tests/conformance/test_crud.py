@@ -9,14 +9,18 @@ import pytest
 from kubernetes import client
 from kubernetes.client import ApiException
 
-from .helpers import deployment, raw, wait_for
+from .helpers import deployment, raw, typed, wait_for
 
 pytestmark = pytest.mark.conformance
 
 
 def test_create_returns_201_with_server_fields(k8s_api_client: Any, k8s_namespace: str) -> None:
-    code, body, _ = raw(k8s_api_client, "POST", f"/api/v1/namespaces/{k8s_namespace}/configmaps",
-                        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "one"}, "data": {"a": "1"}})
+    code, body, _ = raw(
+        k8s_api_client,
+        "POST",
+        f"/api/v1/namespaces/{k8s_namespace}/configmaps",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "one"}, "data": {"a": "1"}},
+    )
     assert code == 201
     meta = body["metadata"]
     assert meta["uid"] and meta["creationTimestamp"] and int(meta["resourceVersion"]) > 0
@@ -29,7 +33,9 @@ def test_already_exists_and_not_found_status_bodies(k8s_api_client: Any, k8s_nam
     assert raw(k8s_api_client, "POST", path, body)[0] == 201
     code, status, _ = raw(k8s_api_client, "POST", path, body)
     assert code == 409
-    assert status["kind"] == "Status" and status["status"] == "Failure" and status["reason"] == "AlreadyExists"
+    assert (
+        status["kind"] == "Status" and status["status"] == "Failure" and status["reason"] == "AlreadyExists"
+    )
     assert status["details"]["name"] == "dup" and status["details"]["kind"] == "configmaps"
     code, status, _ = raw(k8s_api_client, "GET", f"{path}/missing")
     assert (code, status["reason"], status["code"]) == (404, "NotFound", 404)
@@ -37,7 +43,7 @@ def test_already_exists_and_not_found_status_bodies(k8s_api_client: Any, k8s_nam
 
 
 def test_replace_with_stale_resource_version_is_conflict(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     cm = core.create_namespaced_config_map(k8s_namespace, {"metadata": {"name": "cm"}, "data": {"v": "1"}})
     stale = cm.metadata.resource_version
     cm.data = {"v": "2"}
@@ -48,25 +54,25 @@ def test_replace_with_stale_resource_version_is_conflict(k8s_api_client: Any, k8
     with pytest.raises(ApiException) as err:
         core.replace_namespaced_config_map("cm", k8s_namespace, cm)
     assert err.value.status == 409
-    assert json.loads(err.value.body)["reason"] == "Conflict"
+    assert json.loads(err.value.body or "{}")["reason"] == "Conflict"
     assert core.read_namespaced_config_map("cm", k8s_namespace).data == {"v": "2"}
 
 
 def test_resource_versions_increase_across_kinds(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     a = core.create_namespaced_config_map(k8s_namespace, {"metadata": {"name": "a"}})
     b = core.create_namespaced_secret(k8s_namespace, {"metadata": {"name": "b"}, "stringData": {"k": "v"}})
     assert int(b.metadata.resource_version) > int(a.metadata.resource_version)
 
 
 def test_generate_name(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     cm = core.create_namespaced_config_map(k8s_namespace, {"metadata": {"generateName": "gen-"}})
     assert cm.metadata.name.startswith("gen-") and len(cm.metadata.name) == len("gen-") + 5
 
 
 def test_list_has_kind_api_version_and_resource_version(k8s_api_client: Any, k8s_namespace: str) -> None:
-    apps = client.AppsV1Api(k8s_api_client)
+    apps = typed(client.AppsV1Api, k8s_api_client)
     apps.create_namespaced_deployment(k8s_namespace, deployment("web", replicas=0))
     code, body, _ = raw(k8s_api_client, "GET", f"/apis/apps/v1/namespaces/{k8s_namespace}/deployments")
     assert code == 200
@@ -76,7 +82,7 @@ def test_list_has_kind_api_version_and_resource_version(k8s_api_client: Any, k8s
 
 
 def test_list_limit_and_continue(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     for i in range(5):
         core.create_namespaced_config_map(k8s_namespace, {"metadata": {"name": f"page-{i}"}})
     seen: list[str] = []
@@ -91,7 +97,7 @@ def test_list_limit_and_continue(k8s_api_client: Any, k8s_namespace: str) -> Non
 
 
 def test_delete_returns_and_object_disappears(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     core.create_namespaced_config_map(k8s_namespace, {"metadata": {"name": "gone"}})
     code, _, _ = raw(k8s_api_client, "DELETE", f"/api/v1/namespaces/{k8s_namespace}/configmaps/gone")
     assert code == 200
@@ -100,24 +106,34 @@ def test_delete_returns_and_object_disappears(k8s_api_client: Any, k8s_namespace
 
 
 def test_create_in_missing_namespace_is_not_found(k8s_api_client: Any) -> None:
-    code, status, _ = raw(k8s_api_client, "POST", "/api/v1/namespaces/no-such-ns-xyz/configmaps",
-                          {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+    code, status, _ = raw(
+        k8s_api_client,
+        "POST",
+        "/api/v1/namespaces/no-such-ns-xyz/configmaps",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
+    )
     assert (code, status["reason"]) == (404, "NotFound")
 
 
 def test_deleting_a_deployment_removes_replicasets_and_pods(k8s_api_client: Any, k8s_namespace: str) -> None:
-    apps, core = client.AppsV1Api(k8s_api_client), client.CoreV1Api(k8s_api_client)
+    apps, core = typed(client.AppsV1Api, k8s_api_client), typed(client.CoreV1Api, k8s_api_client)
     apps.create_namespaced_deployment(k8s_namespace, deployment("gc", replicas=2))
-    wait_for(lambda: len(core.list_namespaced_pod(k8s_namespace, label_selector="app=gc").items) == 2,
-             what="2 pods")
+    wait_for(
+        lambda: len(core.list_namespaced_pod(k8s_namespace, label_selector="app=gc").items) == 2,
+        what="2 pods",
+    )
     apps.delete_namespaced_deployment("gc", k8s_namespace)
-    wait_for(lambda: not apps.list_namespaced_replica_set(k8s_namespace).items
-             and not core.list_namespaced_pod(k8s_namespace, label_selector="app=gc").items,
-             what="replicasets and pods garbage-collected")
+    wait_for(
+        lambda: (
+            not apps.list_namespaced_replica_set(k8s_namespace).items
+            and not core.list_namespaced_pod(k8s_namespace, label_selector="app=gc").items
+        ),
+        what="replicasets and pods garbage-collected",
+    )
 
 
 def test_orphan_propagation_keeps_replicasets(k8s_api_client: Any, k8s_namespace: str) -> None:
-    apps = client.AppsV1Api(k8s_api_client)
+    apps = typed(client.AppsV1Api, k8s_api_client)
     apps.create_namespaced_deployment(k8s_namespace, deployment("orphan", replicas=1))
     wait_for(lambda: apps.list_namespaced_replica_set(k8s_namespace).items, what="a replicaset")
     apps.delete_namespaced_deployment("orphan", k8s_namespace, propagation_policy="Orphan")

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
 import time
+from collections import deque
 from typing import Any
 
 import pytest
 from kubernetes import client, watch
 from kubernetes.client import ApiException
 
+from .helpers import typed
+
 pytestmark = pytest.mark.conformance
 
 
-def _collect(core: client.CoreV1Api, ns: str, **kw: Any) -> list[tuple[str, str, str]]:
+def _collect(core: Any, ns: str, **kw: Any) -> list[tuple[str, str, str]]:
     w = watch.Watch()
     out = []
     for ev in w.stream(core.list_namespaced_config_map, ns, **kw):
@@ -23,7 +25,7 @@ def _collect(core: client.CoreV1Api, ns: str, **kw: Any) -> list[tuple[str, str,
 
 
 def test_watch_from_resource_version_replays_changes(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     start = core.list_namespaced_config_map(k8s_namespace).metadata.resource_version
     core.create_namespaced_config_map(k8s_namespace, {"metadata": {"name": "w"}, "data": {"v": "1"}})
     core.patch_namespaced_config_map("w", k8s_namespace, {"data": {"v": "2"}})
@@ -34,15 +36,17 @@ def test_watch_from_resource_version_replays_changes(k8s_api_client: Any, k8s_na
     assert rvs == sorted(rvs) and len(set(rvs)) == 3
 
 
-def test_watch_without_resource_version_starts_with_current_state(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+def test_watch_without_resource_version_starts_with_current_state(
+    k8s_api_client: Any, k8s_namespace: str
+) -> None:
+    core = typed(client.CoreV1Api, k8s_api_client)
     core.create_namespaced_config_map(k8s_namespace, {"metadata": {"name": "existing"}})
     events = _collect(core, k8s_namespace, timeout_seconds=1)
     assert ("ADDED", "existing") in [(t, n) for t, n, _ in events]
 
 
 def test_watch_streams_live_events_with_label_selector(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     start = core.list_namespaced_config_map(k8s_namespace).metadata.resource_version
 
     def writer() -> None:
@@ -60,21 +64,22 @@ def test_watch_streams_live_events_with_label_selector(k8s_api_client: Any, k8s_
 
 
 def test_watch_timeout_ends_stream(k8s_api_client: Any, k8s_namespace: str) -> None:
-    core = client.CoreV1Api(k8s_api_client)
+    core = typed(client.CoreV1Api, k8s_api_client)
     started = time.monotonic()
     assert _collect(core, k8s_namespace, timeout_seconds=1) == []
     assert time.monotonic() - started < 10
 
 
-def test_too_old_resource_version_is_gone(k8s_api_client: Any, k8s_namespace: str, on_real_cluster: bool,
-                                          request: pytest.FixtureRequest) -> None:
+def test_too_old_resource_version_is_gone(
+    k8s_api_client: Any, k8s_namespace: str, on_real_cluster: bool, request: pytest.FixtureRequest
+) -> None:
     api, ns = k8s_api_client, k8s_namespace
     if not on_real_cluster:  # a private local server with a tiny history, so "1" is long forgotten
         handle = request.getfixturevalue("api_server")
         handle.api.store._history = deque(maxlen=3)
         api, ns = handle.api_client(), "default"
         for i in range(5):
-            client.CoreV1Api(api).create_namespaced_config_map(ns, {"metadata": {"name": f"c{i}"}})
+            typed(client.CoreV1Api, api).create_namespaced_config_map(ns, {"metadata": {"name": f"c{i}"}})
     with pytest.raises(ApiException) as err:
-        _collect(client.CoreV1Api(api), ns, resource_version="1", timeout_seconds=1)
+        _collect(typed(client.CoreV1Api, api), ns, resource_version="1", timeout_seconds=1)
     assert err.value.status == 410

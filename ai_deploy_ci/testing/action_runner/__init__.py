@@ -25,7 +25,9 @@ class ActionRunner:
     """One simulated runner machine: a workspace, RUNNER_TEMP, a cache and an artifact store.
 
     Several `run_action`/`run_job` calls on one runner share the cache and artifact store,
-    which is how separate jobs pass results to each other in our tests.
+    which is how separate jobs pass results to each other in our tests. `cache=False` makes
+    `actions/cache` always miss and never save (as when GitHub's cache service is unavailable):
+    tests that share one tool venv use it to avoid copying the venv around.
     """
 
     def __init__(self, workspace: Path, *, temp: Path | None = None, token: str = "",
@@ -35,14 +37,14 @@ class ActionRunner:
                  sha: str = "0" * 40, ref: str = "refs/heads/main", env: dict[str, str] | None = None,
                  action_repos: dict[str, Path] | None = None, checkout_source: Path | None = None,
                  cache_dir: Path | None = None, artifact_dir: Path | None = None,
-                 step_timeout: float = 600.0, echo: bool = False):
+                 cache: bool = True, step_timeout: float = 600.0, echo: bool = False):
         self.workspace = Path(workspace)
         self.secrets = dict(secrets or {})
         self.variables = dict(variables or {})
         self._settings = dict(temp=temp, token=token, event_name=event_name, event=event or {},
                               repository=repository, api_url=api_url, sha=sha, ref=ref, env=env,
                               cache_dir=cache_dir, artifact_dir=artifact_dir, step_timeout=step_timeout,
-                              echo=echo)
+                              echo=echo, cache_enabled=cache)
         self.action_repos = dict(action_repos or {})
         self.checkout_source = checkout_source
         self.state = self._new_state()

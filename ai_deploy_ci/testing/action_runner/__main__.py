@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         action_repos={k: Path(v) for k, v in _pairs(args.action_repo).items()}, echo=not args.quiet,
     )
     if args.job:
-        result = runner.run_job(args.target, args.job, inputs=_pairs(args.input))
+        result = runner.run_job(Path(args.target).resolve(), args.job, inputs=_pairs(args.input))
     else:
-        result = runner.run_action(args.target, _pairs(args.input))
+        result = runner.run_action(Path(args.target).resolve(), _pairs(args.input))
     if args.result:
         args.result.write_text(json.dumps(dataclasses.asdict(result), indent=2))
     print(f"outcome: {result.outcome}", file=sys.stderr)

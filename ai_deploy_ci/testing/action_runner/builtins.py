@@ -29,7 +29,7 @@ from ai_deploy_ci.testing.action_runner.results import ActionRunnerError
 @dataclass
 class BuiltinContext:
     workspace: Path
-    cache_dir: Path
+    cache_dir: Path | None  # None: the cache service is unavailable (always a miss, never saved)
     artifact_dir: Path
     checkout_source: Path | None
     add_post: Callable[[str, Callable[[], object]], None]
@@ -53,6 +53,9 @@ def _cache_restore(ctx: BuiltinContext, w: dict[str, str]) -> dict[str, str]:
     key, paths = w.get("key", ""), _lines(w.get("path", ""))
     if not key or not paths:
         raise ActionRunnerError("actions/cache needs `key` and `path`")
+    if ctx.cache_dir is None:
+        ctx.log("Cache service unavailable (local runner: cache disabled); continuing without it")
+        return {"cache-hit": "false", "cache-primary-key": key, "cache-matched-key": ""}
     entries = []
     for meta in ctx.cache_dir.glob("*/meta.json"):
         entries.append(json.loads(meta.read_text()) | {"dir": str(meta.parent)})
@@ -78,6 +81,8 @@ def _cache_restore(ctx: BuiltinContext, w: dict[str, str]) -> dict[str, str]:
 
 def _cache_save(ctx: BuiltinContext, w: dict[str, str]) -> dict[str, str]:
     key, paths = w.get("key", ""), _lines(w.get("path", ""))
+    if ctx.cache_dir is None:
+        return {}
     target = ctx.cache_dir / sha256(key.encode()).hexdigest()[:32]
     if (target / "meta.json").exists():
         ctx.log(f"Cache already exists for key {key}; not saving (caches are immutable)")
@@ -94,7 +99,7 @@ def _cache_save(ctx: BuiltinContext, w: dict[str, str]) -> dict[str, str]:
 
 def _cache(ctx: BuiltinContext, w: dict[str, str]) -> dict[str, str]:
     out = _cache_restore(ctx, w)
-    if out["cache-hit"] != "true":
+    if out["cache-hit"] != "true" and ctx.cache_dir is not None:
         ctx.add_post("success", lambda: _cache_save(ctx, w))
     return out
 

@@ -27,8 +27,9 @@ from ai_deploy_ci.testing.action_runner.commands import (
 from ai_deploy_ci.testing.action_runner.evaluate import Scope
 from ai_deploy_ci.testing.action_runner.results import StepResult
 
-_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "USER", "TMPDIR", "TZ", "UV_CACHE_DIR", "XDG_CACHE_HOME",
-                "PIP_INDEX_URL", "UV_INDEX_URL", "PIP_CACHE_DIR")
+# The machine's environment reaches steps (proxies, CA bundles, package indexes), as a real
+# runner's service environment does; an outer Actions run's own variables must not leak in.
+_NOT_INHERITED = ("GITHUB_", "RUNNER_", "INPUT_", "ACTIONS_", "STATE_", "VIRTUAL_ENV")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class RunnerState:
     artifact_dir: Path
     step_timeout: float = 600.0
     echo: bool = False
+    cache_enabled: bool = True
     job_env: dict[str, str] = field(default_factory=dict)  # from $GITHUB_ENV
     path: list[str] = field(default_factory=list)  # from $GITHUB_PATH
     masker: Masker = field(default_factory=Masker)
@@ -86,7 +88,7 @@ class RunnerState:
             "workflow": "test", "action": "", "action_path": "", "action_repository": "",
             "retention_days": "90",
         }
-        base = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+        base = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED) and k != "CI"}
         base.setdefault("PATH", os.defpath)
         state = cls(workspace=workspace, temp=temp, github=github, base_env={**base, **(env or {})},
                     cache_dir=kw.pop("cache_dir", None) or temp / "_cache",

@@ -140,7 +140,8 @@ class StepRunner:
                                     f"{', '.join(sorted(builtins.BUILTINS))}, local ./ paths, and "
                                     f"repositories mapped with action_repos)")
         ctx = builtins.BuiltinContext(
-            self.state.workspace, self.state.cache_dir, self.state.artifact_dir, self.checkout_source,
+            self.state.workspace, self.state.cache_dir if self.state.cache_enabled else None,
+            self.state.artifact_dir, self.checkout_source,
             add_post=lambda when, fn: self.state.post.append((when, f"Post {label}", fn)),
             warn=lambda msg: self.state.annotations.append(builtins_annotation(msg, label, "warning")),
             log=self.state.emit)

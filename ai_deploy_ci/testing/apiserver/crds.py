@@ -6,6 +6,7 @@ deleting it removes the kinds and their objects, so a request for a kind whose C
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -51,12 +52,22 @@ class CrdManager:
         name = crd.get("metadata", {}).get("name", "")
         causes = []
         if name != f"{names.get('plural')}.{spec.get('group')}":
-            causes.append(("metadata.name", "FieldValueInvalid",
-                           f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group'))
+            causes.append(
+                (
+                    "metadata.name",
+                    "FieldValueInvalid",
+                    f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group',
+                )
+            )
         storage = [v for v in spec.get("versions") or [] if v.get("storage")]
         if len(storage) != 1:
-            causes.append(("spec.versions", "FieldValueInvalid",
-                           "Invalid value: must have exactly one version marked as storage version"))
+            causes.append(
+                (
+                    "spec.versions",
+                    "FieldValueInvalid",
+                    "Invalid value: must have exactly one version marked as storage version",
+                )
+            )
         if causes:
             raise invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes)
 
@@ -66,24 +77,49 @@ class CrdManager:
         name = crd["metadata"]["name"]
         names = spec["names"]
         self.api.registry.remove_crd(name)
-        served = sorted((v for v in spec.get("versions", []) if v.get("served", True)),
-                        key=lambda v: version_priority(v["name"]))
+        served = sorted(
+            (v for v in spec.get("versions", []) if v.get("served", True)),
+            key=lambda v: version_priority(v["name"]),
+        )
         for v in served:
             subs = tuple(k for k in (v.get("subresources") or {}) if k in ("status", "scale"))
-            self.api.registry.add(ResourceType(
-                spec["group"], v["name"], names["kind"], names["plural"], spec.get("scope") == "Namespaced",
-                subs, tuple(names.get("shortNames") or ()), categories=tuple(names.get("categories") or ()),
-                crd_schema=(v.get("schema") or {}).get("openAPIV3Schema"), crd_name=name))
+            self.api.registry.add(
+                ResourceType(
+                    spec["group"],
+                    v["name"],
+                    names["kind"],
+                    names["plural"],
+                    spec.get("scope") == "Namespaced",
+                    subs,
+                    tuple(names.get("shortNames") or ()),
+                    categories=tuple(names.get("categories") or ()),
+                    crd_schema=(v.get("schema") or {}).get("openAPIV3Schema"),
+                    crd_name=name,
+                )
+            )
         if crd.get("status", {}).get("acceptedNames") == names:
             return
         now = self.api.clock.stamp()
-        status = {"acceptedNames": copy.deepcopy(names),
-                  "storedVersions": [v["name"] for v in spec.get("versions", []) if v.get("storage")],
-                  "conditions": [
-                      {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
-                       "message": "no conflicts found", "lastTransitionTime": now},
-                      {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
-                       "message": "the initial names have been accepted", "lastTransitionTime": now}]}
+        status = {
+            "acceptedNames": copy.deepcopy(names),
+            "storedVersions": [v["name"] for v in spec.get("versions", []) if v.get("storage")],
+            "conditions": [
+                {
+                    "type": "NamesAccepted",
+                    "status": "True",
+                    "reason": "NoConflicts",
+                    "message": "no conflicts found",
+                    "lastTransitionTime": now,
+                },
+                {
+                    "type": "Established",
+                    "status": "True",
+                    "reason": "InitialNamesAccepted",
+                    "message": "the initial names have been accepted",
+                    "lastTransitionTime": now,
+                },
+            ],
+        }
         with self.api.store.lock:
             current = self.api.store.get(("apiextensions.k8s.io", "customresourcedefinitions"), "", name)
             if current is not None:
@@ -96,10 +132,8 @@ class CrdManager:
         key = (spec.get("group", ""), spec.get("names", {}).get("plural", ""))
         for obj in self.api.store.list(key):
             meta = obj["metadata"]
-            try:
+            with contextlib.suppress(LookupError):
                 self.api.store.delete(key, meta.get("namespace", ""), meta["name"])
-            except LookupError:
-                pass
 
     def install(self, sources: Iterable[str | os.PathLike[str] | dict[str, Any]]) -> list[str]:
         """Create (or replace) CRDs from bundle names, files, or dicts; returns the CRD names."""
@@ -112,7 +146,13 @@ class CrdManager:
             if current is None:
                 self.api.create(rt, "", crd, internal=True)
             else:
-                crd = {**crd, "metadata": {**crd["metadata"], "resourceVersion": current["metadata"]["resourceVersion"]}}
+                crd = {
+                    **crd,
+                    "metadata": {
+                        **crd["metadata"],
+                        "resourceVersion": current["metadata"]["resourceVersion"],
+                    },
+                }
                 self.api.update(rt, "", name, crd, internal=True)
             installed.append(name)
         return installed
@@ -136,8 +176,11 @@ def load_crds(source: str | os.PathLike[str] | dict[str, Any]) -> list[dict[str,
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    docs = [d for d in yaml.load_all(text, Loader=loader)
-            if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
+    docs = [
+        d
+        for d in yaml.load_all(text, Loader=loader)
+        if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"
+    ]
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(docs))
     tmp.replace(cache)

@@ -19,8 +19,12 @@ def _container(c: dict[str, Any]) -> None:
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         if isinstance(c.get(probe), dict):
             pr = c[probe]
-            for k, v in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
-                         ("failureThreshold", 3)):
+            for k, v in (
+                ("timeoutSeconds", 1),
+                ("periodSeconds", 10),
+                ("successThreshold", 1),
+                ("failureThreshold", 3),
+            ):
                 pr.setdefault(k, v)
             if isinstance(pr.get("httpGet"), dict):
                 pr["httpGet"].setdefault("path", "/")
@@ -73,8 +77,13 @@ def apply(obj: dict[str, Any]) -> None:
             ru.setdefault("maxSurge", "25%")
             ru.setdefault("maxUnavailable", "25%")
     elif kind == "Job":
-        for k, v in (("parallelism", 1), ("completions", 1), ("backoffLimit", 6), ("completionMode", "NonIndexed"),
-                     ("suspend", False)):
+        for k, v in (
+            ("parallelism", 1),
+            ("completions", 1),
+            ("backoffLimit", 6),
+            ("completionMode", "NonIndexed"),
+            ("suspend", False),
+        ):
             spec.setdefault(k, v)
         pod_spec(spec.setdefault("template", {}).setdefault("spec", {}), None)
     elif kind == "Pod":
@@ -85,8 +94,9 @@ def apply(obj: dict[str, Any]) -> None:
         tolerations = spec.setdefault("tolerations", [])
         for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
             if not any(t.get("key") == key for t in tolerations):
-                tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
-                                    "tolerationSeconds": 300})
+                tolerations.append(
+                    {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+                )
     elif kind == "Service":
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")

@@ -12,8 +12,15 @@ from typing import Any
 class ApiError(Exception):
     """An error response: HTTP code + Status reason, optional `details` and extra headers."""
 
-    def __init__(self, code: int, reason: str, message: str, *, details: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        *,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
@@ -22,8 +29,15 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def status(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                "message": self.message, "reason": self.reason, "code": self.code}
+        body: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
         if self.details is not None:
             body["details"] = self.details
         return body
@@ -34,44 +48,70 @@ def _qualified(resource: str, group: str) -> str:
 
 
 def not_found(resource: str, group: str, name: str) -> ApiError:
-    return ApiError(404, "NotFound", f'{_qualified(resource, group)} "{name}" not found',
-                    details={"name": name, "group": group, "kind": resource})
+    return ApiError(
+        404,
+        "NotFound",
+        f'{_qualified(resource, group)} "{name}" not found',
+        details={"name": name, "group": group, "kind": resource},
+    )
 
 
 def already_exists(resource: str, group: str, name: str) -> ApiError:
-    return ApiError(409, "AlreadyExists", f'{_qualified(resource, group)} "{name}" already exists',
-                    details={"name": name, "group": group, "kind": resource})
+    return ApiError(
+        409,
+        "AlreadyExists",
+        f'{_qualified(resource, group)} "{name}" already exists',
+        details={"name": name, "group": group, "kind": resource},
+    )
 
 
 def conflict(resource: str, group: str, name: str) -> ApiError:
-    return ApiError(409, "Conflict",
-                    f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": the object has '
-                    "been modified; please apply your changes to the latest version and try again",
-                    details={"name": name, "group": group, "kind": resource})
+    return ApiError(
+        409,
+        "Conflict",
+        f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": the object has '
+        "been modified; please apply your changes to the latest version and try again",
+        details={"name": name, "group": group, "kind": resource},
+    )
 
 
 def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str, str]]) -> ApiError:
     """422 Invalid; causes are (field, reason, message) like `spec.replicas`, `FieldValueInvalid`."""
     text = "; ".join(f"{field}: {msg}" for field, _, msg in causes)
     qualified = f"{kind}.{group}" if group else kind
-    return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: [{text}]' if len(causes) > 1
-                    else f'{qualified} "{name}" is invalid: {text}',
-                    details={"name": name, "group": group, "kind": kind,
-                             "causes": [{"reason": r, "message": m, "field": f} for f, r, m in causes]})
+    return ApiError(
+        422,
+        "Invalid",
+        f'{qualified} "{name}" is invalid: [{text}]'
+        if len(causes) > 1
+        else f'{qualified} "{name}" is invalid: {text}',
+        details={
+            "name": name,
+            "group": group,
+            "kind": kind,
+            "causes": [{"reason": r, "message": m, "field": f} for f, r, m in causes],
+        },
+    )
 
 
 def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
-def method_not_allowed(message: str = "the server does not allow this method on the requested resource") -> ApiError:
+def method_not_allowed(
+    message: str = "the server does not allow this method on the requested resource",
+) -> ApiError:
     return ApiError(405, "MethodNotAllowed", message, details={})
 
 
 def unsupported_media_type(content_type: str, accepted: list[str]) -> ApiError:
-    return ApiError(415, "UnsupportedMediaType",
-                    f"the body of the request was in an unknown format - accepted media types include: "
-                    f"{', '.join(accepted)}", details={})
+    return ApiError(
+        415,
+        "UnsupportedMediaType",
+        f"the body of the request was in an unknown format - accepted media types include: "
+        f"{', '.join(accepted)}",
+        details={},
+    )
 
 
 def gone(message: str) -> ApiError:

@@ -37,7 +37,9 @@ class PodFault:
             return False
         if self.image is None:
             return True
-        return any(str(c.get("image", "")).startswith(self.image) for c in pod.get("spec", {}).get("containers", []))
+        return any(
+            str(c.get("image", "")).startswith(self.image) for c in pod.get("spec", {}).get("containers", [])
+        )
 
 
 @dataclass
@@ -54,7 +56,9 @@ class HttpFault:
     fired: int = 0
 
     def matches(self, verb: str, resource: str) -> bool:
-        return self.verb in ("*", verb) and (self.resource in ("*", resource) or resource.split("/")[0] == self.resource)
+        return self.verb in ("*", verb) and (
+            self.resource in ("*", resource) or resource.split("/")[0] == self.resource
+        )
 
 
 @dataclass
@@ -74,7 +78,9 @@ class Faults:
         """Matching pods run but their readiness never succeeds."""
         self._pod.append(PodFault("never_ready", image, dict(labels or {})))
 
-    def crash_loop(self, image: str | None = None, labels: dict[str, str] | None = None, exit_code: int = 1) -> None:
+    def crash_loop(
+        self, image: str | None = None, labels: dict[str, str] | None = None, exit_code: int = 1
+    ) -> None:
         """Matching pods' containers exit at once, restart with back-off: CrashLoopBackOff, BackOff Events."""
         self._pod.append(PodFault("crash_loop", image, dict(labels or {}), exit_code))
 
@@ -86,8 +92,18 @@ class Faults:
         with self._lock:
             return next((f for f in self._pod if f.matches(pod)), None)
 
-    def inject(self, verb: str, resource: str, status: int | str = 500, *, rate: float = 1.0, nth: int | None = None,
-               times: int | None = None, retry_after: int = 1, hang: float = 3.0) -> None:
+    def inject(
+        self,
+        verb: str,
+        resource: str,
+        status: int | str = 500,
+        *,
+        rate: float = 1.0,
+        nth: int | None = None,
+        times: int | None = None,
+        retry_after: int = 1,
+        hang: float = 3.0,
+    ) -> None:
         """Fail matching requests with `status` (429 adds Retry-After; "timeout" stalls `hang` wall seconds,
         then drops the connection without a response)."""
         with self._lock:
@@ -120,7 +136,9 @@ class Faults:
                 f.seen += 1
                 if f.times is not None and f.fired >= f.times:
                     continue
-                if (f.nth is not None and f.seen != f.nth) or (f.nth is None and self._rng.random() >= f.rate):
+                if (f.nth is not None and f.seen != f.nth) or (
+                    f.nth is None and self._rng.random() >= f.rate
+                ):
                     continue
                 f.fired += 1
                 return f
@@ -128,13 +146,18 @@ class Faults:
 
     def delay(self, verb: str, resource: str) -> float:
         with self._lock:
-            return sum(s for v, r, s in self._latency if v in ("*", verb) and (r in ("*", resource)
-                                                                                 or resource.split("/")[0] == r))
+            return sum(
+                s
+                for v, r, s in self._latency
+                if v in ("*", verb) and (r in ("*", resource) or resource.split("/")[0] == r)
+            )
 
     def denied(self, verb: str, resource: str, group: str, namespace: str | None) -> bool:
         with self._lock:
-            return any(v in ("*", verb) and r in ("*", resource) and g in ("*", group) and ns in (None, namespace)
-                       for v, r, g, ns in self._deny)
+            return any(
+                v in ("*", verb) and r in ("*", resource) and g in ("*", group) and ns in (None, namespace)
+                for v, r, g, ns in self._deny
+            )
 
     def before_write(self, verb: str, resource: str, namespace: str, name: str) -> None:
         with self._lock:

@@ -24,10 +24,20 @@ DEFAULT_TOKEN = "ai-deploy-ci-local-token"
 
 
 class ApiServerHandle:
-    """A running local cluster. Attributes: url, kubeconfig_path, token, faults, clock, api (in-process verbs)."""
+    """A running local cluster.
 
-    def __init__(self, api: Api, http: ApiHTTPServer, manager: ControllerManager, workdir: Path,
-                 kubeconfig_path: Path, own_workdir: bool) -> None:
+    Attributes: url, kubeconfig_path, token, faults, clock, api (in-process verbs), workdir.
+    """
+
+    def __init__(
+        self,
+        api: Api,
+        http: ApiHTTPServer,
+        manager: ControllerManager,
+        workdir: Path,
+        kubeconfig_path: Path,
+        own_workdir: bool,
+    ) -> None:
         self.api = api
         self.faults: Faults = api.faults
         self.clock: Clock = api.clock
@@ -41,8 +51,9 @@ class ApiServerHandle:
         self.url = f"http://{self.host}:{self.port}"
         self.token = http.token
         self.kubeconfig_path = write_kubeconfig(kubeconfig_path, self.url, self.token)
-        self._thread = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="apiserver-http", daemon=True)
+        self._thread = threading.Thread(
+            target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="apiserver-http", daemon=True
+        )
         self._thread.start()
         self._stopped = False
 
@@ -83,16 +94,25 @@ class ApiServerHandle:
     def __enter__(self) -> ApiServerHandle:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def start_api_server(nodes: int = 2, gpus_per_node: int = 4, crds: Iterable[str | os.PathLike[str]] = (), *,
-                     port: int = 0, host: str = "127.0.0.1", time_scale: float = 1.0,
-                     token: str | None = DEFAULT_TOKEN, kubeconfig_path: str | os.PathLike[str] | None = None,
-                     pod_command: Sequence[str] | None = None, workdir: str | os.PathLike[str] | None = None,
-                     ) -> ApiServerHandle:
+def start_api_server(
+    nodes: int = 2,
+    gpus_per_node: int = 4,
+    crds: Iterable[str | os.PathLike[str]] = (),
+    *,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    time_scale: float = 1.0,
+    token: str | None = DEFAULT_TOKEN,
+    kubeconfig_path: str | os.PathLike[str] | None = None,
+    pod_command: Sequence[str] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> ApiServerHandle:
     """Start the server and its controllers in background threads; returns once it accepts requests.
 
     `pod_command` replaces `python -m ai_deploy_ci model-server` for sample-model-server pods (the
@@ -121,19 +141,52 @@ def start_api_server(nodes: int = 2, gpus_per_node: int = 4, crds: Iterable[str 
 
 
 def _node(name: str, index: int, gpus: int, now: str) -> dict[str, Any]:
-    resources = {"cpu": "16", "memory": "64Gi", "pods": "110", "ephemeral-storage": "100Gi",
-                 "nvidia.com/gpu": str(gpus)}
-    return {"metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                                                  "kubernetes.io/arch": "amd64",
-                                                  "nvidia.com/gpu.present": "true" if gpus else "false"}},
-            "spec": {},
-            "status": {"capacity": dict(resources), "allocatable": dict(resources),
-                       "addresses": [{"type": "InternalIP", "address": f"127.30.0.{index}"},
-                                     {"type": "Hostname", "address": name}],
-                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                       "message": "kubelet is posting ready status", "lastHeartbeatTime": now,
-                                       "lastTransitionTime": now}],
-                       "nodeInfo": {"kubeletVersion": "v1.37.0", "containerRuntimeVersion": "ai-deploy-ci://local",
-                                    "operatingSystem": "linux", "architecture": "amd64", "osImage": "local",
-                                    "kernelVersion": "", "kubeProxyVersion": "", "machineID": "", "systemUUID": "",
-                                    "bootID": ""}}}
+    resources = {
+        "cpu": "16",
+        "memory": "64Gi",
+        "pods": "110",
+        "ephemeral-storage": "100Gi",
+        "nvidia.com/gpu": str(gpus),
+    }
+    return {
+        "metadata": {
+            "name": name,
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "nvidia.com/gpu.present": "true" if gpus else "false",
+            },
+        },
+        "spec": {},
+        "status": {
+            "capacity": dict(resources),
+            "allocatable": dict(resources),
+            "addresses": [
+                {"type": "InternalIP", "address": f"127.30.0.{index}"},
+                {"type": "Hostname", "address": name},
+            ],
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "KubeletReady",
+                    "message": "kubelet is posting ready status",
+                    "lastHeartbeatTime": now,
+                    "lastTransitionTime": now,
+                }
+            ],
+            "nodeInfo": {
+                "kubeletVersion": "v1.37.0",
+                "containerRuntimeVersion": "ai-deploy-ci://local",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+                "osImage": "local",
+                "kernelVersion": "",
+                "kubeProxyVersion": "",
+                "machineID": "",
+                "systemUUID": "",
+                "bootID": "",
+            },
+        },
+    }

@@ -14,7 +14,9 @@ def kubeconfig(url: str, token: str | None, context: str = "ai-deploy-ci-local")
         "kind": "Config",
         "clusters": [{"name": context, "cluster": {"server": url}}],
         "users": [{"name": context, "user": user}],
-        "contexts": [{"name": context, "context": {"cluster": context, "user": context, "namespace": "default"}}],
+        "contexts": [
+            {"name": context, "context": {"cluster": context, "user": context, "namespace": "default"}}
+        ],
         "current-context": context,
         "preferences": {},
     }

@@ -13,8 +13,8 @@ from typing import Any
 from . import patch as patching
 from . import schemas
 from .errors import ApiError, bad_request, conflict, unsupported_media_type
-from .rest import Api
 from .resources import ResourceType
+from .rest import Api
 from .selectors import selector_to_string
 from .store import Obj
 
@@ -33,19 +33,37 @@ def apply_patch(rt: ResourceType | None, current: Obj, body: Any, content_type: 
         schema = schemas.kind_schema(rt.api_version, rt.kind) if rt is not None else None
         result = patching.strategic_merge_patch(current, body, schema, schemas.nav)
     else:
-        accepted = [JSON_PATCH, MERGE, APPLY] if rt is not None and rt.crd_name else [JSON_PATCH, MERGE, APPLY,
-                                                                                      STRATEGIC]
+        accepted = (
+            [JSON_PATCH, MERGE, APPLY]
+            if rt is not None and rt.crd_name
+            else [JSON_PATCH, MERGE, APPLY, STRATEGIC]
+        )
         if content_type == APPLY:
-            raise ApiError(415, "UnsupportedMediaType", "server-side apply is not supported by the local API server; "
-                           "use a JSON merge, JSON or strategic merge patch", details={})
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                "server-side apply is not supported by the local API server; "
+                "use a JSON merge, JSON or strategic merge patch",
+                details={},
+            )
         raise unsupported_media_type(content_type, accepted)
     if not isinstance(result, dict):
         raise bad_request("the patch did not produce an object")
     return result
 
 
-def patch(api: Api, rt: ResourceType, namespace: str, name: str, raw: bytes, content_type: str, *,
-          strict: bool = False, sub: str = "", dry_run: bool = False) -> tuple[Obj, list[str]]:
+def patch(
+    api: Api,
+    rt: ResourceType,
+    namespace: str,
+    name: str,
+    raw: bytes,
+    content_type: str,
+    *,
+    strict: bool = False,
+    sub: str = "",
+    dry_run: bool = False,
+) -> tuple[Obj, list[str]]:
     content_type = content_type.split(";")[0].strip()
     if content_type == APPLY:
         apply_patch(rt, {}, {}, APPLY)
@@ -79,12 +97,20 @@ def delete(api: Api, rt: ResourceType, namespace: str, name: str, opts: dict[str
         meta = obj["metadata"]
         pre = opts.get("preconditions") or {}
         if pre.get("uid") and pre["uid"] != meta["uid"]:
-            raise ApiError(409, "Conflict", f"Precondition failed: UID in precondition: {pre['uid']}, UID in "
-                           f"object meta: {meta['uid']}", details={"name": name, "kind": rt.plural})
+            raise ApiError(
+                409,
+                "Conflict",
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: {meta['uid']}",
+                details={"name": name, "kind": rt.plural},
+            )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta["resourceVersion"]:
-            raise ApiError(409, "Conflict", f"Precondition failed: ResourceVersion in precondition: "
-                           f"{pre['resourceVersion']}, ResourceVersion in object meta: {meta['resourceVersion']}",
-                           details={"name": name, "kind": rt.plural})
+            raise ApiError(
+                409,
+                "Conflict",
+                f"Precondition failed: ResourceVersion in precondition: "
+                f"{pre['resourceVersion']}, ResourceVersion in object meta: {meta['resourceVersion']}",
+                details={"name": name, "kind": rt.plural},
+            )
         if opts.get("dryRun"):
             return obj
         policy = opts.get("propagationPolicy")
@@ -102,8 +128,12 @@ def delete(api: Api, rt: ResourceType, namespace: str, name: str, opts: dict[str
         grace = opts.get("gracePeriodSeconds")
         if meta.get("deletionTimestamp"):
             return obj
-        if rt.kind == "Pod" and obj.get("spec", {}).get("nodeName") and grace != 0 \
-                and obj.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
+        if (
+            rt.kind == "Pod"
+            and obj.get("spec", {}).get("nodeName")
+            and grace != 0
+            and obj.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+        ):
             if grace is None:
                 grace = obj["spec"].get("terminationGracePeriodSeconds", 30)
             return api.mark_deleting(rt, obj, grace)
@@ -122,12 +152,18 @@ def delete(api: Api, rt: ResourceType, namespace: str, name: str, opts: dict[str
         api.crds.removed(gone)
     if rt.crd_name or rt.kind == "Pod":
         return gone
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": {"name": name, "group": rt.group, "kind": rt.plural, "uid": meta["uid"]}}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": name, "group": rt.group, "kind": rt.plural, "uid": meta["uid"]},
+    }
 
 
-def delete_collection(api: Api, rt: ResourceType, namespace: str | None, params: dict[str, str],
-                      opts: dict[str, Any]) -> Obj:
+def delete_collection(
+    api: Api, rt: ResourceType, namespace: str | None, params: dict[str, str], opts: dict[str, Any]
+) -> Obj:
     listed = api.list(rt, namespace, params)
     for item in listed["items"]:
         m = item["metadata"]
@@ -142,23 +178,39 @@ def delete_collection(api: Api, rt: ResourceType, namespace: str | None, params:
 def get_scale(api: Api, rt: ResourceType, namespace: str, name: str) -> Obj:
     obj = api.get(rt, namespace, name)
     m = obj["metadata"]
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {k: m[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                         if k in m},
-            "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
-            "status": {"replicas": obj.get("status", {}).get("replicas", 0),
-                       "selector": selector_to_string(obj.get("spec", {}).get("selector"))}}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: m[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in m
+        },
+        "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
+        "status": {
+            "replicas": obj.get("status", {}).get("replicas", 0),
+            "selector": selector_to_string(obj.get("spec", {}).get("selector")),
+        },
+    }
 
 
 def update_scale(api: Api, rt: ResourceType, namespace: str, name: str, scale: Obj) -> Obj:
     if not isinstance(scale, dict) or not isinstance((scale.get("spec") or {}).get("replicas", 0), int):
-        raise bad_request("Scale in version \"v1\" cannot be handled as a Scale")
+        raise bad_request('Scale in version "v1" cannot be handled as a Scale')
     replicas = int((scale.get("spec") or {}).get("replicas", 0))
     if replicas < 0:
         from .errors import invalid
 
-        raise invalid("Scale", "autoscaling", name, [("spec.replicas", "FieldValueInvalid",
-                                                       f"Invalid value: {replicas}: must be greater than or equal to 0")])
+        raise invalid(
+            "Scale",
+            "autoscaling",
+            name,
+            [
+                (
+                    "spec.replicas",
+                    "FieldValueInvalid",
+                    f"Invalid value: {replicas}: must be greater than or equal to 0",
+                )
+            ],
+        )
     obj = api.get(rt, namespace, name)
     expect = (scale.get("metadata") or {}).get("resourceVersion")
     if expect and expect != obj["metadata"]["resourceVersion"]:

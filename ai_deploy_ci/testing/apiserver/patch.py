@@ -44,14 +44,18 @@ def _parent(doc: Any, parts: list[str], op: str) -> Any:
         try:
             cur = cur[int(part)] if isinstance(cur, list) else cur[part]
         except (KeyError, IndexError, ValueError, TypeError):
-            raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: "
-                           f"jsonpatch {op} operation does not apply: doc is missing path: /"
-                           + "/".join(parts)) from None
+            raise ApiError(
+                422,
+                "Invalid",
+                f"the server rejected our request due to an error in our request: "
+                f"jsonpatch {op} operation does not apply: doc is missing path: /" + "/".join(parts),
+            ) from None
     return cur
 
 
 def json_patch(original: Any, ops: Any) -> Any:
-    """RFC 6902 add/remove/replace/move/copy/test; a failed `test` or missing path is 422 as on a real server."""
+    """RFC 6902 add/remove/replace/move/copy/test; a failed `test` or missing path is 422, as on a
+    real server."""
     if not isinstance(ops, list):
         raise bad_request("json patch must be a list of operations")
     doc = copy.deepcopy(original)
@@ -89,8 +93,11 @@ def _get(doc: Any, parts: list[str], op: str) -> Any:
     try:
         return parent[int(parts[-1])] if isinstance(parent, list) else parent[parts[-1]]
     except (KeyError, IndexError, ValueError, TypeError):
-        raise ApiError(422, "Invalid", f"jsonpatch {op} operation does not apply: doc is missing key: /"
-                       + "/".join(parts)) from None
+        raise ApiError(
+            422,
+            "Invalid",
+            f"jsonpatch {op} operation does not apply: doc is missing key: /" + "/".join(parts),
+        ) from None
 
 
 def _add(doc: Any, parts: list[str], value: Any, op: str) -> Any:
@@ -139,11 +146,13 @@ def strategic_merge_patch(original: Any, patch: Any, schema: dict[str, Any] | No
             result[field] = [v for v in result[field] if v not in drop]
     for key, value in patch.items():
         child = nav(schema, key)
-        if value is None:
+        if value is None or (isinstance(value, dict) and value.get("$patch") == "delete"):
             result.pop(key, None)
-        elif isinstance(value, dict) and value.get("$patch") == "delete":
-            result.pop(key, None)
-        elif isinstance(value, list) and child is not None and "merge" in str(child.get("x-kubernetes-patch-strategy", "")):
+        elif (
+            isinstance(value, list)
+            and child is not None
+            and "merge" in str(child.get("x-kubernetes-patch-strategy", ""))
+        ):
             result[key] = _merge_list(result.get(key) or [], value, child, nav)
         elif isinstance(value, dict):
             result[key] = strategic_merge_patch(result.get(key), value, child, nav)
@@ -151,7 +160,9 @@ def strategic_merge_patch(original: Any, patch: Any, schema: dict[str, Any] | No
             result[key] = _strip_directives(copy.deepcopy(value))
     for field, order in orders.items():
         if isinstance(result.get(field), list):
-            result[field] = _reorder(result[field], order, (nav(schema, field) or {}).get("x-kubernetes-patch-merge-key"))
+            result[field] = _reorder(
+                result[field], order, (nav(schema, field) or {}).get("x-kubernetes-patch-merge-key")
+            )
     if retain is not None:
         result = {k: v for k, v in result.items() if k in retain}
     return result
@@ -161,14 +172,18 @@ def _merge_list(original: list[Any], patch: list[Any], schema: dict[str, Any], n
     key = schema.get("x-kubernetes-patch-merge-key")
     item_schema = nav(schema, None)
     if any(isinstance(p, dict) and p.get("$patch") == "replace" for p in patch):
-        return [_strip_directives(p) for p in patch if not (isinstance(p, dict) and p.get("$patch") == "replace")]
+        return [
+            _strip_directives(p) for p in patch if not (isinstance(p, dict) and p.get("$patch") == "replace")
+        ]
     if not key:  # a primitive list with merge strategy: union, original order first
         return list(original) + [v for v in patch if v not in original]
     result = copy.deepcopy(original)
     for item in patch:
         if not isinstance(item, dict) or key not in item:
             raise bad_request(f"map: {item!r} does not contain declared merge key: {key}")
-        index = next((i for i, o in enumerate(result) if isinstance(o, dict) and o.get(key) == item[key]), None)
+        index = next(
+            (i for i, o in enumerate(result) if isinstance(o, dict) and o.get(key) == item[key]), None
+        )
         if item.get("$patch") == "delete":
             if index is not None:
                 result.pop(index)
@@ -182,9 +197,12 @@ def _merge_list(original: list[Any], patch: list[Any], schema: dict[str, Any], n
 def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
     def ident(v: Any) -> Any:
         return v.get(key) if key and isinstance(v, dict) else v
+
     wanted = [ident(o) for o in order]
-    ranked = sorted(range(len(items)), key=lambda i: (wanted.index(ident(items[i])) if ident(items[i]) in wanted
-                                                      else len(wanted) + i))
+    ranked = sorted(
+        range(len(items)),
+        key=lambda i: wanted.index(ident(items[i])) if ident(items[i]) in wanted else len(wanted) + i,
+    )
     return [items[i] for i in ranked]
 
 

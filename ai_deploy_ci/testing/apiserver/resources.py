@@ -48,8 +48,16 @@ class ResourceType:
         return "status" in self.subresources
 
 
-def _b(group: str, version: str, kind: str, plural: str, namespaced: bool = True, sub: tuple[str, ...] = (),
-       short: tuple[str, ...] = (), cats: tuple[str, ...] = ()) -> ResourceType:
+def _b(
+    group: str,
+    version: str,
+    kind: str,
+    plural: str,
+    namespaced: bool = True,
+    sub: tuple[str, ...] = (),
+    short: tuple[str, ...] = (),
+    cats: tuple[str, ...] = (),
+) -> ResourceType:
     return ResourceType(group, version, kind, plural, namespaced, sub, short, categories=cats)
 
 
@@ -71,14 +79,36 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("networking.k8s.io", "v1", "Ingress", "ingresses", True, ("status",), ("ing",)),
     _b("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
     _b("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
-    _b("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, ("status",), ("hpa",),
-       ("all",)),
+    _b(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        True,
+        ("status",),
+        ("hpa",),
+        ("all",),
+    ),
     _b("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("status",), ("pdb",)),
     _b("events.k8s.io", "v1", "Event", "events", True, (), ("ev",)),
-    ResourceType("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False,
-                 verbs=("create",), stored=False),
-    _b("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False, ("status",),
-       ("crd", "crds")),
+    ResourceType(
+        "authorization.k8s.io",
+        "v1",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        False,
+        verbs=("create",),
+        stored=False,
+    ),
+    _b(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        False,
+        ("status",),
+        ("crd", "crds"),
+    ),
 )
 
 

@@ -8,42 +8,25 @@ controllers skip validation (`internal=True`) as kube-controller-manager's write
 from __future__ import annotations
 
 import base64
+import builtins
 import copy
 import json
 import random
-import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from . import defaults, semantics, validation
 from .clock import Clock
 from .crds import CrdManager
 from .errors import ApiError, already_exists, bad_request, conflict, not_found
 from .faults import Faults
+from .ipam import IpAllocator
 from .resources import Registry, ResourceType
 from .selectors import parse_field_selector, parse_label_selector
 from .store import Obj, Store
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-
-
-class IpAllocator:
-    """Hands out loopback addresses `<prefix>.x.y` (Linux routes all of 127/8 to lo)."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self._next = 1
-        self._lock = threading.Lock()
-
-    def allocate(self) -> str:
-        with self._lock:
-            n = self._next
-            self._next += 1
-            if self._next % 256 in (0, 255):
-                self._next += 2 if self._next % 256 == 255 else 1
-        return f"{self.prefix}.{n // 256}.{n % 256}"
 
 
 def _spec_view(obj: Obj) -> Obj:
@@ -94,16 +77,27 @@ class Api:
             return
         ns = self.store.get(("", "namespaces"), "", namespace)
         if ns is None:
-            raise ApiError(404, "NotFound", f'namespaces "{namespace}" not found',
-                           details={"name": namespace, "kind": "namespaces"})
+            raise ApiError(
+                404,
+                "NotFound",
+                f'namespaces "{namespace}" not found',
+                details={"name": namespace, "kind": "namespaces"},
+            )
         if ns.get("metadata", {}).get("deletionTimestamp"):
-            raise ApiError(403, "Forbidden", f"{rt.plural} \"{''}\" is forbidden: unable to create new content in "
-                           f"namespace {namespace} because it is being terminated")
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'{rt.plural} "{""}" is forbidden: unable to create new content in '
+                f"namespace {namespace} because it is being terminated",
+            )
 
     def _validate(self, rt: ResourceType, obj: Obj, strict: bool, old: Obj | None) -> list[str]:
         validation.check_kind(obj, rt)
-        warnings = (validation.validate_custom(obj, rt, strict) if rt.crd_name
-                    else validation.validate_builtin(obj, rt, strict))
+        warnings = (
+            validation.validate_custom(obj, rt, strict)
+            if rt.crd_name
+            else validation.validate_builtin(obj, rt, strict)
+        )
         defaults.apply(obj)
         if not rt.crd_name:
             semantics.check(obj, rt, old)
@@ -112,22 +106,31 @@ class Api:
         return warnings
 
     # --- verbs ---------------------------------------------------------------------------------
-    def create(self, rt: ResourceType, namespace: str, body: Obj, *, strict: bool = False,
-               internal: bool = False, dry_run: bool = False) -> tuple[Obj, list[str]]:
+    def create(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        body: Obj,
+        *,
+        strict: bool = False,
+        internal: bool = False,
+        dry_run: bool = False,
+    ) -> tuple[Obj, builtins.list[str]]:
         obj = copy.deepcopy(body)
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise bad_request("metadata must be an object")
         if rt.namespaced:
             if meta.get("namespace") not in (None, "", namespace):
-                raise bad_request("the namespace of the provided object does not match the namespace sent on the "
-                                  "request")
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + "".join(self._rng.choice(_NAME_CHARS) for _ in range(5))
-        warnings: list[str] = []
+        warnings: builtins.list[str] = []
         if not internal:
             if meta.get("resourceVersion"):
                 raise bad_request("resourceVersion should not be set on objects to be created")
@@ -139,7 +142,13 @@ class Api:
             obj.setdefault("apiVersion", rt.api_version)
             obj.setdefault("kind", rt.kind)
             defaults.apply(obj)
-        for k in ("uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"):
+        for k in (
+            "uid",
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+        ):
             meta.pop(k, None)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = self.clock.stamp()
@@ -158,10 +167,11 @@ class Api:
 
     def _on_create(self, rt: ResourceType, obj: Obj) -> None:
         """Server-side allocations: ClusterIPs, initial statuses."""
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        spec: Obj = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
         if rt.kind == "Service" and spec.get("type", "ClusterIP") != "ExternalName":
             if not spec.get("clusterIP"):
-                spec["clusterIP"] = self.cluster_ips.allocate()
+                ports = [int(p["port"]) for p in spec.get("ports") or [] if isinstance(p.get("port"), int)]
+                spec["clusterIP"] = self.cluster_ips.allocate(ports)
             spec.setdefault("clusterIPs", [spec["clusterIP"]])
             obj.setdefault("status", {"loadBalancer": {}})
         elif rt.kind == "Namespace":
@@ -171,11 +181,19 @@ class Api:
             obj["status"] = {"phase": "Pending", "qosClass": _qos(spec)}
         elif rt.kind == "Job" and not spec.get("manualSelector"):
             uid, name = obj["metadata"]["uid"], obj["metadata"]["name"]
-            labels = {"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
-                      "controller-uid": uid, "job-name": name}
+            labels = {
+                "batch.kubernetes.io/controller-uid": uid,
+                "batch.kubernetes.io/job-name": name,
+                "controller-uid": uid,
+                "job-name": name,
+            }
             spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
             spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {}).update(labels)
-        if rt.kind in ("Deployment", "ReplicaSet", "Job", "StatefulSet") and "status" in obj and not obj["status"]:
+        if (
+            rt.kind in ("Deployment", "ReplicaSet", "Job", "StatefulSet")
+            and "status" in obj
+            and not obj["status"]
+        ):
             obj["status"] = {}
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> Obj:
@@ -186,15 +204,23 @@ class Api:
         fields = parse_field_selector(params.get("fieldSelector"), rt.plural)
         with self.store.lock:
             rv = self.store.resource_version
-            items = [o for o in self.store.list(rt.key, namespace)
-                     if labels(o["metadata"].get("labels") or {}) and fields(o)]
+            items = [
+                o
+                for o in self.store.list(rt.key, namespace)
+                if labels(o["metadata"].get("labels") or {}) and fields(o)
+            ]
         start = 0
         if params.get("continue"):
             try:
                 token = json.loads(base64.urlsafe_b64decode(params["continue"]))
-                start = next((i for i, o in enumerate(items)
-                              if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > tuple(token["k"])),
-                             len(items))
+                start = next(
+                    (
+                        i
+                        for i, o in enumerate(items)
+                        if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > tuple(token["k"])
+                    ),
+                    len(items),
+                )
             except (ValueError, KeyError, TypeError):
                 raise bad_request("continue key is not valid") from None
         items = items[start:]
@@ -206,19 +232,34 @@ class Api:
             meta["continue"] = base64.urlsafe_b64encode(json.dumps({"k": key, "rv": rv}).encode()).decode()
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
-        return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": meta,
-                "items": [self.render(rt, o) for o in items]}
+        return {
+            "kind": f"{rt.kind}List",
+            "apiVersion": rt.api_version,
+            "metadata": meta,
+            "items": [self.render(rt, o) for o in items],
+        }
 
-    def update(self, rt: ResourceType, namespace: str, name: str, body: Obj, *, strict: bool = False,
-               sub: str = "", internal: bool = False, dry_run: bool = False) -> tuple[Obj, list[str]]:
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: Obj,
+        *,
+        strict: bool = False,
+        sub: str = "",
+        internal: bool = False,
+        dry_run: bool = False,
+    ) -> tuple[Obj, builtins.list[str]]:
         """PUT semantics, shared by patch: 409 on a stale resourceVersion, status kept apart from spec."""
         new = copy.deepcopy(body)
         if not isinstance(new, dict):
             raise bad_request("the body of the request must be a JSON object")
         meta = new.setdefault("metadata", {})
         if meta.get("name") not in (None, name):
-            raise bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL "
-                              f"({name})")
+            raise bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+            )
         with self.store.lock:
             old = self._require(rt, namespace, name)
             expect = meta.get("resourceVersion") or None
@@ -233,7 +274,13 @@ class Api:
                 if new["status"] is None:
                     new.pop("status")
             meta = new.setdefault("metadata", {})
-            for k in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            for k in (
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+            ):
                 if k in old["metadata"]:
                     meta[k] = old["metadata"][k]
                 else:
@@ -241,7 +288,7 @@ class Api:
             meta["name"] = name
             if rt.namespaced:
                 meta["namespace"] = namespace
-            warnings: list[str] = []
+            warnings: builtins.list[str] = []
             if not internal:
                 warnings = self._validate(rt, new, strict, old)
             else:
@@ -281,7 +328,11 @@ def _qos(spec: Obj) -> str:
     res = [c.get("resources") or {} for c in containers]
     if not any(r.get("requests") or r.get("limits") for r in res):
         return "BestEffort"
-    if all(r.get("limits", {}).get("cpu") and r.get("limits", {}).get("memory")
-           and (r.get("requests") or r["limits"]) == r["limits"] for r in res):
+    if all(
+        r.get("limits", {}).get("cpu")
+        and r.get("limits", {}).get("memory")
+        and (r.get("requests") or r["limits"]) == r["limits"]
+        for r in res
+    ):
         return "Guaranteed"
     return "Burstable"

@@ -67,6 +67,10 @@ def parse_route(registry: Registry, path: str, params: dict[str, str]) -> Route:
     if len(rest) > 3:
         raise ApiError(404, "NotFound", NOT_FOUND, details={})
     rt = registry.get(group, version, plural)
-    if rt is None or (namespace is not None and not rt.namespaced) or (rt.namespaced and name and namespace is None):
+    if (
+        rt is None
+        or (namespace is not None and not rt.namespaced)
+        or (rt.namespaced and name and namespace is None)
+    ):
         raise ApiError(404, "NotFound", NOT_FOUND, details={})
     return Route(rt, namespace, name, sub, watch)

@@ -58,10 +58,12 @@ def validator(api_version: str, kind: str) -> Any:
     schema = root_schema(api_version, kind)
     if schema is None:
         return None
-    registry: Registry[Any] = Registry().with_resources([
-        (schema["$id"], Resource.from_contents(schema)),
-        (definitions()["$id"], Resource.from_contents(definitions())),
-    ])
+    registry: Registry[Any] = Registry().with_resources(
+        [
+            (schema["$id"], Resource.from_contents(schema)),
+            (definitions()["$id"], Resource.from_contents(definitions())),
+        ]
+    )
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 

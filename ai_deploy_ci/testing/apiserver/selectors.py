@@ -18,17 +18,50 @@ _EQ_RE = re.compile(r"^\s*([A-Za-z0-9./_-]+)\s*(==|=|!=)\s*([A-Za-z0-9._-]*)\s*$
 
 # Field labels a real server accepts beyond metadata.name / metadata.namespace, per resource.
 FIELD_LABELS: dict[str, tuple[str, ...]] = {
-    "pods": ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-             "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"),
-    "events": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-               "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-               "reason", "reportingComponent", "source", "type"),
+    "pods": (
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+    "events": (
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
     "secrets": ("type",),
     "namespaces": ("status.phase",),
     "nodes": ("spec.unschedulable",),
     "replicasets": ("status.replicas",),
     "jobs": ("status.successful",),
 }
+
+
+def _label_check(key: str, op: str, values: set[str]) -> Predicate:
+    """`in`: the label is one of values; `notin`: it is absent or none of them (as `!=` is)."""
+    if op == "in":
+        return lambda labels: labels.get(key) in values
+    return lambda labels: labels.get(key) not in values
+
+
+def _has_label(key: str, present: bool) -> Predicate:
+    return lambda labels: (key in labels) == present
+
+
+def _field_check(path: str, value: str, equal: bool) -> Predicate:
+    return lambda obj: (_field_value(obj, path) == value) == equal
 
 
 def _split_terms(text: str) -> list[str]:
@@ -59,9 +92,9 @@ def parse_label_selector(text: str | None) -> Predicate:
         if eq:
             key, op, value = eq.groups()
             if op == "!=":
-                checks.append(lambda lb, k=key, v=value: lb.get(k) != v)
+                checks.append(_label_check(key, "notin", {value}))
             else:
-                checks.append(lambda lb, k=key, v=value: lb.get(k) == v)
+                checks.append(_label_check(key, "in", {value}))
             continue
         st = _SET_RE.match(term)
         if not st:
@@ -72,13 +105,13 @@ def parse_label_selector(text: str | None) -> Predicate:
                 raise bad_request(f"unable to parse requirement: {term.strip()!r}")
             vals = {v.strip() for v in values.split(",") if v.strip()}
             if op == "in":
-                checks.append(lambda lb, k=key, vs=vals: lb.get(k) in vs)
+                checks.append(_label_check(key, "in", vals))
             else:
-                checks.append(lambda lb, k=key, vs=vals: lb.get(k) not in vs)
+                checks.append(_label_check(key, "notin", vals))
         elif neg:
-            checks.append(lambda lb, k=key: k not in lb)
+            checks.append(_has_label(key, False))
         else:
-            checks.append(lambda lb, k=key: k in lb)
+            checks.append(_has_label(key, True))
     return lambda labels: all(c(labels) for c in checks)
 
 
@@ -91,8 +124,12 @@ def match_label_selector(selector: dict[str, Any] | None, labels: dict[str, str]
             return False
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr["key"], expr["operator"], set(expr.get("values") or [])
-        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values) \
-                or (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
+        if (
+            (op == "In" and labels.get(key) not in values)
+            or (op == "NotIn" and labels.get(key) in values)
+            or (op == "Exists" and key not in labels)
+            or (op == "DoesNotExist" and key in labels)
+        ):
             return False
     return True
 
@@ -102,8 +139,14 @@ def selector_to_string(selector: dict[str, Any] | None) -> str:
     parts = [f"{k}={v}" for k, v in sorted((selector or {}).get("matchLabels", {}).items())]
     for expr in (selector or {}).get("matchExpressions") or []:
         op, key, vals = expr["operator"], expr["key"], ",".join(sorted(expr.get("values") or []))
-        parts.append({"In": f"{key} in ({vals})", "NotIn": f"{key} notin ({vals})",
-                      "Exists": key, "DoesNotExist": f"!{key}"}[op])
+        parts.append(
+            {
+                "In": f"{key} in ({vals})",
+                "NotIn": f"{key} notin ({vals})",
+                "Exists": key,
+                "DoesNotExist": f"!{key}",
+            }[op]
+        )
     return ",".join(parts)
 
 
@@ -130,9 +173,9 @@ def parse_field_selector(text: str | None, plural: str) -> Predicate:
             raise bad_request(f"invalid field selector: {term!r}")
         path, op, value = m.groups()
         if path not in allowed:
-            raise bad_request(f'field label not supported: {path}')
+            raise bad_request(f"field label not supported: {path}")
         if op == "!=":
-            checks.append(lambda o, p=path, v=value: _field_value(o, p) != v)
+            checks.append(_field_check(path, value, False))
         else:
-            checks.append(lambda o, p=path, v=value: _field_value(o, p) == v)
+            checks.append(_field_check(path, value, True))
     return lambda obj: all(c(obj) for c in checks)

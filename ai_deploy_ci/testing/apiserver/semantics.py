@@ -28,15 +28,33 @@ def _name_causes(meta: dict[str, Any], rt: ResourceType) -> list[Cause]:
         return [("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")]
     if rt.kind in DNS_LABEL_KINDS:
         if len(name) > 63 or not LABEL.match(name):
-            return [("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": a lowercase RFC 1123 label '
-                     "must consist of lower case alphanumeric characters or '-', and must start and end with an "
-                     "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
-                     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')")]
-    elif rt.group != "apiextensions.k8s.io" and rt.kind != "Node" and (len(name) > 253 or not SUBDOMAIN.match(name)):
-        return [("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": a lowercase RFC 1123 subdomain '
-                 "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an "
-                 "alphanumeric character (e.g. 'example.com', regex used for validation is "
-                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")]
+            return [
+                (
+                    "metadata.name",
+                    "FieldValueInvalid",
+                    f'Invalid value: "{name}": a lowercase RFC 1123 label '
+                    "must consist of lower case alphanumeric characters or '-', "
+                    "and must start and end with an "
+                    "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+                )
+            ]
+    elif (
+        rt.group != "apiextensions.k8s.io"
+        and rt.kind != "Node"
+        and (len(name) > 253 or not SUBDOMAIN.match(name))
+    ):
+        return [
+            (
+                "metadata.name",
+                "FieldValueInvalid",
+                f'Invalid value: "{name}": a lowercase RFC 1123 subdomain '
+                "must consist of lower case alphanumeric characters, '-' or '.', "
+                "and must start and end with an "
+                "alphanumeric character (e.g. 'example.com', regex used for validation is "
+                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+            )
+        ]
     return []
 
 
@@ -44,13 +62,25 @@ def _label_causes(labels: dict[str, Any] | None, where: str) -> list[Cause]:
     out: list[Cause] = []
     for k, v in (labels or {}).items():
         if not isinstance(v, str) or len(v) > 63 or not LABEL_VALUE.match(v):
-            out.append((f"{where}", "FieldValueInvalid", f'Invalid value: "{v}": a valid label must be an empty '
-                        "string or consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-                        "with an alphanumeric character"))
+            out.append(
+                (
+                    f"{where}",
+                    "FieldValueInvalid",
+                    f'Invalid value: "{v}": a valid label must be an empty '
+                    "string or consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+                    "with an alphanumeric character",
+                )
+            )
         name = k.rsplit("/", 1)[-1]
         if not name or len(name) > 63 or not LABEL_VALUE.match(name):
-            out.append((f"{where}", "FieldValueInvalid", f'Invalid value: "{k}": name part must consist of '
-                        "alphanumeric characters, '-', '_' or '.'"))
+            out.append(
+                (
+                    f"{where}",
+                    "FieldValueInvalid",
+                    f'Invalid value: "{k}": name part must consist of '
+                    "alphanumeric characters, '-', '_' or '.'",
+                )
+            )
     return out
 
 
@@ -65,18 +95,36 @@ def _pod_spec_causes(spec: dict[str, Any] | None, where: str, restart: str | Non
         if not c.get("image"):
             out.append((f"{where}.containers[{i}].image", "FieldValueRequired", "Required value"))
         if c.get("name") in seen:
-            out.append((f"{where}.containers[{i}].name", "FieldValueDuplicate", f'Duplicate value: "{c["name"]}"'))
+            out.append(
+                (f"{where}.containers[{i}].name", "FieldValueDuplicate", f'Duplicate value: "{c["name"]}"')
+            )
         seen.add(c.get("name", ""))
         for j, p in enumerate(c.get("ports") or []):
             if not 0 < int(p.get("containerPort", 0)) < 65536:
-                out.append((f"{where}.containers[{i}].ports[{j}].containerPort", "FieldValueInvalid",
-                            f"Invalid value: {p.get('containerPort')}: must be between 1 and 65535, inclusive"))
+                out.append(
+                    (
+                        f"{where}.containers[{i}].ports[{j}].containerPort",
+                        "FieldValueInvalid",
+                        f"Invalid value: {p.get('containerPort')}: must be between 1 and 65535, inclusive",
+                    )
+                )
     policy = spec.get("restartPolicy", "Always")
     if kind == "Job" and policy not in ("OnFailure", "Never"):
-        out.append((f"{where}.restartPolicy", "FieldValueRequired", 'Required value: valid values: "OnFailure", "Never"'))
+        out.append(
+            (
+                f"{where}.restartPolicy",
+                "FieldValueRequired",
+                'Required value: valid values: "OnFailure", "Never"',
+            )
+        )
     elif restart and policy != restart:
-        out.append((f"{where}.restartPolicy", "FieldValueNotSupported",
-                    f'Unsupported value: "{policy}": supported values: "{restart}"'))
+        out.append(
+            (
+                f"{where}.restartPolicy",
+                "FieldValueNotSupported",
+                f'Unsupported value: "{policy}": supported values: "{restart}"',
+            )
+        )
     return out
 
 
@@ -92,31 +140,62 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
         if rt.kind != "Job" and not selector:
             causes.append(("spec.selector", "FieldValueRequired", "Required value"))
         elif selector and not (selector.get("matchLabels") or selector.get("matchExpressions")):
-            causes.append(("spec.selector", "FieldValueInvalid", "Invalid value: \"null\": empty selector is invalid "
-                           "for deployment"))
+            causes.append(
+                (
+                    "spec.selector",
+                    "FieldValueInvalid",
+                    'Invalid value: "null": empty selector is invalid for deployment',
+                )
+            )
         elif selector and not match_label_selector(selector, labels):
-            causes.append(("spec.template.metadata.labels", "FieldValueInvalid",
-                           f"Invalid value: {json.dumps(labels)}: `selector` does not match template `labels`"))
+            causes.append(
+                (
+                    "spec.template.metadata.labels",
+                    "FieldValueInvalid",
+                    f"Invalid value: {json.dumps(labels)}: `selector` does not match template `labels`",
+                )
+            )
         if int(spec.get("replicas", 1) or 0) < 0:
-            causes.append(("spec.replicas", "FieldValueInvalid", f"Invalid value: {spec['replicas']}: must be "
-                           "greater than or equal to 0"))
+            causes.append(
+                (
+                    "spec.replicas",
+                    "FieldValueInvalid",
+                    f"Invalid value: {spec['replicas']}: must be greater than or equal to 0",
+                )
+            )
         causes += _pod_spec_causes(template.get("spec"), "spec.template.spec", TEMPLATED[rt.kind], rt.kind)
         if old is not None and rt.kind != "Job" and old.get("spec", {}).get("selector") != selector:
-            causes.append(("spec.selector", "FieldValueInvalid", f"Invalid value: {json.dumps(selector)}: "
-                           "field is immutable"))
+            causes.append(
+                (
+                    "spec.selector",
+                    "FieldValueInvalid",
+                    f"Invalid value: {json.dumps(selector)}: field is immutable",
+                )
+            )
     elif rt.kind == "Pod":
         causes += _pod_spec_causes(spec, "spec", None, "Pod")
         if old is not None and _pod_mutable_view(old.get("spec", {})) != _pod_mutable_view(spec):
-            causes.append(("spec", "FieldValueForbidden", "Forbidden: pod updates may not change fields other "
-                           "than `spec.containers[*].image`,`spec.initContainers[*].image`,"
-                           "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
-                           "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it "
-                           "was previously negative)"))
+            causes.append(
+                (
+                    "spec",
+                    "FieldValueForbidden",
+                    "Forbidden: pod updates may not change fields other "
+                    "than `spec.containers[*].image`,`spec.initContainers[*].image`,"
+                    "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+                    "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it "
+                    "was previously negative)",
+                )
+            )
     elif rt.kind == "Service" and old is not None:
         old_ip = old.get("spec", {}).get("clusterIP")
         if spec.get("clusterIP") not in (None, "", old_ip):
-            causes.append(("spec.clusterIPs[0]", "FieldValueInvalid", "Invalid value: "
-                           f'[]string{{"{spec.get("clusterIP")}"}}: may not change once set'))
+            causes.append(
+                (
+                    "spec.clusterIPs[0]",
+                    "FieldValueInvalid",
+                    f'Invalid value: []string{{"{spec.get("clusterIP")}"}}: may not change once set',
+                )
+            )
     if causes:
         raise invalid(rt.kind, rt.group, meta.get("name", ""), causes)
 

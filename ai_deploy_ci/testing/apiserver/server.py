@@ -6,6 +6,7 @@ JSON lines. Fault knobs are applied here, before a request reaches the verbs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -14,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import discovery, mutations, watch
+from . import discovery, mutations, table, watch
 from .errors import ApiError, method_not_allowed
 from .faults import HttpFault
 from .rest import Api
@@ -37,10 +38,8 @@ class ApiHTTPServer(ThreadingHTTPServer):
     def close_connections(self) -> None:
         with self.conn_lock:
             for sock in list(self.connections):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -60,7 +59,7 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.conn_lock:
                 self.server.connections.discard(self.connection)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -83,8 +82,14 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, code: int, body: Any, headers: dict[str, str] | None = None, warnings: list[str] | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        code: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        warnings: list[str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(code)
         self.send_header("Content-Type", content_type)
@@ -104,10 +109,18 @@ class Handler(BaseHTTPRequestHandler):
         raw = self._body() if method in ("POST", "PUT", "PATCH", "DELETE") else b""
         try:
             if "protobuf" in (self.headers.get("Content-Type") or ""):
-                raise ApiError(415, "UnsupportedMediaType", "the local API server speaks JSON only, not protobuf "
-                               "(kubectl create/apply -f work; generator commands such as `kubectl create "
-                               "deployment` send protobuf)", details={})
-            if self.server.token and self.headers.get("Authorization") not in (None, f"Bearer {self.server.token}"):
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    "the local API server speaks JSON only, not protobuf "
+                    "(kubectl create/apply -f work; generator commands such as `kubectl create "
+                    "deployment` send protobuf)",
+                    details={},
+                )
+            if self.server.token and self.headers.get("Authorization") not in (
+                None,
+                f"Bearer {self.server.token}",
+            ):
                 raise ApiError(401, "Unauthorized", "Unauthorized")
             if not self._global(url.path):
                 self._resource(method, url.path, params, raw)
@@ -128,17 +141,22 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, discovery.SERVER_VERSION)
         elif path == "/api":
             host, port = self.server.server_address[:2]
-            self._send(200, discovery.api_versions(f"{host}:{port}"))
+            self._send(200, discovery.api_versions(f"{host!s}:{port}"))
         elif path == "/apis":
             self._send(200, discovery.api_group_list(api.registry))
         elif path == "/api/v1":
             self._send(200, discovery.resource_list(api.registry, "", "v1"))
         elif path.startswith("/apis/") and path.count("/") in (2, 3):
             parts = path.split("/")[2:]
-            doc = (discovery.api_group(api.registry, parts[0]) if len(parts) == 1
-                   else discovery.resource_list(api.registry, parts[0], parts[1]))
+            doc = (
+                discovery.api_group(api.registry, parts[0])
+                if len(parts) == 1
+                else discovery.resource_list(api.registry, parts[0], parts[1])
+            )
             if doc is None:
-                raise ApiError(404, "NotFound", "the server could not find the requested resource", details={})
+                raise ApiError(
+                    404, "NotFound", "the server could not find the requested resource", details={}
+                )
             self._send(200, doc)
         elif path.startswith("/openapi"):
             raise ApiError(404, "NotFound", "the server could not find the requested resource", details={})
@@ -160,11 +178,22 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise ConnectionResetError("injected timeout")
         code = int(fault.status)
-        reasons = {429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout",
-                   409: "Conflict", 403: "Forbidden"}
+        reasons = {
+            429: "TooManyRequests",
+            500: "InternalError",
+            503: "ServiceUnavailable",
+            504: "Timeout",
+            409: "Conflict",
+            403: "Forbidden",
+        }
         headers = {"Retry-After": str(fault.retry_after)} if code in (429, 503) else {}
-        raise ApiError(code, reasons.get(code, "InternalError"), f"injected fault: {code} for {verb} {resource}",
-                       details={"retryAfterSeconds": fault.retry_after} if headers else {}, headers=headers)
+        raise ApiError(
+            code,
+            reasons.get(code, "InternalError"),
+            f"injected fault: {code} for {verb} {resource}",
+            details={"retryAfterSeconds": fault.retry_after} if headers else {},
+            headers=headers,
+        )
 
     def _resource(self, method: str, path: str, params: dict[str, str], raw: bytes) -> None:
         api = self.server.api
@@ -181,15 +210,28 @@ class Handler(BaseHTTPRequestHandler):
         dry = params.get("dryRun") == "All"
         rt, ns, name = route.rt, route.namespace or "", route.name or ""
         if route.sub and route.sub != "status":
-            code, body, ctype = handle_subresource(api, route, method, params, raw, self.headers.get("Content-Type", ""))
+            code, body, ctype = handle_subresource(
+                api, route, method, params, raw, self.headers.get("Content-Type", "")
+            )
             self._send(code, body, content_type=ctype)
             return
+        as_table = table.wants_table(self.headers.get("Accept")) and not route.sub
         if verb == "watch":
             self._watch(route, params)
         elif verb == "list":
-            self._send(200, api.list(rt, route.namespace, params))
+            listed = api.list(rt, route.namespace, params)
+            if as_table:
+                listed = {
+                    **table.table(listed["items"], listed["metadata"]["resourceVersion"], api.clock.now()),
+                    "metadata": listed["metadata"],
+                }
+            self._send(200, listed)
         elif verb == "get":
-            self._send(200, api.get(rt, ns, name))
+            obj = api.get(rt, ns, name)
+            self._send(
+                200,
+                table.table([obj], obj["metadata"]["resourceVersion"], api.clock.now()) if as_table else obj,
+            )
         elif verb == "create":
             body = json.loads(raw or b"null")
             if not rt.stored:
@@ -198,18 +240,32 @@ class Handler(BaseHTTPRequestHandler):
             obj, warns = api.create(rt, ns, body, strict=strict, dry_run=dry)
             self._send(201, obj, warnings=warns)
         elif verb == "update":
-            obj, warns = api.update(rt, ns, name, json.loads(raw or b"null"), strict=strict, sub=route.sub, dry_run=dry)
+            obj, warns = api.update(
+                rt, ns, name, json.loads(raw or b"null"), strict=strict, sub=route.sub, dry_run=dry
+            )
             self._send(200, obj, warnings=warns)
         elif verb == "patch":
-            obj, warns = mutations.patch(api, rt, ns, name, raw, self.headers.get("Content-Type", ""), strict=strict,
-                                         sub=route.sub, dry_run=dry)
+            obj, warns = mutations.patch(
+                api,
+                rt,
+                ns,
+                name,
+                raw,
+                self.headers.get("Content-Type", ""),
+                strict=strict,
+                sub=route.sub,
+                dry_run=dry,
+            )
             self._send(200, obj, warnings=warns)
         elif verb in ("delete", "deletecollection"):
             opts = json.loads(raw) if raw.strip() else {}
             for k in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
                 if k in params:
-                    opts[k] = int(params[k]) if k == "gracePeriodSeconds" else (
-                        params[k] == "true" if k == "orphanDependents" else params[k])
+                    opts[k] = (
+                        int(params[k])
+                        if k == "gracePeriodSeconds"
+                        else (params[k] == "true" if k == "orphanDependents" else params[k])
+                    )
             if dry:
                 opts["dryRun"] = ["All"]
             if verb == "delete":
@@ -226,7 +282,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         try:
-            for event in watch.events(self.server.api, route.rt, route.namespace, params, self.server.stopping):
+            for event in watch.events(
+                self.server.api, route.rt, route.namespace, params, self.server.stopping
+            ):
                 line = json.dumps(event).encode() + b"\n"
                 self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
                 self.wfile.flush()

@@ -7,6 +7,7 @@ Reads return deep copies so neither handlers nor controllers can corrupt stored 
 
 from __future__ import annotations
 
+import builtins
 import copy
 import threading
 from collections import deque
@@ -35,7 +36,8 @@ def _meta(obj: Obj) -> Obj:
 
 
 class Store:
-    """Thread-safe object store; `changed` is notified on every commit (watches and controllers wait on it)."""
+    """Thread-safe object store; `changed` is notified on every commit (watches and controllers
+    wait on it)."""
 
     def __init__(self, history: int = 10000) -> None:
         self.lock = threading.RLock()
@@ -64,7 +66,7 @@ class Store:
             obj = self._objects.get(key, {}).get((namespace, name))
             return copy.deepcopy(obj) if obj is not None else None
 
-    def list(self, key: Key, namespace: str | None = None) -> list[Obj]:
+    def list(self, key: Key, namespace: str | None = None) -> builtins.list[Obj]:
         with self.lock:
             items = self._objects.get(key, {})
             out = [copy.deepcopy(o) for (ns, _), o in sorted(items.items()) if namespace in (None, ns)]
@@ -123,7 +125,7 @@ class Store:
             gone = copy.deepcopy(old)
             return self._commit("DELETED", key, gone, old)
 
-    def events_after(self, rv: int) -> list[Event]:
+    def events_after(self, rv: int) -> builtins.list[Event]:
         """Events with revision > rv still in history (the caller checks rv against `oldest_replayable`)."""
         with self.lock:
             out = []
@@ -134,12 +136,12 @@ class Store:
             out.reverse()
             return out
 
-    def snapshot(self, key: Key) -> tuple[int, list[Obj]]:
+    def snapshot(self, key: Key) -> tuple[int, builtins.list[Obj]]:
         """All objects of a key and the revision they are consistent with (a watch's initial state)."""
         with self.lock:
             return self._rv, self.list(key)
 
-    def all_objects(self) -> list[tuple[Key, Obj]]:
+    def all_objects(self) -> builtins.list[tuple[Key, Obj]]:
         """Everything (references, not copies): for the garbage collector's owner index only."""
         with self.lock:
             return [(k, o) for k, bucket in self._objects.items() for o in bucket.values()]

@@ -13,15 +13,20 @@ from .routing import Route
 PODS = ("", "pods")
 
 
-def handle_subresource(api: Api, route: Route, method: str, params: dict[str, str], raw: bytes,
-                       content_type: str) -> tuple[int, Any, str]:
+def handle_subresource(
+    api: Api, route: Route, method: str, params: dict[str, str], raw: bytes, content_type: str
+) -> tuple[int, Any, str]:
     """(HTTP code, body, content type) for a subresource request."""
     rt, ns, name = route.rt, route.namespace or "", route.name or ""
     if route.sub == "scale":
         if method == "GET":
             return 200, mutations.get_scale(api, rt, ns, name), "application/json"
         if method == "PUT":
-            return 200, mutations.update_scale(api, rt, ns, name, json.loads(raw or b"null")), "application/json"
+            return (
+                200,
+                mutations.update_scale(api, rt, ns, name, json.loads(raw or b"null")),
+                "application/json",
+            )
         if method == "PATCH":
             return 200, mutations.patch_scale(api, rt, ns, name, raw, content_type), "application/json"
     elif route.sub == "log" and method == "GET":
@@ -34,17 +39,27 @@ def handle_subresource(api: Api, route: Route, method: str, params: dict[str, st
             raise bad_request("binding target is required")
         pod = api.get(rt, ns, name)
         if pod["spec"].get("nodeName"):
-            raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
-                           f"already assigned to node \"{pod['spec']['nodeName']}\"")
+            raise ApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
+                f'already assigned to node "{pod["spec"]["nodeName"]}"',
+            )
         pod["spec"]["nodeName"] = node
         api.update(rt, ns, name, pod, internal=True)
-        return 201, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, \
-            "application/json"
+        return (
+            201,
+            {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
+            "application/json",
+        )
     elif route.sub == "eviction" and method == "POST":
         result = mutations.delete(api, rt, ns, name, {})
         del result
-        return 201, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, \
-            "application/json"
+        return (
+            201,
+            {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
+            "application/json",
+        )
     raise method_not_allowed()
 
 
@@ -53,26 +68,31 @@ def pod_log(api: Api, pod: dict[str, Any], params: dict[str, str]) -> str:
     containers = [c["name"] for c in pod["spec"].get("containers", [])]
     container = params.get("container") or (containers[0] if len(containers) == 1 else None)
     if container is None:
-        raise bad_request(f"a container name must be specified for pod {pod['metadata']['name']}, choose one of: "
-                          f"{containers}")
+        raise bad_request(
+            f"a container name must be specified for pod {pod['metadata']['name']}, choose one of: "
+            f"{containers}"
+        )
     if container not in containers:
         raise bad_request(f"container {container} is not valid for pod {pod['metadata']['name']}")
     if pod.get("status", {}).get("phase") == "Pending":
-        raise bad_request(f'container "{container}" in pod "{pod["metadata"]["name"]}" is waiting to start: '
-                          "ContainerCreating")
+        raise bad_request(
+            f'container "{container}" in pod "{pod["metadata"]["name"]}" is waiting to start: '
+            "ContainerCreating"
+        )
     text = api.logs(pod, container)
     tail = params.get("tailLines")
     if tail:
         lines = text.splitlines(keepends=True)
-        text = "".join(lines[-int(tail):]) if int(tail) > 0 else ""
+        text = "".join(lines[-int(tail) :]) if int(tail) > 0 else ""
     return text
 
 
 def access_review(api: Api, body: dict[str, Any]) -> dict[str, Any]:
     """SelfSubjectAccessReview: allowed unless a fault denies the verb/resource."""
     attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
-    denied = api.faults.denied(attrs.get("verb", ""), attrs.get("resource", ""), attrs.get("group", ""),
-                               attrs.get("namespace"))
+    denied = api.faults.denied(
+        attrs.get("verb", ""), attrs.get("resource", ""), attrs.get("group", ""), attrs.get("namespace")
+    )
     out = dict(body)
     out.setdefault("apiVersion", "authorization.k8s.io/v1")
     out.setdefault("kind", "SelfSubjectAccessReview")

@@ -35,8 +35,14 @@ def _go_type(schema: dict[str, Any]) -> str:
     t = schema.get("type")
     if isinstance(t, list):
         t = next((x for x in t if x != "null"), "object")
-    return {"integer": "int32", "string": "string", "boolean": "bool", "array": "[]", "object": "struct",
-            "number": "float64"}.get(str(t), str(t))
+    return {
+        "integer": "int32",
+        "string": "string",
+        "boolean": "bool",
+        "array": "[]",
+        "object": "struct",
+        "number": "float64",
+    }.get(str(t), str(t))
 
 
 def validate_builtin(obj: dict[str, Any], rt: ResourceType, strict: bool) -> list[str]:
@@ -54,19 +60,30 @@ def validate_builtin(obj: dict[str, Any], rt: ResourceType, strict: bool) -> lis
             known = set((err.schema.get("properties") or {}).keys())
             unknown += [(path, k) for k in err.instance if k not in known]
         elif err.validator in ("type", "oneOf", "anyOf"):
-            decode.append(f"json: cannot unmarshal {type(err.instance).__name__} into Go struct field "
-                          f"{rt.kind}.{where} of type {_go_type(err.schema)}")
+            decode.append(
+                f"json: cannot unmarshal {type(err.instance).__name__} into Go struct field "
+                f"{rt.kind}.{where} of type {_go_type(err.schema)}"
+            )
         elif err.validator == "required":
             missing = str(err.message).split("'")[1] if "'" in str(err.message) else "?"
             causes.append((field_path([*path, missing]), "FieldValueRequired", "Required value"))
         elif err.validator == "enum":
             allowed = ", ".join(json.dumps(x) for x in err.validator_value if x is not None)
-            causes.append((where, "FieldValueNotSupported",
-                           f"Unsupported value: {json.dumps(err.instance)}: supported values: {allowed}"))
+            causes.append(
+                (
+                    where,
+                    "FieldValueNotSupported",
+                    f"Unsupported value: {json.dumps(err.instance)}: supported values: {allowed}",
+                )
+            )
         else:
-            causes.append((where, "FieldValueInvalid", f"Invalid value: {json.dumps(err.instance)}: {err.message}"))
+            causes.append(
+                (where, "FieldValueInvalid", f"Invalid value: {json.dumps(err.instance)}: {err.message}")
+            )
     if decode:
-        raise bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {decode[0]}')
+        raise bad_request(
+            f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {decode[0]}'
+        )
     names = [field_path([*p, k]) for p, k in unknown]
     if unknown and strict:
         raise bad_request("strict decoding error: " + ", ".join(f'unknown field "{n}"' for n in names))
@@ -124,8 +141,11 @@ def prune_and_default(value: Any, schema: dict[str, Any], path: list[Any], unkno
                 prune_and_default(value[k], props[k], [*path, k], unknown)
             elif isinstance(addl, dict):
                 prune_and_default(value[k], addl, [*path, k], unknown)
-            elif not preserve and addl is not True and (props is not None or addl is False or not path
-                                                        or schema.get("type") == "object"):
+            elif (
+                not preserve
+                and addl is not True
+                and (props is not None or addl is False or not path or schema.get("type") == "object")
+            ):
                 unknown.append(field_path([*path, k]))
                 del value[k]
         for k, sub in (props or {}).items():
@@ -159,13 +179,26 @@ def validate_custom(obj: dict[str, Any], rt: ResourceType, strict: bool) -> list
             causes.append((field_path([*err.absolute_path, missing]), "FieldValueRequired", "Required value"))
         elif err.validator == "enum":
             allowed = ", ".join(json.dumps(x) for x in err.validator_value if x is not None)
-            causes.append((where, "FieldValueNotSupported",
-                           f"Unsupported value: {json.dumps(err.instance)}: supported values: {allowed}"))
+            causes.append(
+                (
+                    where,
+                    "FieldValueNotSupported",
+                    f"Unsupported value: {json.dumps(err.instance)}: supported values: {allowed}",
+                )
+            )
         elif err.validator == "type":
-            causes.append((where, "FieldValueTypeInvalid", f"Invalid value: {json.dumps(err.instance)}: "
-                           f"{where} in body must be of type {err.validator_value}: {json.dumps(err.instance)}"))
+            causes.append(
+                (
+                    where,
+                    "FieldValueTypeInvalid",
+                    f"Invalid value: {json.dumps(err.instance)}: "
+                    f"{where} in body must be of type {err.validator_value}: {json.dumps(err.instance)}",
+                )
+            )
         else:
-            causes.append((where, "FieldValueInvalid", f"Invalid value: {json.dumps(err.instance)}: {err.message}"))
+            causes.append(
+                (where, "FieldValueInvalid", f"Invalid value: {json.dumps(err.instance)}: {err.message}")
+            )
     if causes:
         raise invalid(rt.kind, rt.group, obj.get("metadata", {}).get("name", ""), causes)
     return [f'unknown field "{n}"' for n in unknown]
@@ -193,11 +226,15 @@ def check_kind(obj: dict[str, Any], rt: ResourceType) -> None:
     api_version = obj.setdefault("apiVersion", rt.api_version)
     kind = obj.setdefault("kind", rt.kind)
     if kind != rt.kind:
-        raise bad_request(f"{kind} in version \"{rt.version}\" cannot be handled as a {rt.kind}: "
-                          f"no kind \"{kind}\" is registered for version \"{api_version}\"")
+        raise bad_request(
+            f'{kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+            f'no kind "{kind}" is registered for version "{api_version}"'
+        )
     if api_version != rt.api_version:
-        raise bad_request(f"the API version in the data ({api_version}) does not match the expected API "
-                          f"version ({rt.api_version})")
+        raise bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API "
+            f"version ({rt.api_version})"
+        )
 
 
 __all__ = ["ApiError", "check_kind", "validate_builtin", "validate_custom"]

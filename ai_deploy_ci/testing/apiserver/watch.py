@@ -12,15 +12,16 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .rest import Api
 from .resources import ResourceType
+from .rest import Api
 from .selectors import parse_field_selector, parse_label_selector
 
 MAX_TIMEOUT = 1800.0
 
 
-def events(api: Api, rt: ResourceType, namespace: str | None, params: dict[str, str],
-           stopping: threading.Event) -> Iterator[dict[str, Any]]:
+def events(
+    api: Api, rt: ResourceType, namespace: str | None, params: dict[str, str], stopping: threading.Event
+) -> Iterator[dict[str, Any]]:
     """Yield watch events until timeoutSeconds (wall seconds, capped), server stop, or an ERROR."""
     labels = parse_label_selector(params.get("labelSelector"))
     fields = parse_field_selector(params.get("fieldSelector"), rt.plural)
@@ -50,7 +51,9 @@ def events(api: Api, rt: ResourceType, namespace: str | None, params: dict[str, 
                 return
             initial = []
             if last < store.oldest_replayable():
-                yield _error(410, "Expired", f"too old resource version: {last} ({store.oldest_replayable() + 1})")
+                yield _error(
+                    410, "Expired", f"too old resource version: {last} ({store.oldest_replayable() + 1})"
+                )
                 return
     for obj in initial:
         yield {"type": "ADDED", "object": obj}
@@ -76,8 +79,14 @@ def events(api: Api, rt: ResourceType, namespace: str | None, params: dict[str, 
                 yield {"type": out, "object": api.render(rt, _copy(ev.obj))}
         if bookmarks and time.monotonic() - last_bookmark > 1.0:
             last_bookmark = time.monotonic()
-            yield {"type": "BOOKMARK", "object": {"kind": rt.kind, "apiVersion": rt.api_version,
-                                                  "metadata": {"resourceVersion": str(last)}}}
+            yield {
+                "type": "BOOKMARK",
+                "object": {
+                    "kind": rt.kind,
+                    "apiVersion": rt.api_version,
+                    "metadata": {"resourceVersion": str(last)},
+                },
+            }
 
 
 def _translate(kind: str, old_match: bool, new_match: bool) -> str | None:
@@ -101,8 +110,18 @@ def _copy(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                        "message": message, "reason": reason, "code": code}}
+    return {
+        "type": "ERROR",
+        "object": {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": reason,
+            "code": code,
+        },
+    }
 
 
 WriteLine = Callable[[bytes], None]

@@ -137,6 +137,7 @@ class Gateway:
         self.sync_timeout_s = sync_timeout_s
         self.listeners: dict[tuple[str, int], Listener] = {}
         self.bind_errors: dict[tuple[str, int], str] = {}
+        self.moved: dict[tuple[str, int], int] = {}  # ClusterIP:port served on another port
         self._rebuild_lock = threading.Lock()
         self.watcher = ClusterWatcher(api_client, self._changed)
         self.generation = 0  # bumps on every rebuilt table
@@ -170,8 +171,8 @@ class Gateway:
         return predicate(self.core.table)
 
     def service_url(self, name: str, namespace: str = "default", port: int | None = None) -> str:
-        """`http://<clusterIP>:<port>` of a Service, as actually listening (see `_reconcile`:
-        without root a privileged Service port is served on another port of the same IP)."""
+        """`http://<clusterIP>:<port>` of a Service, as actually listening: without root a privileged
+        port, or a port another local cluster's gateway holds, is served on a free port of the same IP."""
         svc = self.core.table.services.get((namespace, name))
         if svc is None:
             raise KeyError(f"no Service {namespace}/{name} (yet)")
@@ -193,19 +194,18 @@ class Gateway:
 
     def _reconcile(self, wanted: set[tuple[str, int]]) -> None:
         for address in set(self.listeners) - wanted:
+            self.moved.pop(address, None)
             threading.Thread(target=self.listeners.pop(address).close, daemon=True).start()
         for address in wanted - set(self.listeners):
             try:
                 listener = Listener(address, self.core, cluster_ip=address)
-            except PermissionError:  # not root: a port < 1024 moves to a free port on the same IP
+            except OSError as first:  # not root (port < 1024) or taken (another local cluster): move the port
                 try:
                     listener = Listener((address[0], 0), self.core, cluster_ip=address)
                 except OSError as exc:
-                    self.bind_errors[address] = str(exc)
+                    self.bind_errors[address] = f"{first}; {exc}"
                     continue
-            except OSError as exc:
-                self.bind_errors[address] = str(exc)
-                continue
+                self.moved[address] = int(listener.server_address[1])
             self.bind_errors.pop(address, None)
             listener.thread.start()
             self.listeners[address] = listener

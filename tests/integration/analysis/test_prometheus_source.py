@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -126,3 +126,15 @@ def test_judge_with_prometheus_metric(prom: PrometheusProcess, metric: Metric, e
     v = judge(spec, {}, context=CONTEXT, elapsed=60.0, final=False)
     assert v["checks"][0]["verdict"] == expected, v["checks"][0]["reason"]
     assert 'model_version="v2"' in v["checks"][0]["source"]
+
+
+def test_fixture_scrapes_a_model_server(
+    prometheus_factory: Callable[[list[str]], PrometheusProcess],
+    model_server_factory: Callable[..., ModelServerProcess],
+) -> None:
+    """The pytest fixture others use: a fresh Prometheus scraping one server, `up` == 1 within 20 s."""
+    server = model_server_factory(model_version="v9")
+    handle = prometheus_factory([server.url.split("//", 1)[1]])
+    result = handle.wait_for('up{job="models"} == 1', timeout=20.0)
+    assert len(result) == 1
+    assert isinstance(PrometheusSource(handle.url).query('sum(up{job="models"})'), Values)

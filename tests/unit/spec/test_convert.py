@@ -80,8 +80,19 @@ def test_invalid_file_raises_validation_failed_after_printing(
     path = write(tmp_path, edit(("setWeight: 50", "setWeight: 5")))
     with pytest.raises(ValidationFailed) as info:
         load_spec(path)
-    assert info.value.location is not None and (info.value.location.line, info.value.location.col) == (22, 20)
-    assert "weight goes down" in capsys.readouterr().err
+    assert info.value.location is not None and info.value.location.file == str(path)
+    assert "the first on line 22: weight goes down" in info.value.message
+    assert "deploy.yaml:22:20: error: $.strategy.canary.steps[2].setWeight" in capsys.readouterr().err
+
+
+def test_load_spec_annotates_under_github_actions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    path = write(tmp_path, edit(("setWeight: 50", "setWeight: 5")))
+    with pytest.raises(ValidationFailed):
+        load_spec(path)
+    assert capsys.readouterr().out.startswith(f"::error file={path},line=22,col=20,title=ai-deploy-ci::")
 
 
 def test_missing_file_is_input_error(tmp_path: Path) -> None:

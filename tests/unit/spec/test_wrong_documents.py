@@ -208,6 +208,43 @@ CASES: list[tuple[str, str, int, int, str]] = [
         16,
         "minDuration is longer than maxDuration",
     ),
+    (
+        "label-value-number",
+        edit(("  namespace: ml", "  namespace: ml\n  labels: {team: 5}")),
+        6,
+        18,
+        'quote it: "5"',
+    ),
+    (
+        "bad-label-key",
+        edit(("  namespace: ml", "  namespace: ml\n  labels: {ok: a, bad key!: x}")),
+        6,
+        19,
+        "key 'bad key!' is not valid here",
+    ),
+    (
+        "bad-env-name",
+        edit(("  port: 8080", "  port: 8080\n  env: {1BAD: x}")),
+        10,
+        9,
+        "a variable name such as",
+    ),
+    ("absolute-file-path", edit(("  users: 10", "  locustfile: /etc/passwd")), 28, 15, "a path relative to"),
+    ("file-name-too-long", edit(("  users: 10", "  locustfile: " + "a" * 300)), 28, 15, "cannot be read"),
+    (
+        "payloads-file-not-jsonl",
+        edit(("  users: 10", "  payloadsFile: bad.jsonl")),
+        28,
+        17,
+        "'bad.jsonl': line 2 is not JSON",
+    ),
+    (
+        "manifest-not-a-deployment",
+        edit(("  image: ghcr.io/acme/sentiment:1.0", "  manifest: svc.yaml")),
+        7,
+        13,
+        "expected apiVersion apps/v1, kind Deployment; got v1 Service",
+    ),
 ]
 
 
@@ -215,6 +252,8 @@ CASES: list[tuple[str, str, int, int, str]] = [
     ("text", "line", "col", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_wrong_document(text: str, line: int, col: int, fragment: str, tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text('{"text": "ok"}\n{"text": broken}\n')
+    (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n")
     problems = validate_text(text, "deploy.yaml", tmp_path)
     errors = [p for p in problems if p.severity == "error"]
     assert errors, "expected at least one error"

@@ -38,9 +38,15 @@ class ControllerManager:
         self.runtime = Runtime(workdir, api.clock, self._wake.set, pod_command)
         recorder = Recorder(api)
         self.controllers: list[Controller] = [
-            GarbageCollector(api), NamespaceController(api), DeploymentController(api, recorder),
-            ReplicaSetController(api, recorder), JobController(api, recorder), Scheduler(api, recorder),
-            Kubelet(api, recorder, self.runtime), EndpointsController(api)]
+            GarbageCollector(api),
+            NamespaceController(api),
+            DeploymentController(api, recorder),
+            ReplicaSetController(api, recorder),
+            JobController(api, recorder),
+            Scheduler(api, recorder),
+            Kubelet(api, recorder, self.runtime),
+            EndpointsController(api),
+        ]
         self._dirty = True
         api.store.add_listener(lambda event: self._mark())
         self._thread = threading.Thread(target=self._run, name="apiserver-controllers", daemon=True)
@@ -68,7 +74,11 @@ class ControllerManager:
             wake_in = self._pass()
             if self._stop.is_set():
                 break
-            wait = IDLE_WAIT if wake_in is None else min(IDLE_WAIT, max(self.api.clock.wall_seconds(wake_in), 0.001))
+            wait = (
+                IDLE_WAIT
+                if wake_in is None
+                else min(IDLE_WAIT, max(self.api.clock.wall_seconds(wake_in), 0.001))
+            )
             if not self._dirty:
                 self._idle.set()
             self._wake.wait(wait)
@@ -86,7 +96,7 @@ class ControllerManager:
                     return None
                 try:
                     due = c.sync(now)
-                except Exception as exc:  # noqa: BLE001 - a controller bug must not kill the loop
+                except Exception as exc:
                     self.errors.append(exc)
                     if len(self.errors) > 100:
                         del self.errors[:50]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 from typing import Any
 
 from ..errors import ApiError
-from ..rest import Api
 from ..resources import ResourceType
+from ..rest import Api
 from ..store import Obj
 
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
@@ -44,20 +45,26 @@ class Controller:
         new = copy.deepcopy(obj)
         new["status"] = status
         meta = obj["metadata"]
-        try:
+        with contextlib.suppress(ApiError):
             self.api.update(rt, meta.get("namespace", ""), meta["name"], new, internal=True, sub="status")
-        except ApiError:
-            pass
 
 
 def owner_ref(owner: Obj) -> Obj:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def controlled_by(obj: Obj, owner_uid: str) -> bool:
-    return any(r.get("uid") == owner_uid and r.get("controller")
-               for r in obj.get("metadata", {}).get("ownerReferences") or [])
+    return any(
+        r.get("uid") == owner_uid and r.get("controller")
+        for r in obj.get("metadata", {}).get("ownerReferences") or []
+    )
 
 
 def short_hash(value: Any, length: int = 10) -> str:
@@ -86,7 +93,9 @@ def pod_ready(pod: Obj) -> bool:
 def pod_active(pod: Obj) -> bool:
     """Not terminating and not finished: counts toward a ReplicaSet's replicas."""
     return not pod["metadata"].get("deletionTimestamp") and pod.get("status", {}).get("phase") not in (
-        "Succeeded", "Failed")
+        "Succeeded",
+        "Failed",
+    )
 
 
 def set_condition(conditions: list[Obj], new: Obj, now: str) -> list[Obj]:
@@ -106,10 +115,13 @@ def set_condition(conditions: list[Obj], new: Obj, now: str) -> list[Obj]:
 
 
 def gpu_request(pod_spec: Obj) -> int:
-    """`nvidia.com/gpu` a pod needs: the sum of its containers' limits (extended resources: limit = request)."""
+    """`nvidia.com/gpu` a pod needs: the sum of its containers' limits (for extended resources
+    the limit is the request)."""
     total = 0
     for c in pod_spec.get("containers") or []:
         res = c.get("resources") or {}
-        value = (res.get("limits") or {}).get("nvidia.com/gpu", (res.get("requests") or {}).get("nvidia.com/gpu", 0))
+        value = (res.get("limits") or {}).get(
+            "nvidia.com/gpu", (res.get("requests") or {}).get("nvidia.com/gpu", 0)
+        )
         total += int(value)
     return total

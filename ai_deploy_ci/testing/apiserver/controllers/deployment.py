@@ -4,6 +4,7 @@ Progressing / Available conditions including ProgressDeadlineExceeded."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -50,7 +51,9 @@ class DeploymentController(Controller):
             d = self.api.render(self.d_rt, d)
             if d["metadata"].get("deletionTimestamp"):
                 continue
-            owned = [self.api.render(self.rs_rt, rs) for rs in all_rs if controlled_by(rs, d["metadata"]["uid"])]
+            owned = [
+                self.api.render(self.rs_rt, rs) for rs in all_rs if controlled_by(rs, d["metadata"]["uid"])
+            ]
             due = self._sync_one(d, owned, now)
             if due is not None:
                 wake = due if wake is None else min(wake, due)
@@ -66,9 +69,13 @@ class DeploymentController(Controller):
         ann["deployment.kubernetes.io/desired-replicas"] = str(d["spec"].get("replicas", 1))
         if self.write(self.rs_rt, rs) is not None:
             verb = "up" if replicas > old else "down"
-            self.events.event(d, "Normal", "ScalingReplicaSet",
-                              f"Scaled {verb} replica set {rs['metadata']['name']} from {old} to {replicas}",
-                              "deployment-controller")
+            self.events.event(
+                d,
+                "Normal",
+                "ScalingReplicaSet",
+                f"Scaled {verb} replica set {rs['metadata']['name']} from {old} to {replicas}",
+                "deployment-controller",
+            )
 
     def _new_rs(self, d: Obj, owned: list[Obj]) -> Obj | None:
         template = d["spec"]["template"]
@@ -76,7 +83,9 @@ class DeploymentController(Controller):
         max_rev = max((_revision(rs) for rs in owned), default=0)
         if matching:
             rs = matching[0]
-            if _revision(rs) < max_rev:  # a rollback to an old template: the old RS becomes the newest revision
+            if (
+                _revision(rs) < max_rev
+            ):  # a rollback to an old template: the old RS becomes the newest revision
                 rs = copy.deepcopy(rs)
                 rs["metadata"].setdefault("annotations", {})[REVISION] = str(max_rev + 1)
                 return self.write(self.rs_rt, rs)
@@ -89,16 +98,28 @@ class DeploymentController(Controller):
         selector = copy.deepcopy(d["spec"]["selector"])
         selector.setdefault("matchLabels", {})[HASH] = h
         desired = d["spec"].get("replicas", 1)
-        body = {"metadata": {"name": f"{d['metadata']['name']}-{h}", "namespace": d["metadata"]["namespace"],
-                             "labels": dict(tmpl["metadata"]["labels"]), "ownerReferences": [owner_ref(d)],
-                             "annotations": {REVISION: str(max_rev + 1),
-                                             "deployment.kubernetes.io/desired-replicas": str(desired),
-                                             "deployment.kubernetes.io/max-replicas": str(desired + 1)}},
-                "spec": {"replicas": 0, "selector": selector, "template": tmpl,
-                         "minReadySeconds": d["spec"].get("minReadySeconds", 0)}}
+        body = {
+            "metadata": {
+                "name": f"{d['metadata']['name']}-{h}",
+                "namespace": d["metadata"]["namespace"],
+                "labels": dict(tmpl["metadata"]["labels"]),
+                "ownerReferences": [owner_ref(d)],
+                "annotations": {
+                    REVISION: str(max_rev + 1),
+                    "deployment.kubernetes.io/desired-replicas": str(desired),
+                    "deployment.kubernetes.io/max-replicas": str(desired + 1),
+                },
+            },
+            "spec": {
+                "replicas": 0,
+                "selector": selector,
+                "template": tmpl,
+                "minReadySeconds": d["spec"].get("minReadySeconds", 0),
+            },
+        }
         try:
             rs, _ = self.api.create(self.rs_rt, d["metadata"]["namespace"], body, internal=True)
-        except Exception:  # noqa: BLE001 - a name collision: retry next pass
+        except Exception:
             return None
         return rs
 
@@ -109,9 +130,11 @@ class DeploymentController(Controller):
         owned = [rs for rs in owned if new is None or rs["metadata"]["uid"] != new["metadata"]["uid"]]
         old = [rs for rs in owned]
         strategy = spec.get("strategy") or {}
-        surge, unavailable = resolve_fenceposts((strategy.get("rollingUpdate") or {}).get("maxSurge", "25%"),
-                                                (strategy.get("rollingUpdate") or {}).get("maxUnavailable", "25%"),
-                                                desired)
+        surge, unavailable = resolve_fenceposts(
+            (strategy.get("rollingUpdate") or {}).get("maxSurge", "25%"),
+            (strategy.get("rollingUpdate") or {}).get("maxUnavailable", "25%"),
+            desired,
+        )
         if new is not None and not spec.get("paused"):
             if strategy.get("type") == "Recreate":
                 self._recreate(d, new, old, desired)
@@ -120,7 +143,18 @@ class DeploymentController(Controller):
         elif spec.get("paused") and new is not None and not any(rs["spec"].get("replicas") for rs in old):
             self._scale(new, desired, d)  # scaling a paused deployment still works
         self._cleanup(d, old)
+        if new is not None:
+            d = self._sync_revision(d, new)
         return self._status(d, new, old, desired, unavailable, now)
+
+    def _sync_revision(self, d: Obj, new: Obj) -> Obj:
+        """The Deployment carries its new ReplicaSet's revision annotation, as kubectl rollout reads it."""
+        revision = (new["metadata"].get("annotations") or {}).get(REVISION)
+        if revision is None or (d["metadata"].get("annotations") or {}).get(REVISION) == revision:
+            return d
+        updated = copy.deepcopy(d)
+        updated["metadata"].setdefault("annotations", {})[REVISION] = revision
+        return self.write(self.d_rt, updated) or d
 
     def _recreate(self, d: Obj, new: Obj, old: list[Obj], desired: int) -> None:
         active_old = [rs for rs in old if rs["spec"].get("replicas", 0) > 0]
@@ -168,16 +202,21 @@ class DeploymentController(Controller):
 
     def _cleanup(self, d: Obj, old: list[Obj]) -> None:
         limit = d["spec"].get("revisionHistoryLimit", 10)
-        idle = sorted((rs for rs in old if rs["spec"].get("replicas", 0) == 0
-                       and rs.get("status", {}).get("replicas", 0) == 0), key=_revision)
+        idle = sorted(
+            (
+                rs
+                for rs in old
+                if rs["spec"].get("replicas", 0) == 0 and rs.get("status", {}).get("replicas", 0) == 0
+            ),
+            key=_revision,
+        )
         for rs in idle[: max(0, len(idle) - limit)]:
-            try:
+            with contextlib.suppress(LookupError):
                 self.api.store.delete(self.rs_rt.key, rs["metadata"]["namespace"], rs["metadata"]["name"])
-            except LookupError:
-                pass
 
-    def _status(self, d: Obj, new: Obj | None, old: list[Obj], desired: int, unavailable: int,
-                now: float) -> float | None:
+    def _status(
+        self, d: Obj, new: Obj | None, old: list[Obj], desired: int, unavailable: int, now: float
+    ) -> float | None:
         all_rs = ([new] if new else []) + old
         st = lambda rs, k: rs.get("status", {}).get(k, 0)  # noqa: E731
         prev = d.get("status") or {}
@@ -195,11 +234,19 @@ class DeploymentController(Controller):
         stamp = self.api.clock.stamp(now)
         conds = prev.get("conditions") or []
         ok = status["availableReplicas"] >= desired - unavailable
-        conds = set_condition(conds, {"type": "Available", "status": "True" if ok else "False",
-                                      "lastUpdateTime": stamp,
-                                      "reason": "MinimumReplicasAvailable" if ok else "MinimumReplicasUnavailable",
-                                      "message": "Deployment has minimum availability." if ok else
-                                      "Deployment does not have minimum availability."}, stamp)
+        conds = set_condition(
+            conds,
+            {
+                "type": "Available",
+                "status": "True" if ok else "False",
+                "lastUpdateTime": stamp,
+                "reason": "MinimumReplicasAvailable" if ok else "MinimumReplicasUnavailable",
+                "message": "Deployment has minimum availability."
+                if ok
+                else "Deployment does not have minimum availability.",
+            },
+            stamp,
+        )
         avail = next(c for c in conds if c["type"] == "Available")
         old_avail = condition(d, "Available")
         if old_avail and old_avail.get("status") == avail["status"]:
@@ -211,32 +258,61 @@ class DeploymentController(Controller):
         self.write_status(self.d_rt, d, status)
         return wake
 
-    def _progressing(self, d: Obj, status: Obj, prev: Obj, conds: list[Obj], name: str, desired: int, now: float,
-                     stamp: str) -> float | None:
+    def _progressing(
+        self,
+        d: Obj,
+        status: Obj,
+        prev: Obj,
+        conds: list[Obj],
+        name: str,
+        desired: int,
+        now: float,
+        stamp: str,
+    ) -> float | None:
         """Progressing: fresh progress restarts the deadline clock; no progress for
-        progressDeadlineSeconds (cluster time) turns it False/ProgressDeadlineExceeded until progress resumes."""
+        progressDeadlineSeconds (cluster time) turns it False/ProgressDeadlineExceeded until progress
+        resumes."""
         current = next((c for c in conds if c["type"] == "Progressing"), None)
         deadline = float(d["spec"].get("progressDeadlineSeconds", 600))
-        complete = (status["updatedReplicas"] == desired and status["replicas"] == desired
-                    and status["availableReplicas"] == desired)
-        moved = (any(status.get(k, 0) > prev.get(k, 0) for k in ("updatedReplicas", "readyReplicas",
-                                                                  "availableReplicas"))
-                 or status["replicas"] < prev.get("replicas", 0)
-                 or prev.get("observedGeneration") != status["observedGeneration"])
+        complete = (
+            status["updatedReplicas"] == desired
+            and status["replicas"] == desired
+            and status["availableReplicas"] == desired
+        )
+        moved = (
+            any(
+                status.get(k, 0) > prev.get(k, 0)
+                for k in ("updatedReplicas", "readyReplicas", "availableReplicas")
+            )
+            or status["replicas"] < prev.get("replicas", 0)
+            or prev.get("observedGeneration") != status["observedGeneration"]
+        )
         reason = current.get("reason") if current else None
         wake: float | None = None
         fresh = True
         if d["spec"].get("paused"):
-            new_c = {"type": "Progressing", "status": "Unknown", "reason": "DeploymentPaused",
-                     "message": "Deployment is paused"}
+            new_c = {
+                "type": "Progressing",
+                "status": "Unknown",
+                "reason": "DeploymentPaused",
+                "message": "Deployment is paused",
+            }
             fresh = reason != "DeploymentPaused"
         elif complete:
-            new_c = {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-                     "message": f'ReplicaSet "{name}" has successfully progressed.'}
+            new_c = {
+                "type": "Progressing",
+                "status": "True",
+                "reason": "NewReplicaSetAvailable",
+                "message": f'ReplicaSet "{name}" has successfully progressed.',
+            }
             fresh = reason != "NewReplicaSetAvailable" or moved
         elif moved or reason in (None, "NewReplicaSetAvailable", "DeploymentPaused"):
-            new_c = {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
-                     "message": f'ReplicaSet "{name}" is progressing.'}
+            new_c = {
+                "type": "Progressing",
+                "status": "True",
+                "reason": "ReplicaSetUpdated",
+                "message": f'ReplicaSet "{name}" is progressing.',
+            }
             wake = deadline + 0.001
         else:
             assert current is not None
@@ -244,8 +320,12 @@ class DeploymentController(Controller):
             if reason == "ProgressDeadlineExceeded":
                 new_c, fresh = dict(current), False
             elif now - last > deadline:
-                new_c = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
-                         "message": f'ReplicaSet "{name}" has timed out progressing.'}
+                new_c = {
+                    "type": "Progressing",
+                    "status": "False",
+                    "reason": "ProgressDeadlineExceeded",
+                    "message": f'ReplicaSet "{name}" has timed out progressing.',
+                }
             else:
                 new_c, fresh = dict(current), False
                 wake = last + deadline - now + 0.001

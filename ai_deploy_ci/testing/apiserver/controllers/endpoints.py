@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ..errors import ApiError
@@ -32,49 +33,70 @@ class EndpointsController(Controller):
         self.pod_rt = self.rt("", "v1", "pods")
 
     def sync(self, now: float) -> float | None:
-        services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in self.api.store.list(self.svc_rt.key)}
+        services = {
+            (s["metadata"]["namespace"], s["metadata"]["name"]): s
+            for s in self.api.store.list(self.svc_rt.key)
+        }
         pods = self.api.store.list(self.pod_rt.key)
-        for (ns, name), svc in services.items():
+        for (ns, _name), svc in services.items():
             selector = svc["spec"].get("selector")
             if not selector:
                 continue
             svc = self.api.render(self.svc_rt, svc)
-            matched = [p for p in pods if p["metadata"]["namespace"] == ns and p.get("status", {}).get("podIP")
-                       and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
-                       and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")]
+            matched = [
+                p
+                for p in pods
+                if p["metadata"]["namespace"] == ns
+                and p.get("status", {}).get("podIP")
+                and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+                and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+            ]
             self._endpoints(svc, matched)
             self._slice(svc, matched)
         for ep in self.api.store.list(self.ep_rt.key):
             key = (ep["metadata"]["namespace"], ep["metadata"]["name"])
-            if key not in services or not services[key]["spec"].get("selector"):
-                if (ep["metadata"].get("labels") or {}).get("endpoints.ai-deploy-ci/managed") == "true":
-                    try:
-                        self.api.store.delete(self.ep_rt.key, *key)
-                    except LookupError:
-                        pass
+            orphaned = key not in services or not services[key]["spec"].get("selector")
+            managed = (ep["metadata"].get("labels") or {}).get("endpoints.ai-deploy-ci/managed") == "true"
+            if orphaned and managed:
+                with contextlib.suppress(LookupError):
+                    self.api.store.delete(self.ep_rt.key, *key)
         return None
 
     def _endpoints(self, svc: Obj, pods: list[Obj]) -> None:
         subsets: dict[tuple[Any, ...], Obj] = {}
         for pod in sorted(pods, key=lambda p: p["status"]["podIP"]):
-            ports = [{"name": p.get("name"), "port": _target_port(p, pod), "protocol": p.get("protocol", "TCP")}
-                     for p in svc["spec"].get("ports") or []]
+            ports = [
+                {"name": p.get("name"), "port": _target_port(p, pod), "protocol": p.get("protocol", "TCP")}
+                for p in svc["spec"].get("ports") or []
+            ]
             ports = [{k: v for k, v in p.items() if v is not None} for p in ports if p["port"] is not None]
             key = tuple((p.get("name"), p["port"]) for p in ports)
             subset = subsets.setdefault(key, {"ports": ports})
-            addr = {"ip": pod["status"]["podIP"], "nodeName": pod["spec"].get("nodeName"),
-                    "targetRef": {"kind": "Pod", "namespace": pod["metadata"]["namespace"],
-                                  "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}}
+            addr = {
+                "ip": pod["status"]["podIP"],
+                "nodeName": pod["spec"].get("nodeName"),
+                "targetRef": {
+                    "kind": "Pod",
+                    "namespace": pod["metadata"]["namespace"],
+                    "name": pod["metadata"]["name"],
+                    "uid": pod["metadata"]["uid"],
+                },
+            }
             terminating = bool(pod["metadata"].get("deletionTimestamp"))
             if pod_ready(pod) and not terminating:
                 subset.setdefault("addresses", []).append(addr)
             elif not terminating:
                 subset.setdefault("notReadyAddresses", []).append(addr)
-        body: Obj = {"apiVersion": "v1", "kind": "Endpoints",
-                     "metadata": {"name": svc["metadata"]["name"], "namespace": svc["metadata"]["namespace"],
-                                  "labels": {**(svc["metadata"].get("labels") or {}),
-                                             "endpoints.ai-deploy-ci/managed": "true"}},
-                     "subsets": [s for s in subsets.values() if len(s) > 1]}
+        body: Obj = {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {
+                "name": svc["metadata"]["name"],
+                "namespace": svc["metadata"]["namespace"],
+                "labels": {**(svc["metadata"].get("labels") or {}), "endpoints.ai-deploy-ci/managed": "true"},
+            },
+            "subsets": [s for s in subsets.values() if len(s) > 1],
+        }
         if not body["subsets"]:
             del body["subsets"]
         self._upsert(self.ep_rt, body, ("subsets", "metadata"))
@@ -85,24 +107,54 @@ class EndpointsController(Controller):
             resolved = next((_target_port(p, pod) for pod in pods), None)
             if resolved is None and isinstance(p.get("targetPort", p.get("port")), int):
                 resolved = p.get("targetPort", p.get("port"))
-            ports.append({k: v for k, v in {"name": p.get("name", ""), "port": resolved,
-                                            "protocol": p.get("protocol", "TCP")}.items() if v is not None})
+            ports.append(
+                {
+                    k: v
+                    for k, v in {
+                        "name": p.get("name", ""),
+                        "port": resolved,
+                        "protocol": p.get("protocol", "TCP"),
+                    }.items()
+                    if v is not None
+                }
+            )
         endpoints = []
         for pod in sorted(pods, key=lambda p: p["status"]["podIP"]):
             terminating = bool(pod["metadata"].get("deletionTimestamp"))
             ready = pod_ready(pod)
-            endpoints.append({"addresses": [pod["status"]["podIP"]],
-                              "conditions": {"ready": ready and not terminating, "serving": ready,
-                                             "terminating": terminating},
-                              "nodeName": pod["spec"].get("nodeName"),
-                              "targetRef": {"kind": "Pod", "namespace": pod["metadata"]["namespace"],
-                                            "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}})
-        body: Obj = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                     "metadata": {"name": f"{svc['metadata']['name']}-local", "namespace": svc["metadata"]["namespace"],
-                                  "labels": {"kubernetes.io/service-name": svc["metadata"]["name"],
-                                             "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
-                                  "ownerReferences": [{**owner_ref(svc), "blockOwnerDeletion": True}]},
-                     "addressType": "IPv4", "endpoints": endpoints, "ports": ports}
+            endpoints.append(
+                {
+                    "addresses": [pod["status"]["podIP"]],
+                    "conditions": {
+                        "ready": ready and not terminating,
+                        "serving": ready,
+                        "terminating": terminating,
+                    },
+                    "nodeName": pod["spec"].get("nodeName"),
+                    "targetRef": {
+                        "kind": "Pod",
+                        "namespace": pod["metadata"]["namespace"],
+                        "name": pod["metadata"]["name"],
+                        "uid": pod["metadata"]["uid"],
+                    },
+                }
+            )
+        body: Obj = {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": f"{svc['metadata']['name']}-local",
+                "namespace": svc["metadata"]["namespace"],
+                "labels": {
+                    "kubernetes.io/service-name": svc["metadata"]["name"],
+                    "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+                },
+                "ownerReferences": [{**owner_ref(svc), "blockOwnerDeletion": True}],
+            },
+            "addressType": "IPv4",
+            "endpoints": endpoints,
+            "ports": ports,
+        }
         self._upsert(self.slice_rt, body, ("endpoints", "ports", "metadata"))
 
     def _upsert(self, rt: Any, body: Obj, fields: tuple[str, ...]) -> None:

@@ -39,12 +39,23 @@ class Recorder:
         name = f"{meta['name']}.{uuid.uuid4().hex[:16]}"
         body: Obj = {
             "metadata": {"name": name, "namespace": ns},
-            "involvedObject": {"kind": obj.get("kind"), "apiVersion": obj.get("apiVersion"), "name": meta["name"],
-                               "namespace": meta.get("namespace"), "uid": meta.get("uid"),
-                               "resourceVersion": meta.get("resourceVersion")},
-            "reason": reason, "message": message, "type": etype, "count": 1,
-            "source": {"component": component}, "firstTimestamp": now, "lastTimestamp": now,
-            "reportingComponent": component, "reportingInstance": "",
+            "involvedObject": {
+                "kind": obj.get("kind"),
+                "apiVersion": obj.get("apiVersion"),
+                "name": meta["name"],
+                "namespace": meta.get("namespace"),
+                "uid": meta.get("uid"),
+                "resourceVersion": meta.get("resourceVersion"),
+            },
+            "reason": reason,
+            "message": message,
+            "type": etype,
+            "count": 1,
+            "source": {"component": component},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "reportingComponent": component,
+            "reportingInstance": "",
         }
         try:
             self.api.create(rt, ns, body, internal=True)

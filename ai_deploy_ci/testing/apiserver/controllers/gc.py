@@ -3,6 +3,7 @@ controller (a Terminating namespace empties, then disappears)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -39,17 +40,19 @@ class GarbageCollector(Controller):
         if rt is None:
             return
         meta = obj["metadata"]
-        try:
-            mutations.delete(self.api, rt, meta.get("namespace", ""), meta["name"], {"propagationPolicy": policy})
-        except ApiError:
-            pass
+        with contextlib.suppress(ApiError):
+            mutations.delete(
+                self.api, rt, meta.get("namespace", ""), meta["name"], {"propagationPolicy": policy}
+            )
 
     def _finish(self, key: tuple[str, str], obj: Obj) -> None:
         rt = self.api.registry.by_key(key)
         if rt is None:
             return
         new = copy.deepcopy(obj)
-        new["metadata"]["finalizers"] = [f for f in new["metadata"]["finalizers"] if f != "foregroundDeletion"]
+        new["metadata"]["finalizers"] = [
+            f for f in new["metadata"]["finalizers"] if f != "foregroundDeletion"
+        ]
         self.write(rt, self.api.render(rt, new))
 
 
@@ -70,13 +73,9 @@ class NamespaceController(Controller):
                 for obj in self.api.store.list(rt.key, name):
                     remaining += 1
                     if not obj["metadata"].get("deletionTimestamp"):
-                        try:
+                        with contextlib.suppress(ApiError):
                             mutations.delete(self.api, rt, name, obj["metadata"]["name"], {})
-                        except ApiError:
-                            pass
             if remaining == 0:
-                try:
+                with contextlib.suppress(LookupError):
                     self.api.store.delete(self.ns_rt.key, "", name)
-                except LookupError:
-                    pass
         return None

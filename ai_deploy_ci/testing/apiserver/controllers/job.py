@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 from typing import Any
@@ -35,44 +36,79 @@ class JobController(Controller):
 
     def _sync_one(self, job: Obj, pods: list[Obj]) -> None:
         spec, status = job["spec"], copy.deepcopy(job.get("status") or {})
-        if any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
-               for c in status.get("conditions") or []):
+        if any(
+            c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        ):
             return
         stamp = self.api.clock.stamp()
         status.setdefault("startTime", stamp)
         phases = [p.get("status", {}).get("phase") for p in pods]
         succeeded, failed = phases.count("Succeeded"), phases.count("Failed")
-        active = [p for p in pods if p.get("status", {}).get("phase") not in ("Succeeded", "Failed")
-                  and not p["metadata"].get("deletionTimestamp")]
+        active = [
+            p
+            for p in pods
+            if p.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+            and not p["metadata"].get("deletionTimestamp")
+        ]
         completions, parallelism = int(spec.get("completions", 1)), int(spec.get("parallelism", 1))
         conds = status.get("conditions") or []
         if succeeded >= completions:
-            for t, reason, msg in (("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of "
-                                    "succeeded pods"), ("Complete", "CompletionsReached",
-                                                        "Reached expected number of succeeded pods")):
-                conds = set_condition(conds, {"type": t, "status": "True", "reason": reason, "message": msg,
-                                              "lastProbeTime": stamp}, stamp)
+            for t, reason, msg in (
+                ("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
+                ("Complete", "CompletionsReached", "Reached expected number of succeeded pods"),
+            ):
+                conds = set_condition(
+                    conds,
+                    {"type": t, "status": "True", "reason": reason, "message": msg, "lastProbeTime": stamp},
+                    stamp,
+                )
             status["completionTime"] = stamp
             self.events.event(job, "Normal", "Completed", "Job completed", "job-controller")
         elif failed > int(spec.get("backoffLimit", 6)):
             for t in ("FailureTarget", "Failed"):
-                conds = set_condition(conds, {"type": t, "status": "True", "reason": "BackoffLimitExceeded",
-                                              "message": "Job has reached the specified backoff limit",
-                                              "lastProbeTime": stamp}, stamp)
+                conds = set_condition(
+                    conds,
+                    {
+                        "type": t,
+                        "status": "True",
+                        "reason": "BackoffLimitExceeded",
+                        "message": "Job has reached the specified backoff limit",
+                        "lastProbeTime": stamp,
+                    },
+                    stamp,
+                )
             for p in active:
-                try:
-                    mutations.delete(self.api, self.pod_rt, p["metadata"]["namespace"], p["metadata"]["name"], {})
-                except ApiError:
-                    pass
+                with contextlib.suppress(ApiError):
+                    mutations.delete(
+                        self.api, self.pod_rt, p["metadata"]["namespace"], p["metadata"]["name"], {}
+                    )
             active = []
-            self.events.event(job, "Warning", "BackoffLimitExceeded", "Job has reached the specified backoff limit",
-                              "job-controller")
+            self.events.event(
+                job,
+                "Warning",
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+                "job-controller",
+            )
         elif not spec.get("suspend"):
             for _ in range(min(parallelism, completions - succeeded) - len(active)):
                 self._create_pod(job)
-        status.update({"active": len(active), "succeeded": succeeded, "failed": failed,
-                       "ready": sum(1 for p in active if any(c.get("type") == "Ready" and c.get("status") == "True"
-                                                            for c in p.get("status", {}).get("conditions") or []))})
+        status.update(
+            {
+                "active": len(active),
+                "succeeded": succeeded,
+                "failed": failed,
+                "ready": sum(
+                    1
+                    for p in active
+                    if any(
+                        c.get("type") == "Ready" and c.get("status") == "True"
+                        for c in p.get("status", {}).get("conditions") or []
+                    )
+                ),
+            }
+        )
         status = {k: v for k, v in status.items() if v or k == "ready"}
         if conds:
             status["conditions"] = conds
@@ -82,8 +118,15 @@ class JobController(Controller):
         tmpl = copy.deepcopy(job["spec"]["template"])
         name = f"{job['metadata']['name']}-{''.join(self._rng.choice(_CHARS) for _ in range(5))}"
         meta = tmpl.get("metadata") or {}
-        body = {"metadata": {"name": name, "namespace": job["metadata"]["namespace"], "labels": meta.get("labels") or {},
-                             "ownerReferences": [owner_ref(job)]}, "spec": tmpl["spec"]}
+        body = {
+            "metadata": {
+                "name": name,
+                "namespace": job["metadata"]["namespace"],
+                "labels": meta.get("labels") or {},
+                "ownerReferences": [owner_ref(job)],
+            },
+            "spec": tmpl["spec"],
+        }
         try:
             self.api.create(self.pod_rt, job["metadata"]["namespace"], body, internal=True)
             self.events.event(job, "Normal", "SuccessfulCreate", f"Created pod: {name}", "job-controller")

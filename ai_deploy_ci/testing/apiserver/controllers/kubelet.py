@@ -9,6 +9,7 @@ to pull their image. Restarts back off 10 s, 20 s, 40 s … 300 s of cluster tim
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 from dataclasses import dataclass
@@ -38,9 +39,13 @@ def _env(container: Obj, pod: Obj, ip: str) -> dict[str, str]:
             continue
         ref = (e.get("valueFrom") or {}).get("fieldRef") or {}
         path = ref.get("fieldPath", "")
-        values = {"metadata.name": pod["metadata"]["name"], "metadata.namespace": pod["metadata"]["namespace"],
-                  "status.podIP": ip, "spec.nodeName": pod["spec"].get("nodeName", ""),
-                  "metadata.uid": pod["metadata"]["uid"]}
+        values = {
+            "metadata.name": pod["metadata"]["name"],
+            "metadata.namespace": pod["metadata"]["namespace"],
+            "status.podIP": ip,
+            "spec.nodeName": pod["spec"].get("nodeName", ""),
+            "metadata.uid": pod["metadata"]["uid"],
+        }
         if path in values:
             out[e["name"]] = values[path]
         elif path.startswith("metadata.labels['"):
@@ -62,8 +67,11 @@ class Kubelet(Controller):
         if text or any(is_real(c) for c in pod["spec"].get("containers", [])):
             return text
         st = self.state.get(pod["metadata"]["uid"])
-        return f"[ai-deploy-ci local kubelet] container {container} has no process (image is not the sample model "\
-               f"server){'' if st is None else f'; restarts: {st.restarts}'}\n"
+        return (
+            f"[ai-deploy-ci local kubelet] container {container} has no process "
+            "(image is not the sample model "
+            f"server){'' if st is None else f'; restarts: {st.restarts}'}\n"
+        )
 
     def sync(self, now: float) -> float | None:
         wake: float | None = None
@@ -90,10 +98,8 @@ class Kubelet(Controller):
         grace = float(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
         wall = min(grace, max(self.api.clock.wall_seconds(grace), 1.0)) if grace else 0.0
         if self.runtime.stop(uid, wall):
-            try:
+            with contextlib.suppress(LookupError):
                 self.api.store.delete(self.pod_rt.key, pod["metadata"]["namespace"], pod["metadata"]["name"])
-            except LookupError:
-                pass
             self.state.pop(uid, None)
 
     def _sync_pod(self, pod: Obj, now: float) -> float | None:
@@ -105,10 +111,14 @@ class Kubelet(Controller):
         st = self.state.get(uid)
         wake: float | None = None
         if st is None:
-            ip = status.get("podIP") or self.api.pod_ips.allocate()
+            ports = [int(p["containerPort"]) for c in containers for p in c.get("ports") or []]
+            if any(is_real(c) and not c.get("ports") for c in containers):
+                ports.append(8080)
+            ip = status.get("podIP") or self.api.pod_ips.allocate(ports)
             st = self.state[uid] = PodState(ip, now)
-            status.update({"podIP": ip, "podIPs": [{"ip": ip}], "hostIP": self._host_ip(pod),
-                           "startTime": stamp})
+            status.update(
+                {"podIP": ip, "podIPs": [{"ip": ip}], "hostIP": self._host_ip(pod), "startTime": stamp}
+            )
             for c in containers:
                 self.events.event(pod, "Normal", "Pulling", f'Pulling image "{c["image"]}"', "kubelet")
             if fault is None or fault.kind != "image_pull":
@@ -116,14 +126,28 @@ class Kubelet(Controller):
         if fault is not None and fault.kind == "image_pull":
             reason = "ErrImagePull" if st.restarts == 0 else "ImagePullBackOff"
             for c in containers:
-                self.events.event(pod, "Warning", "Failed", f'Failed to pull image "{c["image"]}": rpc error: code = '
-                                  f'NotFound desc = failed to pull and unpack image "{c["image"]}": not found',
-                                  "kubelet")
+                self.events.event(
+                    pod,
+                    "Warning",
+                    "Failed",
+                    f'Failed to pull image "{c["image"]}": rpc error: code = '
+                    f'NotFound desc = failed to pull and unpack image "{c["image"]}": not found',
+                    "kubelet",
+                )
                 if st.restarts:
-                    self.events.event(pod, "Normal", "BackOff", f'Back-off pulling image "{c["image"]}"', "kubelet")
+                    self.events.event(
+                        pod, "Normal", "BackOff", f'Back-off pulling image "{c["image"]}"', "kubelet"
+                    )
             status["phase"] = "Pending"
-            status["containerStatuses"] = [self._cstatus(c, {"waiting": {"reason": reason, "message": f'Back-off '
-                                                         f'pulling image "{c["image"]}"'}}, False, 0) for c in containers]
+            status["containerStatuses"] = [
+                self._cstatus(
+                    c,
+                    {"waiting": {"reason": reason, "message": f'Back-off pulling image "{c["image"]}"'}},
+                    False,
+                    0,
+                )
+                for c in containers
+            ]
             ready = False
             if st.restarts == 0:
                 st.restarts = 1
@@ -131,13 +155,22 @@ class Kubelet(Controller):
         else:
             ready, wake = self._run_state(pod, st, status, fault, now, stamp)
         conds = status.get("conditions") or []
-        for ctype, value in (("PodReadyToStartContainers", "True"), ("Initialized", "True"),
-                             ("Ready", "True" if ready else "False"), ("ContainersReady", "True" if ready else "False"),
-                             ("PodScheduled", "True")):
+        for ctype, value in (
+            ("PodReadyToStartContainers", "True"),
+            ("Initialized", "True"),
+            ("Ready", "True" if ready else "False"),
+            ("ContainersReady", "True" if ready else "False"),
+            ("PodScheduled", "True"),
+        ):
             cond: Obj = {"type": ctype, "status": value, "lastProbeTime": None}
+            names = " ".join(c["name"] for c in containers)
             if ctype in ("Ready", "ContainersReady") and not ready:
-                cond.update({"reason": "ContainersNotReady",
-                             "message": f"containers with unready status: [{' '.join(c['name'] for c in containers)}]"})
+                cond.update(
+                    {
+                        "reason": "ContainersNotReady",
+                        "message": f"containers with unready status: [{names}]",
+                    }
+                )
             conds = set_condition(conds, cond, stamp)
         status["conditions"] = conds
         status.setdefault("qosClass", "BestEffort")
@@ -146,28 +179,45 @@ class Kubelet(Controller):
 
     def _host_ip(self, pod: Obj) -> str:
         node = self.api.store.get(("", "nodes"), "", pod["spec"]["nodeName"]) or {}
-        return next((a["address"] for a in node.get("status", {}).get("addresses", []) if a["type"] == "InternalIP"),
-                    "127.30.0.1")
+        return next(
+            (a["address"] for a in node.get("status", {}).get("addresses", []) if a["type"] == "InternalIP"),
+            "127.30.0.1",
+        )
 
     def _start_all(self, pod: Obj, st: PodState) -> None:
         fault = self.api.faults.pod_fault(pod)
         for c in pod["spec"].get("containers") or []:
             if is_real(c) and (fault is None or fault.kind != "crash_loop"):
                 self.runtime.start(pod["metadata"]["uid"], c, st.ip, _env(c, pod, st.ip))
-            self.events.event(pod, "Normal", "Pulled", f'Container image "{c["image"]}" already present on machine',
-                              "kubelet")
+            self.events.event(
+                pod,
+                "Normal",
+                "Pulled",
+                f'Container image "{c["image"]}" already present on machine',
+                "kubelet",
+            )
             self.events.event(pod, "Normal", "Created", f"Created container: {c['name']}", "kubelet")
             self.events.event(pod, "Normal", "Started", f"Started container {c['name']}", "kubelet")
 
     def _cstatus(self, c: Obj, state: Obj, ready: bool, restarts: int, last: Obj | None = None) -> Obj:
         digest = hashlib.sha256(c["image"].encode()).hexdigest()
-        return {"name": c["name"], "image": c["image"], "imageID": f"{c['image']}@sha256:{digest}",
-                "containerID": f"containerd://{digest[:32]}" if "running" in state or "terminated" in state else None,
-                "ready": ready, "started": "running" in state, "restartCount": restarts, "state": state,
-                "lastState": last or {}}
+        return {
+            "name": c["name"],
+            "image": c["image"],
+            "imageID": f"{c['image']}@sha256:{digest}",
+            "containerID": f"containerd://{digest[:32]}"
+            if "running" in state or "terminated" in state
+            else None,
+            "ready": ready,
+            "started": "running" in state,
+            "restartCount": restarts,
+            "state": state,
+            "lastState": last or {},
+        }
 
-    def _run_state(self, pod: Obj, st: PodState, status: Obj, fault: Any, now: float,
-                   stamp: str) -> tuple[bool, float | None]:
+    def _run_state(
+        self, pod: Obj, st: PodState, status: Obj, fault: Any, now: float, stamp: str
+    ) -> tuple[bool, float | None]:
         from .kubelet_states import run_state
 
         return run_state(self, pod, st, status, fault, now, stamp)

@@ -20,8 +20,12 @@ _CHARS = "bcdfghjklmnpqrstvwxz2456789"
 def _delete_rank(pod: Obj) -> tuple[int, int, int, float]:
     """Which pods go first when scaling down: unscheduled, pending, not ready, then the newest."""
     st = pod.get("status", {})
-    return (0 if not pod["spec"].get("nodeName") else 1, 0 if st.get("phase") == "Pending" else 1,
-            1 if pod_ready(pod) else 0, -(parse_time(pod["metadata"].get("creationTimestamp")) or 0.0))
+    return (
+        0 if not pod["spec"].get("nodeName") else 1,
+        0 if st.get("phase") == "Pending" else 1,
+        1 if pod_ready(pod) else 0,
+        -(parse_time(pod["metadata"].get("creationTimestamp")) or 0.0),
+    )
 
 
 class ReplicaSetController(Controller):
@@ -56,8 +60,13 @@ class ReplicaSetController(Controller):
             for pod in sorted(active, key=_delete_rank)[: len(active) - want]:
                 try:
                     mutations.delete(self.api, self.pod_rt, ns, pod["metadata"]["name"], {})
-                    self.events.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                                      "replicaset-controller")
+                    self.events.event(
+                        rs,
+                        "Normal",
+                        "SuccessfulDelete",
+                        f"Deleted pod: {pod['metadata']['name']}",
+                        "replicaset-controller",
+                    )
                 except ApiError:
                     pass
         min_ready = float(rs["spec"].get("minReadySeconds", 0))
@@ -71,11 +80,17 @@ class ReplicaSetController(Controller):
                 left = since + min_ready - now + 0.001
                 wake = left if wake is None else min(wake, left)
         labels = (rs["spec"]["template"].get("metadata") or {}).get("labels") or {}
-        status: Obj = {"replicas": len(active),
-                       "fullyLabeledReplicas": sum(1 for p in active if all(
-                           (p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())),
-                       "readyReplicas": len(ready), "availableReplicas": available,
-                       "observedGeneration": rs["metadata"].get("generation", 1)}
+        status: Obj = {
+            "replicas": len(active),
+            "fullyLabeledReplicas": sum(
+                1
+                for p in active
+                if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
+            ),
+            "readyReplicas": len(ready),
+            "availableReplicas": available,
+            "observedGeneration": rs["metadata"].get("generation", 1),
+        }
         terminating = sum(1 for p in pods if p["metadata"].get("deletionTimestamp"))
         if terminating:
             status["terminatingReplicas"] = terminating
@@ -87,11 +102,18 @@ class ReplicaSetController(Controller):
         tmpl = copy.deepcopy(rs["spec"]["template"])
         meta = tmpl.get("metadata") or {}
         name = f"{rs['metadata']['name']}-{''.join(self._rng.choice(_CHARS) for _ in range(5))}"
-        body = {"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": name, "namespace": rs["metadata"]["namespace"],
-                             "labels": meta.get("labels") or {}, "annotations": meta.get("annotations") or {},
-                             "ownerReferences": [owner_ref(rs)]},
-                "spec": tmpl.get("spec") or {}}
+        body: Obj = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": rs["metadata"]["namespace"],
+                "labels": meta.get("labels") or {},
+                "annotations": meta.get("annotations") or {},
+                "ownerReferences": [owner_ref(rs)],
+            },
+            "spec": tmpl.get("spec") or {},
+        }
         if not body["metadata"]["annotations"]:
             del body["metadata"]["annotations"]
         try:

@@ -30,7 +30,9 @@ def scaled_value(value: int | str | None, total: int, round_up: bool) -> int:
     return int(text)
 
 
-def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str | None, desired: int) -> tuple[int, int]:
+def resolve_fenceposts(
+    max_surge: int | str | None, max_unavailable: int | str | None, desired: int
+) -> tuple[int, int]:
     surge = scaled_value(max_surge, desired, True)
     unavailable = scaled_value(max_unavailable, desired, False)
     if surge == 0 and unavailable == 0:
@@ -48,7 +50,9 @@ def new_rs_replicas(desired: int, surge: int, new: int, total: int) -> int:
     return min(new + room, desired)
 
 
-def old_scale_down(desired: int, unavailable: int, total: int, new_unavailable: int, old_available: list[int]) -> int:
+def old_scale_down(
+    desired: int, unavailable: int, total: int, new_unavailable: int, old_available: list[int]
+) -> int:
     """How many old pods may go now so that at least desired − maxUnavailable stay available."""
     min_available = desired - unavailable
     max_scaled_down = total - min_available - new_unavailable

@@ -51,7 +51,9 @@ class Proc:
 class Runtime:
     """Processes keyed by (pod uid, container name)."""
 
-    def __init__(self, workdir: Path, clock: Clock, wake: Callable[[], None], command: Sequence[str] | None) -> None:
+    def __init__(
+        self, workdir: Path, clock: Clock, wake: Callable[[], None], command: Sequence[str] | None
+    ) -> None:
         self.workdir = workdir
         self.clock = clock
         self.wake = wake
@@ -65,9 +67,14 @@ class Runtime:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         with open(log_path, "ab") as out:
-            popen = subprocess.Popen([*self.command, "--host", ip, "--port", str(port)], stdout=out,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=full_env,
-                                     start_new_session=True)
+            popen = subprocess.Popen(
+                [*self.command, "--host", ip, "--port", str(port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=full_env,
+                start_new_session=True,
+            )
         proc = Proc(popen, log_path, ip, port, container.get("readinessProbe"))
         with self._lock:
             old = self._procs.get((uid, container["name"]))
@@ -108,7 +115,9 @@ class Runtime:
             port = http["port"]
         try:
             if isinstance(http, dict):
-                with urllib.request.urlopen(f"http://{proc.ip}:{port}{http.get('path', '/')}", timeout=timeout) as r:
+                with urllib.request.urlopen(
+                    f"http://{proc.ip}:{port}{http.get('path', '/')}", timeout=timeout
+                ) as r:
                     return 200 <= r.status < 400
             with socket.create_connection((proc.ip, port), timeout=timeout):
                 return True

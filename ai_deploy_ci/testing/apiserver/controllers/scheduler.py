@@ -21,8 +21,13 @@ class Scheduler(Controller):
 
     def sync(self, now: float) -> float | None:
         pods = self.api.store.list(self.pod_rt.key)
-        pending = [p for p in pods if not p["spec"].get("nodeName") and not p["metadata"].get("deletionTimestamp")
-                   and p.get("status", {}).get("phase", "Pending") == "Pending"]
+        pending = [
+            p
+            for p in pods
+            if not p["spec"].get("nodeName")
+            and not p["metadata"].get("deletionTimestamp")
+            and p.get("status", {}).get("phase", "Pending") == "Pending"
+        ]
         if not pending:
             return None
         nodes = [n for n in self.api.store.list(self.node_rt.key) if not n["spec"].get("unschedulable")]
@@ -44,8 +49,10 @@ class Scheduler(Controller):
             if any(labels.get(k) != v for k, v in selector.items()):
                 wrong_labels += 1
                 continue
-            free = int((n.get("status", {}).get("allocatable") or {}).get("nvidia.com/gpu", 0)) - used[
-                n["metadata"]["name"]]
+            free = (
+                int((n.get("status", {}).get("allocatable") or {}).get("nvidia.com/gpu", 0))
+                - used[n["metadata"]["name"]]
+            )
             if need > free:
                 short_gpu += 1
                 continue
@@ -60,12 +67,19 @@ class Scheduler(Controller):
                 return
             fresh = self.api.get(self.pod_rt, pod["metadata"]["namespace"], pod["metadata"]["name"])
             status = copy.deepcopy(fresh.get("status") or {})
-            status["conditions"] = set_condition(status.get("conditions") or [], {
-                "type": "PodScheduled", "status": "True", "lastProbeTime": None}, stamp)
+            status["conditions"] = set_condition(
+                status.get("conditions") or [],
+                {"type": "PodScheduled", "status": "True", "lastProbeTime": None},
+                stamp,
+            )
             self.write_status(self.pod_rt, fresh, status)
-            self.events.event(pod, "Normal", "Scheduled",
-                              f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} to "
-                              f"{node}", "default-scheduler")
+            self.events.event(
+                pod,
+                "Normal",
+                "Scheduled",
+                f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} to {node}",
+                "default-scheduler",
+            )
             return
         reasons = []
         if short_gpu:
@@ -74,15 +88,25 @@ class Scheduler(Controller):
             reasons.append(f"{wrong_labels} node(s) didn't match Pod's node affinity/selector")
         message = f"0/{len(nodes)} nodes are available: {', '.join(reasons) or 'no nodes available'}."
         if short_gpu:
-            message += (f" preemption: 0/{len(nodes)} nodes are available: {short_gpu} No preemption victims "
-                        "found for incoming pod.")
+            message += (
+                f" preemption: 0/{len(nodes)} nodes are available: {short_gpu} No preemption victims "
+                "found for incoming pod."
+            )
         current = condition(pod, "PodScheduled")
         if current and current.get("status") == "False" and current.get("message") == message:
             return
         status = copy.deepcopy(pod.get("status") or {})
         status["phase"] = "Pending"
-        status["conditions"] = set_condition(status.get("conditions") or [], {
-            "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
-            "lastProbeTime": None}, stamp)
+        status["conditions"] = set_condition(
+            status.get("conditions") or [],
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "message": message,
+                "lastProbeTime": None,
+            },
+            stamp,
+        )
         self.write_status(self.pod_rt, pod, status)
         self.events.event(pod, "Warning", "FailedScheduling", message, "default-scheduler")

@@ -1,0 +1,104 @@
+"""Conversion of the `load` and `analysis` sections (see `convert` for the conventions)."""
+
+from __future__ import annotations
+
+from ai_deploy_ci.spec import model as m
+from ai_deploy_ci.spec.walk import Doc, get
+from ai_deploy_ci.spec.walk import kw as _kw
+from ai_deploy_ci.spec.yaml_positions import Document
+
+
+def _target(raw: Doc | None) -> m.Target | None:
+    return (
+        None
+        if raw is None
+        else m.Target(url=raw.get("url"), service=raw.get("service"), port=raw.get("port"))
+    )
+
+
+def load_section(raw: Doc) -> m.Load:
+    return m.Load(
+        payloads=tuple(raw.get("payloads", ())),
+        baseline=_target(get(raw, "targets", "baseline")),
+        candidate=_target(get(raw, "targets", "candidate")),
+        availability=m.AvailabilityProbe(
+            **_kw(
+                raw.get("availabilityProbe", {}),
+                {"enabled": "enabled", "url": "url", "path": "path", "rate": "rate", "timeout": "timeout"},
+                ("timeout",),
+            )
+        ),
+        agreement=m.Agreement(
+            **_kw(raw.get("agreement", {}), {"jsonPath": "json_path", "tolerance": "tolerance"})
+        ),
+        **_kw(
+            raw,
+            {
+                "user": "user",
+                "locustfile": "locustfile",
+                "payloadsFile": "payloads_file",
+                "model": "model",
+                "users": "users",
+                "spawnRate": "spawn_rate",
+                "arrivalRate": "arrival_rate",
+                "arrival": "arrival",
+                "duration": "duration",
+                "warmup": "warmup",
+                "processes": "processes",
+                "distributedWorkers": "distributed_workers",
+                "maxTokens": "max_tokens",
+            },
+            ("duration", "warmup"),
+        ),
+    )
+
+
+def _metric(raw: Doc, line: int) -> m.Metric:
+    prom = raw.get("prometheus")
+    return m.Metric(
+        slo=m.Slo(**raw["slo"]) if "slo" in raw else None,
+        prometheus=m.Prometheus(
+            **_kw(
+                prom,
+                {"address": "address", "query": "query", "range": "range", "step": "step"},
+                ("range", "step"),
+            )
+        )
+        if prom
+        else None,
+        line=line,
+        **_kw(
+            raw,
+            {
+                "name": "name",
+                "type": "type",
+                "quantile": "quantile",
+                "maxIncrease": "max_increase",
+                "maxDecrease": "max_decrease",
+                "critical": "critical",
+                "weight": "weight",
+            },
+        ),
+    )
+
+
+def analysis_section(raw: Doc, doc: Document) -> m.AnalysisSpec:
+    metrics = tuple(
+        _metric(r, doc.where(("analysis", "metrics", i))[0]) for i, r in enumerate(raw.get("metrics", []))
+    )
+    return m.AnalysisSpec(
+        metrics=metrics,
+        **_kw(
+            raw,
+            {
+                "blockLength": "block_length",
+                "minDuration": "min_duration",
+                "maxDuration": "max_duration",
+                "confidence": "confidence",
+                "onInconclusive": "on_inconclusive",
+                "passScore": "pass_score",
+                "marginalScore": "marginal_score",
+            },
+            ("blockLength", "minDuration", "maxDuration"),
+        ),
+    )

@@ -1,0 +1,46 @@
+"""`ai-deploy-ci load-test FILE --out DIR` end to end, as a workflow step runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE, SUMMARY_FILE
+from tests.e2e.load.helpers import Factory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "local-demo-canary.yaml"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ai_deploy_ci", "load-test", *args], capture_output=True,
+                          text=True, timeout=90)
+
+
+def test_load_test_command(model_server_factory: Factory, tmp_path: Path) -> None:
+    base = model_server_factory(extra_latency_ms=5.0)
+    cand = model_server_factory(extra_latency_ms=15.0)
+    shutil.copy(EXAMPLE, tmp_path / "deploy.yaml")
+    out = tmp_path / "results"
+    done = cli(str(tmp_path / "deploy.yaml"), "--baseline", base.url, "--candidate", cand.url,
+               "--duration", "4s", "--warmup", "1s", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert {SUMMARY_FILE, SAMPLES_FILE, LOCUST_HTML} <= {p.name for p in out.iterdir()}
+    summary = json.loads((out / SUMMARY_FILE).read_text())
+    assert summary["duration_s"] == 4.0 and summary["warmup_s"] == 1.0 and summary["user"] == "json"
+    b, c = summary["targets"]["baseline"], summary["targets"]["candidate"]
+    assert c["latency_ms"]["p50"] > b["latency_ms"]["p50"] + 5.0
+    assert "[load]" in done.stderr  # progress lines for the GitHub log
+    assert done.stdout.strip().endswith(str(out / SUMMARY_FILE))
+
+
+def test_missing_target_is_a_user_error(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "deploy.yaml")
+    done = cli(str(tmp_path / "deploy.yaml"), "--out", str(tmp_path / "r"))
+    assert done.returncode == 1
+    assert "no baseline target" in done.stderr and "Traceback" not in done.stderr

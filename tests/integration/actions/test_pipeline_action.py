@@ -1,0 +1,142 @@
+"""The root action (`uses: ai-deploy-ci/ai-deploy-ci@…`) end to end through the local runner.
+
+Real processes throughout: the action installs the tool into a venv with the real install
+script, `ai-deploy-ci run` drives the local API server (whose kubelet runs sample model
+servers), Locust loads baseline and candidate through the gateway, the judge decides, and the
+report step talks to the GitHub API stand-in over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ai_deploy_ci.testing.action_runner import ActionRunner
+from ai_deploy_ci.testing.fixtures_actions import REPO_ROOT, PipelineEnv, quick_spec
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
+
+REPO = "acme/models"
+
+
+def pr_event(number: int) -> dict[str, Any]:
+    return {"number": number, "repository": {"full_name": REPO},
+            "pull_request": {"number": number,
+                             "head": {"sha": "a" * 40, "repo": {"full_name": REPO, "fork": False}}}}
+
+
+def pr_runner(env: PipelineEnv, factory: Callable[..., ActionRunner], number: int = 7) -> ActionRunner:
+    return factory(env.workspace, token=env.github.write_token, event_name="pull_request",
+                   event=pr_event(number), ref=f"refs/pull/{number}/merge", repository=REPO,
+                   api_url=env.github.url)
+
+
+def deployments(env: PipelineEnv) -> dict[str, Any]:
+    from kubernetes import client
+
+    apps = client.AppsV1Api(env.cluster.api_client())
+    return {str(d.metadata.name): d for d in apps.list_namespaced_deployment("default").items if d.metadata}
+
+
+def test_regression_rolls_back_fails_the_action_and_the_comment_says_why(
+        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner]) -> None:
+    pipeline_env.write_spec(quick_spec("v2-slow", extra_latency_ms=60))
+    runner = pr_runner(pipeline_env, action_runner_factory)
+    result = runner.run_action(REPO_ROOT, {"kubeconfig": pipeline_env.kubeconfig})
+
+    assert result.outcome == "failure", result.text[-3000:]
+    assert result.step("run").exit_code == 4
+    assert result.outputs["verdict"] == "FAIL" and result.outputs["outcome"] == "rolled_back"
+    assert float(result.outputs["p95-change"]) > 30
+    assert result.step("report").outcome == "success"
+    assert result.step("Remove the kubeconfig").outcome == "success"
+    assert not list((runner.state.temp).glob("ai-deploy-ci-kube.*"))
+    [comment] = pipeline_env.github.comments(REPO, 7)
+    body = comment["body"]
+    assert "p95-latency" in body and "rolled back" in body.lower()
+    assert pipeline_env.github.write_token not in result.text  # the token is masked in the logs
+    assert set(deployments(pipeline_env)) == {"demo"}  # the candidate is gone, stable untouched
+    assert deployments(pipeline_env)["demo"].metadata.labels.get("version", "v1") == "v1"
+
+
+def test_pr_check_example_promotes_a_good_candidate(
+        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner]) -> None:
+    """examples/workflows/pr-check.yml as written (secrets, `uses: ai-deploy-ci/ai-deploy-ci@sha`)."""
+    (pipeline_env.workspace / "deploy").mkdir()
+    pipeline_env.write_spec(quick_spec("v2"), "deploy/staging.yaml")
+    runner = action_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
+                                   secrets={"STAGING_KUBECONFIG": pipeline_env.kubeconfig},
+                                   event_name="pull_request", event=pr_event(7), ref="refs/pull/7/merge",
+                                   repository=REPO, api_url=pipeline_env.github.url)
+    result = runner.run_job(REPO_ROOT / "examples" / "workflows" / "pr-check.yml", "canary")
+
+    assert result.ok, result.text[-3000:]
+    deploy = result.step("deploy")
+    assert deploy.outputs["outcome"] == "promoted" and deploy.outputs["verdict"] == "PASS"
+    [comment] = pipeline_env.github.comments(REPO, 7)
+    assert "promoted" in comment["body"].lower()
+    assert "## " in result.summary  # the job summary was written
+    assert (runner.state.artifact_dir / "ai-deploy-ci-results" / "rollout.json").is_file()
+    assert "v2" in str(deployments(pipeline_env)["demo"].spec.template.metadata.labels)
+
+
+def test_runner_killed_mid_canary_then_the_next_run_recovers(
+        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner],
+        action_venv: Path, tmp_path: Path) -> None:
+    pipeline_env.write_spec(quick_spec("v2"))
+    results = pipeline_env.workspace / "ai-deploy-ci-results"
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(pr_event(7)))
+    cmd = [sys.executable, "-m", "ai_deploy_ci.testing.action_runner", str(REPO_ROOT),
+           "--workspace", str(pipeline_env.workspace), "--temp", str(tmp_path / "killed-temp"), "--quiet",
+           "--input", f"kubeconfig={pipeline_env.kubeconfig}", "--env", f"AI_DEPLOY_CI_VENV={action_venv}",
+           "--event-name", "pull_request", "--event", str(event), "--ref", "refs/pull/7/merge",
+           "--repository", REPO, "--api-url", pipeline_env.github.url,
+           "--token", pipeline_env.github.write_token]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not (results / "gates" / "1").is_dir():  # the canary is live and under load
+            assert proc.poll() is None, "the runner ended before the canary's gate"
+            assert time.monotonic() < deadline, "the canary never reached its gate"
+            time.sleep(0.2)
+        time.sleep(2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the VM is gone: runner, bash, the CLI and Locust
+        proc.wait(timeout=10)
+    assert "demo-candidate" in deployments(pipeline_env)  # the crash left the canary behind
+
+    result = pr_runner(pipeline_env, action_runner_factory).run_action(
+        REPO_ROOT, {"kubeconfig": pipeline_env.kubeconfig})
+    assert result.ok, result.text[-3000:]
+    assert result.outputs["outcome"] == "promoted"
+    assert "demo-candidate" not in deployments(pipeline_env)
+
+
+def test_release_example_on_a_tag_records_deployment_statuses(
+        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner]) -> None:
+    """examples/workflows/release.yml on a tag push: promoted, deployment + statuses recorded."""
+    (pipeline_env.workspace / "deploy").mkdir()
+    pipeline_env.write_spec(quick_spec("v2"), "deploy/production.yaml")
+    runner = action_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
+                                   secrets={"PRODUCTION_KUBECONFIG": pipeline_env.kubeconfig},
+                                   event_name="push", event={"ref": "refs/tags/model-v2.0.0"},
+                                   ref="refs/tags/model-v2.0.0", repository=REPO, api_url=pipeline_env.github.url)
+    result = runner.run_job(REPO_ROOT / "examples" / "workflows" / "release.yml", "release")
+
+    assert result.ok, result.text[-3000:]
+    assert result.step("release").outputs["outcome"] == "promoted"
+    state = pipeline_env.github.state
+    [deployment] = state.deployments.values()
+    assert deployment["ref"] == "model-v2.0.0" and deployment["environment"] == "production"
+    statuses = [s["state"] for s in state.statuses[deployment["id"]]]
+    assert statuses[-1] == "success"

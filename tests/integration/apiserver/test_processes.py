@@ -1,0 +1,200 @@
+"""Real-process pods: the sample model server (or the stand-in) runs on the pod's loopback IP,
+readiness follows its real probe, /log serves its output, and no process outlives its pod or server."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from ai_deploy_ci.testing.apiserver import ApiServerHandle
+from tests.conformance.helpers import typed, wait_for
+
+STANDIN = [sys.executable, "-m", "ai_deploy_ci.testing.apiserver.standin"]
+IMAGE = "ai-deploy-ci/sample-model-server:v2"
+
+
+def _deployment(name: str, replicas: int, version: str, probe_path: str = "/readyz") -> dict[str, Any]:
+    labels = {"app": name}
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "terminationGracePeriodSeconds": 5,
+                    "containers": [
+                        {
+                            "name": "server",
+                            "image": IMAGE,
+                            "ports": [{"containerPort": 8080}],
+                            "env": [{"name": "MODEL_VERSION", "value": version}],
+                            "readinessProbe": {
+                                "httpGet": {"path": probe_path, "port": 8080},
+                                "periodSeconds": 1,
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split()[2] != "Z"
+
+
+def _ready_pods(core: Any, ns: str, selector: str, n: int) -> list[Any]:
+    def check() -> list[Any] | None:
+        pods = [
+            p
+            for p in core.list_namespaced_pod(ns, label_selector=selector).items
+            if not p.metadata.deletion_timestamp
+            and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+        ]
+        return pods if len(pods) == n else None
+
+    return wait_for(check, timeout=60, what=f"{n} ready pods")
+
+
+def test_standin_pods_serve_on_their_pod_ip_and_are_cleaned_up(
+    api_server_factory: Callable[..., ApiServerHandle],
+) -> None:
+    handle = api_server_factory(pod_command=STANDIN)
+    api = handle.api_client()
+    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
+    apps.create_namespaced_deployment("default", _deployment("m", 2, "v7", probe_path="/"))
+    pods = _ready_pods(core, "default", "app=m", 2)
+    ips = {p.status.pod_ip for p in pods}
+    assert len(ips) == 2 and all(ip.startswith("127.10.") for ip in ips)
+    for ip in ips:
+        with urllib.request.urlopen(f"http://{ip}:8080/predict", timeout=5) as resp:
+            assert resp.headers["x-model-version"] == "v7"
+    log = wait_for(
+        lambda: core.read_namespaced_pod_log(pods[0].metadata.name, "default") or None, what="pod log"
+    )
+    assert "listening" in log
+    pids = handle._manager.runtime.pids()
+    assert len(pids) == 2
+    apps.delete_namespaced_deployment("m", "default")
+    wait_for(
+        lambda: not core.list_namespaced_pod("default", label_selector="app=m").items, what="pods deleted"
+    )
+    wait_for(lambda: not any(_alive(p) for p in pids), timeout=10, what="processes gone")
+
+
+def test_stop_kills_every_process(api_server_factory: Callable[..., ApiServerHandle]) -> None:
+    handle = api_server_factory(pod_command=STANDIN)
+    api = handle.api_client()
+    typed(client.AppsV1Api, api).create_namespaced_deployment(
+        "default", _deployment("k", 3, "v1", probe_path="/")
+    )
+    _ready_pods(typed(client.CoreV1Api, api), "default", "app=k", 3)
+    pids = handle._manager.runtime.pids()
+    assert len(pids) == 3
+    handle.stop()
+    assert not any(_alive(p) for p in pids)
+
+
+def test_rolling_update_of_real_pods_switches_versions(
+    api_server_factory: Callable[..., ApiServerHandle],
+) -> None:
+    handle = api_server_factory(pod_command=STANDIN)
+    api = handle.api_client()
+    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
+    apps.create_namespaced_deployment("default", _deployment("r", 2, "v1", probe_path="/"))
+    _ready_pods(core, "default", "app=r", 2)
+    apps.patch_namespaced_deployment(
+        "r",
+        "default",
+        {
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [{"name": "server", "env": [{"name": "MODEL_VERSION", "value": "v2"}]}]
+                    }
+                }
+            }
+        },
+    )
+
+    def done() -> bool:
+        d = apps.read_namespaced_deployment("r", "default")
+        return (
+            d.status.updated_replicas == 2
+            and d.status.available_replicas == 2
+            and d.status.replicas == 2
+            and d.status.observed_generation == 2
+        )
+
+    wait_for(done, timeout=60, what="rollout")
+    versions = set()
+    for p in _ready_pods(core, "default", "app=r", 2):
+        with urllib.request.urlopen(f"http://{p.status.pod_ip}:8080/", timeout=5) as resp:
+            versions.add(resp.headers["x-model-version"])
+    assert versions == {"v2"}
+
+
+def test_endpoints_follow_ready_pods(api_server_factory: Callable[..., ApiServerHandle]) -> None:
+    handle = api_server_factory(pod_command=STANDIN)
+    api = handle.api_client()
+    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
+    core.create_namespaced_service(
+        "default",
+        {
+            "metadata": {"name": "svc"},
+            "spec": {"selector": {"app": "e"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
+        },
+    )
+    svc = core.read_namespaced_service("svc", "default")
+    assert svc.spec.cluster_ip.startswith("127.20.")
+    apps.create_namespaced_deployment("default", _deployment("e", 2, "v1", probe_path="/"))
+    pods = _ready_pods(core, "default", "app=e", 2)
+
+    def addresses() -> set[str] | None:
+        ep = core.read_namespaced_endpoints("svc", "default")
+        ips = {a.ip for s in ep.subsets or [] for a in s.addresses or []}
+        return ips if len(ips) == 2 else None
+
+    assert wait_for(addresses, what="2 endpoint addresses") == {p.status.pod_ip for p in pods}
+    ep = core.read_namespaced_endpoints("svc", "default")
+    assert ep.subsets[0].ports[0].port == 8080
+    slices = (
+        typed(client.DiscoveryV1Api, api)
+        .list_namespaced_endpoint_slice("default", label_selector="kubernetes.io/service-name=svc")
+        .items
+    )
+    assert len(slices) == 1 and len(slices[0].endpoints) == 2
+
+
+@pytest.mark.slow
+def test_real_sample_model_server_pod(api_server_factory: Callable[..., ApiServerHandle]) -> None:
+    """The real `ai-deploy-ci model-server` behind a pod (slower: it trains its model at start)."""
+    handle = api_server_factory()
+    api = handle.api_client()
+    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
+    apps.create_namespaced_deployment("default", _deployment("real", 1, "v9"))
+    started = time.monotonic()
+    pod = _ready_pods(core, "default", "app=real", 1)[0]
+    assert time.monotonic() - started < 60
+    with urllib.request.urlopen(f"http://{pod.status.pod_ip}:8080/readyz", timeout=5) as resp:
+        assert resp.status == 200
+        assert resp.headers.get("x-model-version") == "v9"
+    pids = handle._manager.runtime.pids()
+    handle.stop()
+    assert not any(_alive(p) for p in pids)

@@ -1,0 +1,148 @@
+"""Crash test: the deploy process is SIGKILLed at every one of its API writes — enumerated, not
+sampled — for a canary and a blue/green run; a re-run (same workflow run id) must converge:
+promoted, no orphaned objects, and traffic never routed to a backend without ready pods.
+
+The kill happens in the API server's write hook, before the write is committed, so each
+iteration leaves the cluster exactly as the run had it just before write k.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ai_deploy_ci.cluster import snapshot
+from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.gates import scripted
+from ai_deploy_ci.pipeline import Options, deploy
+from ai_deploy_ci.plan.model import ObjectRef
+from ai_deploy_ci.plan.observed import ObservedState, RunInfo
+from ai_deploy_ci.routers import router_for
+from ai_deploy_ci.testing.apiserver import ApiServerHandle, WriteRequest
+from tests.integration.engine.conftest import TIME_SCALE, make_kube, objects_in
+from tests.integration.engine.scenarios import assert_promoted, crash_spec
+
+ROOT = Path(__file__).resolve().parents[3]
+ENGINE_RESOURCES = {"deployments", "services", "configmaps", "leases", "httproutes", "virtualservices",
+                    "destinationrules", "ingresses"}
+CASES = [("canary", "gatewayAPI"), ("blueGreen", "service")]
+
+
+@dataclass
+class Target:
+    k: int
+    proc: subprocess.Popen[bytes]
+    killed: bool = False
+
+
+class Killer:
+    """The write hook: counts the engine's writes per namespace; kills the driver at write k."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = defaultdict(int)
+        self.targets: dict[str, Target] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, w: WriteRequest) -> None:
+        if w.resource not in ENGINE_RESOURCES:  # controllers' writes (pods, replicasets, */status)
+            return
+        with self.lock:
+            target = self.targets.get(w.namespace)
+            if target is None:
+                return
+            self.counts[w.namespace] += 1
+            if self.counts[w.namespace] != target.k or target.killed:
+                return
+            target.killed = True
+        os.kill(target.proc.pid, signal.SIGKILL)
+        raise RuntimeError("deploy process killed before this write")
+
+
+def _driver(handle: ApiServerHandle, ns: str, strategy: str, router: str, results: Path) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "tests.integration.engine.crash_driver", str(handle.kubeconfig_path), ns,
+            strategy, router, "run-crash", str(TIME_SCALE), str(results)]
+    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _baseline(kube: Kube, ns: str, strategy: str, router: str, results: Path) -> dict[str, object]:
+    kube.core().create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    opts = Options(results_dir=results, time_scale=TIME_SCALE, lock_seconds=30, poll=0.03, on_event=lambda _m: None)
+    deploy(crash_spec(ns, strategy, router, "1.0.0"), kube, RunInfo("base"), opts=opts)
+    return objects_in(kube, ns)
+
+
+def assert_traffic_safe(kube: Kube, ns: str, strategy: str, router: str) -> None:
+    """Whatever the route says, every backend it sends live traffic to has a ready pod."""
+    spec = crash_spec(ns, strategy, router, "2.0.0")
+    r = router_for(spec, ObservedState(run=RunInfo("check")))
+    refs = [*r.owned(), ObjectRef("apps/v1", "Deployment", ns, r.names.stable),
+            ObjectRef("apps/v1", "Deployment", ns, r.names.candidate)]
+    live = snapshot.live(kube, refs)
+    route = r.get_routes(live)
+    if route is None:
+        return
+
+    def ready(name: str) -> int:
+        dep = live.get(ObjectRef("apps/v1", "Deployment", ns, name)) or {}
+        return int(dep.get("status", {}).get("readyReplicas") or 0)
+
+    if route.candidate_receives_traffic:
+        assert ready(r.names.candidate) > 0, f"traffic routed to the candidate without ready pods: {route}"
+    if route.stable_weight > 0:
+        assert ready(r.names.stable) > 0, f"traffic routed to stable without ready pods: {route}"
+
+
+def _iteration(handle: ApiServerHandle, killer: Killer, strategy: str, router: str, k: int, tmp: Path) -> str:
+    ns = f"crash-{strategy.lower()}-{k}"
+    kube = make_kube(handle)
+    before = _baseline(kube, ns, strategy, router, tmp / ns)
+    proc = _driver(handle, ns, strategy, router, tmp / ns / "crashed")
+    with killer.lock:
+        killer.targets[ns] = Target(k, proc)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode != -signal.SIGKILL:
+        return f"write {k}: the run ended ({proc.returncode}) before its write {k}: {err.decode()[-300:]}"
+    assert_traffic_safe(kube, ns, strategy, router)
+    opts = Options(results_dir=tmp / ns / "rerun", time_scale=TIME_SCALE, lock_seconds=30, poll=0.03,
+                   on_event=lambda _m: None)
+    result = deploy(crash_spec(ns, strategy, router, "2.0.0"), kube, RunInfo("run-crash"), scripted(), opts)
+    assert result.record["outcome"] == "promoted", f"write {k}: {result.record['outcome']}"
+    assert_promoted(kube, ns, before)
+    assert_traffic_safe(kube, ns, strategy, router)
+    return ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("strategy", "router"), CASES, ids=[f"{s}-{r}" for s, r in CASES])
+def test_kill_at_every_write_then_rerun_converges(engine_cluster: ApiServerHandle, strategy: str, router: str,
+                                                  tmp_path: Path) -> None:
+    killer = Killer()
+    engine_cluster.faults.clear()
+    engine_cluster.faults.write_hook = killer
+    try:
+        # Enumerate: one uninterrupted run counts the writes (k beyond the last write never fires).
+        kube = make_kube(engine_cluster)
+        ns = f"crash-{strategy.lower()}-count"
+        _baseline(kube, ns, strategy, router, tmp_path / ns)
+        proc = _driver(engine_cluster, ns, strategy, router, tmp_path / ns / "run")
+        with killer.lock:
+            killer.targets[ns] = Target(10**9, proc)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()[-2000:]
+        total = killer.counts[ns]
+        assert total >= 10, f"only {total} writes counted: is the hook seeing the engine's writes?"
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            problems = list(pool.map(lambda k: _iteration(engine_cluster, killer, strategy, router, k, tmp_path),
+                                     range(1, total + 1)))
+        assert not [p for p in problems if p], problems
+    finally:
+        engine_cluster.faults.clear()
