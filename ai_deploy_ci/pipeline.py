@@ -196,20 +196,27 @@ def _roll_back(
     kube: Kube, spec: Spec, st: states.RunState, reason: str, opts: Options
 ) -> records.RolloutRecord:
     """Run the rollback plan to the snapshot; measure writes and time until no traffic on the candidate."""
+    started, first_write = (
+        time.monotonic(),
+        len(kube.writes),
+    )  # the verdict (or failure) is in: the clock runs
     st.phase, st.reason = "rolling_back", reason
     states.save(kube, st)
-    started, first_write = time.monotonic(), len(kube.writes)
     live = snapshot.live(kube, st.plan.touches)
     steps = plan_rollback(st.plan, st.snapshot, live)
     actions: list[str] = []
     no_traffic = 0.0
     writes_to_no_traffic = 0
+    # With a candidate Deployment, traffic is off it after the first step; when the run updated stable
+    # in place (rolling, recreate), only once stable's old template is rolled out again (second step).
+    candidate = ObjectRef("apps/v1", "Deployment", st.plan.namespace, f"{st.plan.name}-candidate")
+    traffic_step = 0 if candidate in st.plan.touches else 1
     for i, step in enumerate(steps):
         opts.on_event(f"rollback: {step.description}")
         actions += run_step(
             kube, st.plan.namespace, step, wait_timeout=_wait_timeout(spec, opts), poll=opts.poll
         )
-        if i == 0:
+        if i == traffic_step:
             no_traffic = time.monotonic() - started
             writes_to_no_traffic = len(kube.writes) - first_write
     current = snapshot.live(kube, st.plan.touches)

@@ -170,17 +170,21 @@ def quantile_of_runs(runs: list[FloatArray], q: float) -> float | None:
 def block_means(
     values: FloatArray, keep: npt.NDArray[np.bool_], bounds: IntArray, min_size: int = MIN_REQUESTS_PER_BLOCK
 ) -> tuple[FloatArray, float | None]:
-    """Mean of values[keep] per block (NaN under `min_size`) and over all blocks, by prefix sums."""
+    """Mean of values[keep] per block (NaN under `min_size`) and over all blocks, by segment sums."""
     lo, hi = int(bounds[0]), int(bounds[-1])
     kept = keep[lo:hi]
-    sums = np.concatenate(([0.0], np.cumsum(np.where(kept, values[lo:hi], 0.0))))
-    counts = np.concatenate(([0], np.cumsum(kept)))
-    rel = bounds - lo
-    n = np.diff(counts[rel])
+    masked = np.where(kept, values[lo:hi], 0.0)
+    starts = bounds[:-1] - lo
+    nonempty = np.diff(bounds) > 0
+    sums = np.zeros(bounds.size - 1)
+    counts = np.zeros(bounds.size - 1, np.int64)
+    if nonempty.any():  # reduceat sums each non-empty block up to the next one's start
+        sums[nonempty] = np.add.reduceat(masked, starts[nonempty])
+        counts[nonempty] = np.add.reduceat(kept, starts[nonempty], dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        per = np.where(n >= min_size, np.diff(sums[rel]) / n, np.nan)
-    total = int(counts[-1])
-    return per.astype(np.float64), (float(sums[-1] / total) if total else None)
+        per = np.where(counts >= min_size, sums / counts, np.nan)
+    total = int(counts.sum())
+    return per.astype(np.float64), (float(sums.sum() / total) if total else None)
 
 
 def block_counts(mask: npt.NDArray[np.bool_], bounds: IntArray) -> IntArray:

@@ -43,8 +43,8 @@ def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s:
         unit=unit, baseline=obs.baseline, candidate=obs.candidate, slo=_labels(slos), margin=_labels(margins)
     )
     for target, blocks in (("candidate", obs.cand_blocks), ("baseline", obs.base_blocks)):
-        needs_baseline = target == "candidate" or margins
-        if needs_baseline and not np.isfinite(blocks).any():
+        needed = target == "candidate" or margins  # the baseline matters only for a margin
+        if needed and not np.isfinite(blocks).any():
             return explain.check(
                 metric,
                 Verdict.INCONCLUSIVE,
@@ -60,20 +60,23 @@ def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s:
     if margins:
         low, high, n = noninferiority.ratio_interval(obs.base_blocks, obs.cand_blocks, alpha)
         ok = enough and n >= MIN_BLOCKS
-        shown = explain.fmt_interval(math.exp(low), math.exp(high), "ratio")
+        text = explain.fmt_interval(math.exp(low), math.exp(high), "ratio")
         for b in margins:
             v = noninferiority.decide(low, high, b, enough=ok)
-            parts.append((v, explain.reason_margin(v, what, shown, b.label, n, ok)))
+            parts.append((v, explain.reason_margin(v, what, text, b.label, n, ok)))
         interval, kind = (math.exp(low), math.exp(high)), "ratio"
-        test = f"mSPRT (t-mixture) on per-block log-ratio of {what}, {n} paired blocks of {block_s:g} s"
+        test = (
+            f"mSPRT (one-sided t-mixture) on per-block log-ratio of {what}, "
+            f"{n} paired blocks of {block_s:g} s"
+        )
     if slos:
         low, high = slo.level_interval(obs.cand_blocks, alpha)
         n_c = int(np.isfinite(obs.cand_blocks).sum())
         ok = enough and n_c >= MIN_BLOCKS
-        shown = explain.fmt_interval(low, high, "value")
+        text = explain.fmt_interval(low, high, "value")
         for b in slos:
             v = noninferiority.decide(low, high, b, enough=ok)
-            parts.append((v, explain.reason_slo(v, what, shown, b.label, ok)))
+            parts.append((v, explain.reason_slo(v, what, text, b.label, ok)))
         if interval is None:
             interval = (low, high)
             test = f"always-valid t interval on the candidate's per-block {what}, {n_c} blocks"
@@ -122,10 +125,10 @@ def count_check(metric: Metric, obs: Counts, alpha: float, enough: bool) -> Chec
         low, high = rates.difference_interval(
             obs.base_hits, obs.base_total, obs.cand_hits, obs.cand_total, alpha
         )
-        shown = explain.fmt_interval(low, high, "difference")
+        text = explain.fmt_interval(low, high, "difference")
         for b in margins:
             v = noninferiority.decide(low, high, b, enough=ok)
-            parts.append((v, explain.reason_margin(v, what, shown, b.label, blocks, ok)))
+            parts.append((v, explain.reason_margin(v, what, text, b.label, blocks, ok)))
         interval, kind = (low, high), "difference"
         test = (
             f"always-valid beta-binomial interval on the {what} difference, "
@@ -133,16 +136,20 @@ def count_check(metric: Metric, obs: Counts, alpha: float, enough: bool) -> Chec
         )
     if slos:
         low, high = rates.corrected_interval(obs.cand_hits, obs.cand_total, alpha)
-        shown = f"[{explain.fmt(low, 'ratio')}, {explain.fmt(high, 'ratio')}]"
+        text = f"[{explain.fmt(low, 'ratio')}, {explain.fmt(high, 'ratio')}]"
         for b in slos:
             v = noninferiority.decide(low, high, b, enough=ok)
-            parts.append((v, explain.reason_slo(v, what, shown, b.label, ok)))
+            parts.append((v, explain.reason_slo(v, what, text, b.label, ok)))
         if interval is None:
             interval = (low, high)
             test = f"always-valid beta-binomial interval on the candidate's {what}"
         else:
             test += "; SLO on the candidate's rate"
     verdict, reason = _combine(parts, enough, what)
+    if obs.example and verdict is not Verdict.PASS:
+        reason += f" First difference: {obs.example}."
+        if cand_rate is not None and cand_rate < 0.5:
+            reason += " If every answer differs, narrow load.agreement.jsonPath to the prediction itself."
     return explain.check(
         metric,
         verdict,

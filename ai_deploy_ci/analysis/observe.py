@@ -51,6 +51,7 @@ class Counts:
     cand_hits: IntArray
     cand_total: IntArray
     statistic: str
+    example: str | None = None  # one disagreeing answer, so a person sees what differs
 
     @staticmethod
     def rate(hits: IntArray, total: IntArray) -> float | None:
@@ -83,25 +84,36 @@ def reorder(s: Samples) -> Samples:
     )
 
 
+def _gap_keep(s: Samples) -> npt.NDArray[np.bool_]:
+    """Finite inter-token gaps of successful requests, touching only the failed requests' gaps."""
+    keep = np.isfinite(s.itl_ms)
+    bad = np.nonzero(~s.ok)[0]
+    starts = s.itl_offsets[bad]
+    lengths = s.itl_offsets[bad + 1] - starts
+    total = int(lengths.sum())
+    if total:
+        first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        keep[np.repeat(starts - first, lengths) + np.arange(total)] = False
+    return keep
+
+
 def _column(kind: str, cut: Cut) -> tuple[FloatArray, npt.NDArray[np.bool_], IntArray]:
     """(values, keep, block bounds into values) for a level metric; cached per cut."""
     key = f"{kind}:values"
     s = cut.samples
     if key not in cut.cache:
         if kind == "itl":
-            lengths = np.diff(s.itl_offsets)
-            values = s.itl_ms
-            keep = np.repeat(s.ok, lengths)
+            values, keep = s.itl_ms, _gap_keep(s)
         else:
             if kind == "latency":
                 values = s.latency_ms
             elif kind == "ttft":
                 values = s.ttft_ms
             else:  # tokensPerSecond: output tokens per second of each streamed request
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    values = np.where(s.tokens > 0, s.tokens * 1000.0 / s.latency_ms, np.nan)
-            keep = s.ok.copy()
-        keep &= np.isfinite(values)
+                streamed = s.tokens > 0
+                values = np.full(len(s), np.nan)
+                np.divide(s.tokens * 1000.0, s.latency_ms, out=values, where=streamed)
+            keep = s.ok & np.isfinite(values)
         cut.cache[key] = values
         cut.cache[f"{kind}:keep"] = keep
     bounds = s.itl_offsets[cut.bounds] if kind == "itl" else cut.bounds
@@ -148,8 +160,6 @@ def error_counts(base: Cut, cand: Cut) -> Counts:
 
 def _codes(outputs: list[str], book: dict[str, int]) -> IntArray:
     """Integer code per output text from a shared book ('' → -1); dict/map run at C speed."""
-    if not any(outputs):
-        return np.full(len(outputs), -1, np.int64)
     for text in dict.fromkeys(outputs):
         book.setdefault(text, len(book) - 1)
     return np.fromiter(map(book.__getitem__, outputs), np.int64, len(outputs))
@@ -176,11 +186,34 @@ def agreement_counts(base: Cut, cand: Cut) -> Counts:
     bs = base.samples
     table = _reference(bs.payload, codes[0], bs.ok & (codes[0] >= 0) & (bs.payload >= 0))
     out = []
+    example = None
     for c, code in zip((base, cand), codes, strict=True):
         s = c.samples
         known = (s.payload >= 0) & (s.payload < table.size)
         expected = np.full(len(s), -2, np.int64)
         expected[known] = table[s.payload[known]]
         answered = s.ok & (code >= 0) & (expected >= 0)
-        out += [bl.block_counts(answered & (code == expected), c.bounds), bl.block_counts(answered, c.bounds)]
-    return Counts(out[0], out[1], out[2], out[3], "agreement")
+        agree = answered & (code == expected)
+        out += [bl.block_counts(agree, c.bounds), bl.block_counts(answered, c.bounds)]
+        if c is cand:
+            example = _example(s, answered & ~agree, expected, book, c.bounds)
+    return Counts(out[0], out[1], out[2], out[3], "agreement", example)
+
+
+def _example(
+    s: Samples,
+    differs: npt.NDArray[np.bool_],
+    expected: IntArray,
+    book: dict[str, int],
+    bounds: IntArray,
+    width: int = 100,
+) -> str | None:
+    """'payload 3: baseline {…} vs candidate {…}' for the first disagreeing analysed answer."""
+    lo, hi = int(bounds[0]), int(bounds[-1])
+    hits = np.flatnonzero(differs[lo:hi])
+    if hits.size == 0:
+        return None
+    i = lo + int(hits[0])
+    text = {code: t for t, code in book.items()}
+    base_text, cand_text = text[int(expected[i])][:width], s.output[i][:width]
+    return f"payload {int(s.payload[i])}: baseline {base_text} vs candidate {cand_text}"

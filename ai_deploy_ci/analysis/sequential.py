@@ -44,7 +44,8 @@ FloatArray = npt.NDArray[np.float64]
 # effects live (a +20 % p95 regression is ~2 block-sd beyond a +10 % margin); chosen on the
 # bench (bench/judge, power at 2 minutes flat for g in 1–4), not on the A/A runs.
 DEFAULT_G = 2.0
-_BISECT = 44
+_BISECT = 36
+_BRACKET = 1e4  # spreads below the mean where the search starts; wider bounds read as −∞
 
 
 def log_bf_upper(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, g: float = DEFAULT_G) -> FloatArray:
@@ -85,7 +86,7 @@ def lower_bounds(x: FloatArray, alpha: float, g: float = DEFAULT_G) -> FloatArra
     level = np.log(1.0 / alpha)
     mean = s1 / n
     spread = np.sqrt(np.maximum(s2 / n - mean * mean, 0.0)) + 1e-9 * (1.0 + np.abs(mean))
-    lo, hi = mean - 1e6 * spread, mean  # BF⁺ ≥ 1/α at lo (if anywhere), < 1/α at the mean
+    lo, hi = mean - _BRACKET * spread, mean  # BF⁺ ≥ 1/α at lo (if anywhere), < 1/α at the mean
 
     def bf(theta: FloatArray) -> FloatArray:
         return log_bf_upper(n, s1 - n * theta, s2 - 2 * theta * s1 + n * theta * theta, g)
@@ -104,4 +105,5 @@ def bounds(x: FloatArray, alpha: float, g: float = DEFAULT_G) -> tuple[float, fl
     v = v[np.isfinite(v)]
     if v.size == 0:
         return -np.inf, np.inf
-    return float(lower_bounds(v, alpha, g)[-1]), float(-lower_bounds(-v, alpha, g)[-1])
+    both = lower_bounds(np.stack([v, -v]), alpha, g)  # one bisection for both sides
+    return float(both[0, -1]), float(-both[1, -1])

@@ -66,7 +66,7 @@ def explain(pods: list[Manifest], events: list[Manifest], logs: dict[str, str]) 
                     f"pod {name}: container {cs['name']} keeps crashing "
                     f"(restarts: {cs.get('restartCount', 0)}){last}"
                 )
-            elif cs.get("state", {}).get("running") and not cs.get("ready"):
+            elif "running" in cs.get("state", {}) and not cs.get("ready"):
                 probe = [
                     e.get("message", "")
                     for e in events

@@ -1,15 +1,80 @@
-"""`ai-deploy-ci plan` (not built yet)."""
+"""`ai-deploy-ci plan FILE`: print the steps a deploy would take. Touches nothing.
+
+With cluster credentials (`--kubeconfig`, `KUBECONFIG`) it reads the stable Deployment (read
+only) to plan exactly what `deploy` would; `--offline`, or no credentials, plans as if a stable
+version were running (a first deploy is a single create-and-wait step).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+from typing import Any
 
-from ai_deploy_ci.errors import UserError
+from ai_deploy_ci.plan.model import Plan, Step
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*")
+    parser.add_argument("file", metavar="FILE", help="deploy.yaml")
+    parser.add_argument("--kubeconfig", help="read the cluster (read only) with this kubeconfig")
+    parser.add_argument("--context", help="kubeconfig context")
+    parser.add_argument("--offline", action="store_true", help="do not read the cluster")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("this command is not built yet")
+    from ai_deploy_ci.commands.deploy import load
+    from ai_deploy_ci.plan import objects
+    from ai_deploy_ci.plan.observed import ObservedState, RunInfo
+    from ai_deploy_ci.plan.registry import make_plan
+
+    spec, manifest = load(args.file)
+    run_info = RunInfo.from_env()
+    stable: dict[str, Any] | None
+    if not args.offline and (args.kubeconfig or os.environ.get("KUBECONFIG")):
+        from ai_deploy_ci.cluster.api import Kube
+        from ai_deploy_ci.cluster.client import api_client
+        from ai_deploy_ci.plan.model import ObjectRef
+
+        kube = Kube(api_client(args.kubeconfig, args.context))
+        stable = kube.get(ObjectRef("apps/v1", "Deployment", spec.metadata.namespace, spec.metadata.name))
+    else:
+        base = ObservedState(run=run_info, manifest=manifest)
+        stable = objects.deployment(
+            spec,
+            base,
+            name=spec.metadata.name,
+            track="stable",
+            replicas=spec.server.replicas,
+            version="(running)",
+        )
+    plan = make_plan(spec, ObservedState(run=run_info, stable=stable, manifest=manifest))
+    print(json.dumps(plan.to_json(), indent=2) if args.format == "json" else render(plan))
+    return 0
+
+
+def render(plan: Plan) -> str:
+    lines = [
+        f"{plan.strategy} of {plan.name} {plan.baseline_version or '(none)'} → {plan.candidate_version} "
+        f"in {plan.namespace} via router {plan.router}"
+    ]
+    for i, step in enumerate(plan.steps, 1):
+        lines.append(f"{i:>2}. {step.kind:<9} {step.description}{_weight(step)}")
+        writes = [f"{o['kind']}/{o['metadata']['name']}" for o in (*step.apply, *step.route_objects)]
+        if writes:
+            lines.append(f"      write  {', '.join(dict.fromkeys(writes))}")
+        if step.wait_for:
+            lines.append(f"      wait   {', '.join(step.wait_for)} rolled out")
+        if step.delete:
+            lines.append(f"      delete {', '.join(str(r) for r in step.delete)}")
+    ep = plan.endpoints
+    lines.append(
+        f"load targets: baseline {ep.baseline_service or '-'}:{ep.port}, "
+        f"candidate {ep.candidate_service}:{ep.port}"
+    )
+    return "\n".join(lines)
+
+
+def _weight(step: Step) -> str:
+    return f"  [candidate {step.weight}%]" if step.weight is not None else ""

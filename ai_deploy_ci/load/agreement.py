@@ -12,8 +12,10 @@ import json
 import math
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from ai_deploy_ci.samples import Samples
+if TYPE_CHECKING:  # numpy stays out of the Locust process, which imports this via capture
+    from ai_deploy_ci.samples import Samples
 
 _TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[['\"]([^'\"]+)['\"]\]")
 _MISSING = object()

@@ -1,13 +1,16 @@
-"""Turning one Locust request event into one raw-sample row (pure; used by the plugin).
+"""Turning one Locust request event into one raw-sample row, and appending rows to a file.
 
 Kept apart from `plugin.py` so the rules (error kinds, what counts as a streaming sample, which
-part of a response is compared) are unit-tested without importing Locust.
+part of a response is compared) are unit-tested without importing Locust; and light (no numpy)
+because the Locust process imports it. The row layout is `samples_io.COLUMNS`.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ai_deploy_ci.load.agreement import canonical, extract
@@ -75,3 +78,15 @@ def make_row(event: Mapping[str, Any], path: list[str | int], now: float) -> lis
             int(event.get("response_length") or 0), error_kind(exception, status),
             None if ttft is None else float(ttft), int(context.get(TOKENS_KEY, 0)),
             [round(float(x), 4) for x in itl], payload, output]
+
+
+Row = list[Any]
+
+
+def append_rows(path: Path, rows: Sequence[Row]) -> None:
+    """Append one gzip member of JSON-line rows (fast level 1; gzip readers concatenate members)."""
+    if not rows:
+        return
+    text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows)
+    with open(path, "ab") as fh:
+        fh.write(gzip.compress(text.encode("utf-8"), compresslevel=1))

@@ -25,7 +25,6 @@ from locust.runners import MasterRunner, WorkerRunner
 from ai_deploy_ci.load import capture, progress
 from ai_deploy_ci.load.agreement import parse_path
 from ai_deploy_ci.load.config import CPU_INTERVAL_ENV, CPU_THRESHOLD_ENV, RunConfig, current_config
-from ai_deploy_ci.load.samples_io import append_rows
 
 FLUSH_SECONDS = 5.0
 
@@ -70,7 +69,7 @@ def flush() -> None:
         return
     rows, STATE.rows = STATE.rows, []
     path.parent.mkdir(parents=True, exist_ok=True)
-    append_rows(path, rows)
+    capture.append_rows(path, rows)
     STATE.written += len(rows)
     meta = {"pid": STATE.pid, "role": STATE.role, "rows": STATE.written, "saturated": STATE.saturated,
             "max_cpu": STATE.max_cpu, "dropped_arrivals": STATE.dropped_arrivals}

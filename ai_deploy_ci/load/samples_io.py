@@ -23,22 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from ai_deploy_ci.load.capture import Row, append_rows
 from ai_deploy_ci.samples import TARGETS, Samples
+
+__all__ = ["COLUMNS", "append_rows", "iter_rows", "merge_process_files", "read_samples", "write_samples"]
 
 FORMAT = "ai-deploy-ci-samples"
 VERSION = 1
 COLUMNS = ("target", "t", "latency_ms", "ok", "status", "nbytes", "error", "ttft_ms", "tokens", "itl_ms",
            "payload", "output")
-Row = list[Any]
-
-
-def append_rows(path: Path, rows: Sequence[Row]) -> None:
-    """Append one gzip member of rows (used by the plugin inside Locust; fast level 1)."""
-    if not rows:
-        return
-    text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows)
-    with open(path, "ab") as fh:
-        fh.write(gzip.compress(text.encode("utf-8"), compresslevel=1))
 
 
 def iter_rows(path: Path) -> Iterator[Row]:

@@ -2,6 +2,7 @@
 
 - `model_server_factory(**knobs)` → `ModelServerProcess` (child process on a free 127.0.0.1
   port, `.url`, `.stop()`); every server started is stopped at teardown.
+- `model_servers_factory(n, **knobs)` → n such servers started at once (a list).
 - `model_server` → one default server (v1) as a child process.
 - `inprocess_model_server_factory(**knobs)` → `ModelServer` in a thread: starts in ~20 ms,
   for tests that do not load-test it.
@@ -16,7 +17,11 @@ from typing import Any
 import pytest
 
 from ai_deploy_ci.testing.model_server.knobs import Knobs, with_overrides
-from ai_deploy_ci.testing.model_server.process import ModelServerProcess, start_model_server_process
+from ai_deploy_ci.testing.model_server.process import (
+    ModelServerProcess,
+    start_model_server_process,
+    start_model_server_processes,
+)
 from ai_deploy_ci.testing.model_server.server import ModelServer
 
 
@@ -30,6 +35,22 @@ def model_server_factory() -> Iterator[Callable[..., ModelServerProcess]]:
         return server
 
     yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def model_servers_factory() -> Iterator[Callable[..., list[ModelServerProcess]]]:
+    started: list[ModelServerProcess] = []
+
+    def start(count: int, **knobs: Any) -> list[ModelServerProcess]:
+        servers = start_model_server_processes(count, Knobs(port=0), **knobs)
+        started.extend(servers)
+        return servers
+
+    yield start
+    for server in started:
+        server.terminate()  # all drain in parallel, then each is reaped
     for server in started:
         server.stop()
 

@@ -183,3 +183,35 @@ def test_unknown_kind_is_not_found(k8s_api_client: Any, k8s_namespace: str) -> N
     with pytest.raises(client.ApiException) as err:
         co.list_namespaced_custom_object("nothing.example.com", "v1", k8s_namespace, "widgets")
     assert err.value.status == 404
+
+
+def test_dynamic_client_cluster_scoped_and_derived_kinds(k8s_api_client: Any, k8s_namespace: str) -> None:
+    dyn = dynamic.DynamicClient(k8s_api_client)
+    nodes = dyn.resources.get(api_version="v1", kind="Node").get()
+    assert nodes.items and nodes.items[0].status.allocatable
+    namespaces = dyn.resources.get(api_version="v1", kind="Namespace")
+    assert namespaces.get(name=k8s_namespace).status.phase == "Active"
+    svc = dyn.resources.get(api_version="v1", kind="Service")
+    svc.create(
+        namespace=k8s_namespace,
+        body={
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "eps"},
+            "spec": {"selector": {"app": "eps"}, "ports": [{"port": 80}]},
+        },
+    )
+    endpoints = dyn.resources.get(api_version="v1", kind="Endpoints")
+    slices = dyn.resources.get(api_version="discovery.k8s.io/v1", kind="EndpointSlice")
+    assert endpoints.get(namespace=k8s_namespace) is not None
+    assert slices.get(namespace=k8s_namespace, label_selector="kubernetes.io/service-name=eps") is not None
+    review = dyn.resources.get(api_version="authorization.k8s.io/v1", kind="SelfSubjectAccessReview").create(
+        body={
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": k8s_namespace}},
+        }
+    )
+    assert review.status.allowed is True
+    crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").get()
+    assert isinstance(crds.items, list)

@@ -121,6 +121,24 @@ def test_custom_resource_schema(k8s_api_client: Any, k8s_namespace: str) -> None
     code, created, _ = raw(k8s_api_client, "POST", path, _httproute("ok"), [("fieldValidation", "Strict")])
     assert code == 201
     assert created["spec"]["parentRefs"][0]["kind"] == "Gateway"  # CRD defaults applied
+    meta = created["metadata"]
+    assert meta["uid"] and meta["creationTimestamp"] and meta["generation"] == 1
+    code, patched, _ = raw(
+        k8s_api_client,
+        "PATCH",
+        f"{path}/ok",
+        {"spec": {"hostnames": ["a.example"]}},
+        content_type="application/merge-patch+json",
+    )
+    assert code == 200 and patched["metadata"]["generation"] == 2
+    code, patched, _ = raw(
+        k8s_api_client,
+        "PATCH",
+        f"{path}/ok",
+        {"metadata": {"labels": {"a": "b"}}},
+        content_type="application/merge-patch+json",
+    )
+    assert code == 200 and patched["metadata"]["generation"] == 2
     code, status, _ = raw(
         k8s_api_client, "POST", path, _httproute("unknown", bogus=1), [("fieldValidation", "Strict")]
     )

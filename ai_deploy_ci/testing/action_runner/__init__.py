@@ -97,10 +97,11 @@ class ActionRunner:
                     "vars": self.variables, "inputs": {**defaults_in, **(inputs or {})},
                     "strategy": {"fail-fast": True, "job-index": 0, "job-total": 1}}
         frame = Frame(label="", contexts=contexts, env={}, default_shell="bash -e {0}")
-        for key in ("defaults",):
-            run_defaults = ((doc.get(key) or {}).get("run") or {}) | ((spec.get(key) or {}).get("run") or {})
-            frame.default_shell = run_defaults.get("shell", frame.default_shell)
-            frame.default_workdir = run_defaults.get("working-directory")
+        run_defaults: dict[str, Any] = {}
+        for level in (doc, spec):  # job defaults override workflow defaults
+            run_defaults |= (level.get("defaults") or {}).get("run") or {}
+        frame.default_shell = run_defaults.get("shell", frame.default_shell)
+        frame.default_workdir = run_defaults.get("working-directory")
         for level in (doc, spec):
             for k, val in (level.get("env") or {}).items():
                 frame.env[str(k)] = expand_str(val, self.state.scope(frame, status=False))

@@ -11,7 +11,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ class Scope:
     cancelled: bool = False
     workspace: Path | None = None
     allowed_status: bool = True  # status functions are only allowed in `if:`
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def lookup(container: Any, key: Any) -> Any:

@@ -73,7 +73,7 @@ class StepRunner:
                 return StepResult(full, sid, outcome, outcome, outputs)
             raise ActionRunnerError("a step needs `run:` or `uses:`")
         except (ExpressionError, ActionRunnerError, OSError, yaml.YAMLError) as exc:
-            self.state.annotations.append(builtins_annotation(str(exc), full))
+            self.state.annotations.append(_annotation(str(exc), full))
             return StepResult(full, sid, "failure", "failure", error=str(exc))
 
     def _run_script(self, frame: Frame, raw: dict[str, Any], full: str, action_name: str,
@@ -119,7 +119,7 @@ class StepRunner:
         error = out.error
         if outcome == "failure" and error is None:
             error = f"Process completed with exit code {out.exit_code}."
-            self.state.annotations.append(builtins_annotation(error, full))
+            self.state.annotations.append(_annotation(error, full))
         return StepResult(full, raw.get("id"), outcome, outcome, out.outputs, out.exit_code, error, log)
 
     def run_uses(self, uses: str, with_: dict[str, str], frame: Frame, step_env: dict[str, str],
@@ -143,7 +143,7 @@ class StepRunner:
             self.state.workspace, self.state.cache_dir if self.state.cache_enabled else None,
             self.state.artifact_dir, self.checkout_source,
             add_post=lambda when, fn: self.state.post.append((when, f"Post {label}", fn)),
-            warn=lambda msg: self.state.annotations.append(builtins_annotation(msg, label, "warning")),
+            warn=lambda msg: self.state.annotations.append(_annotation(msg, label, "warning")),
             log=self.state.emit)
         return "success", builtin(ctx, with_)
 
@@ -160,7 +160,7 @@ class StepRunner:
         declared = meta.get("inputs") or {}
         unknown = sorted(set(with_) - set(declared))
         if unknown:
-            self.state.annotations.append(builtins_annotation(
+            self.state.annotations.append(_annotation(
                 f"Unexpected input(s) {unknown}, valid inputs are {sorted(declared)}", label, "warning"))
         frame = Frame(label=label, contexts={}, env=dict(env), action_path=path)
         scope = self.state.scope(frame, status=False)
@@ -189,5 +189,6 @@ class StepRunner:
         return outcome, outputs
 
 
-def builtins_annotation(message: str, step: str, level: str = "error") -> Annotation:
+def _annotation(message: str, step: str, level: str = "error") -> Annotation:
+    """An annotation the runner itself raises (GitHub shows these for failed steps too)."""
     return Annotation(level, message, step)

@@ -23,7 +23,13 @@ from .resources import ResourceType
 if TYPE_CHECKING:
     from .rest import Api
 
-CRD_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "crds"
+# Where bundles are looked for, first match wins: $AI_DEPLOY_CI_CRD_DIR, package data (needs the
+# integrator to ship them as ai_deploy_ci/data/crds), then the repository's vendored copies.
+CRD_DIRS = (
+    Path(os.environ.get("AI_DEPLOY_CI_CRD_DIR", "/nonexistent")),
+    Path(__file__).resolve().parents[2] / "data" / "crds",
+    Path(__file__).resolve().parents[3] / "tests" / "data" / "crds",
+)
 BUNDLES = {
     "gateway-api": "gateway-api-httproute-v1.6.1-standard.yaml",
     "gateway-api-experimental": "gateway-api-httproute-v1.6.1-experimental.yaml",
@@ -163,7 +169,11 @@ def load_crds(source: str | os.PathLike[str] | dict[str, Any]) -> list[dict[str,
     cached as JSON beside the temp dir because the vendored bundles take seconds to parse."""
     if isinstance(source, dict):
         return [source]
-    path = CRD_DIR / BUNDLES[str(source)] if str(source) in BUNDLES else Path(source)
+    if str(source) in BUNDLES:
+        name = BUNDLES[str(source)]
+        path = next((d / name for d in CRD_DIRS if (d / name).exists()), CRD_DIRS[-1] / name)
+    else:
+        path = Path(source)
     text = path.read_bytes()
     digest = hashlib.sha256(text).hexdigest()[:16]
     cache = Path(tempfile.gettempdir()) / f"ai-deploy-ci-crd-{digest}.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import tempfile
 import threading
@@ -116,7 +117,8 @@ def start_api_server(
     """Start the server and its controllers in background threads; returns once it accepts requests.
 
     `pod_command` replaces `python -m ai_deploy_ci model-server` for sample-model-server pods (the
-    kubelet appends `--host <podIP> --port <containerPort>`). `token=None` serves without auth.
+    kubelet appends `--host <podIP> --port <containerPort>`; default: $AI_DEPLOY_CI_POD_COMMAND, split
+    as a shell would, if set). `token=None` serves without auth.
     """
     if not host.startswith("127."):
         raise ValueError("the local API server binds only to 127.0.0.0/8")
@@ -133,6 +135,8 @@ def start_api_server(
         api.create(node_rt, "", _node(f"node-{i}", i, gpus_per_node, clock.stamp()), internal=True)
     if crds:
         api.crds.install(list(crds))
+    if pod_command is None and os.environ.get("AI_DEPLOY_CI_POD_COMMAND"):
+        pod_command = shlex.split(os.environ["AI_DEPLOY_CI_POD_COMMAND"])
     manager = ControllerManager(api, wd, pod_command)
     http = ApiHTTPServer((host, port), api, token)
     manager.start()

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 
 from . import defaults, semantics, validation
+from .allocations import on_create
 from .clock import Clock
 from .crds import CrdManager
 from .errors import ApiError, already_exists, bad_request, conflict, not_found
@@ -154,7 +155,7 @@ class Api:
         meta["creationTimestamp"] = self.clock.stamp()
         if rt.has_status or rt.crd_name:
             meta["generation"] = 1
-        self._on_create(rt, obj)
+        on_create(rt, obj, self.cluster_ips)
         if dry_run:
             return self.render(rt, obj), warnings
         with self.store.lock:
@@ -164,37 +165,6 @@ class Api:
         if rt.kind == "CustomResourceDefinition":
             self.crds.established(stored)
         return self.render(rt, stored), warnings
-
-    def _on_create(self, rt: ResourceType, obj: Obj) -> None:
-        """Server-side allocations: ClusterIPs, initial statuses."""
-        spec: Obj = obj["spec"] if isinstance(obj.get("spec"), dict) else {}
-        if rt.kind == "Service" and spec.get("type", "ClusterIP") != "ExternalName":
-            if not spec.get("clusterIP"):
-                ports = [int(p["port"]) for p in spec.get("ports") or [] if isinstance(p.get("port"), int)]
-                spec["clusterIP"] = self.cluster_ips.allocate(ports)
-            spec.setdefault("clusterIPs", [spec["clusterIP"]])
-            obj.setdefault("status", {"loadBalancer": {}})
-        elif rt.kind == "Namespace":
-            obj["status"] = {"phase": "Active"}
-            obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
-        elif rt.kind == "Pod":
-            obj["status"] = {"phase": "Pending", "qosClass": _qos(spec)}
-        elif rt.kind == "Job" and not spec.get("manualSelector"):
-            uid, name = obj["metadata"]["uid"], obj["metadata"]["name"]
-            labels = {
-                "batch.kubernetes.io/controller-uid": uid,
-                "batch.kubernetes.io/job-name": name,
-                "controller-uid": uid,
-                "job-name": name,
-            }
-            spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
-            spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {}).update(labels)
-        if (
-            rt.kind in ("Deployment", "ReplicaSet", "Job", "StatefulSet")
-            and "status" in obj
-            and not obj["status"]
-        ):
-            obj["status"] = {}
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> Obj:
         return self.render(rt, self._require(rt, namespace, name))
@@ -321,18 +291,3 @@ class Api:
                 meta["generation"] = int(meta["generation"]) + 1
         stored = self.store.update(rt.key, obj)
         return self.render(rt, stored)
-
-
-def _qos(spec: Obj) -> str:
-    containers = spec.get("containers") or []
-    res = [c.get("resources") or {} for c in containers]
-    if not any(r.get("requests") or r.get("limits") for r in res):
-        return "BestEffort"
-    if all(
-        r.get("limits", {}).get("cpu")
-        and r.get("limits", {}).get("memory")
-        and (r.get("requests") or r["limits"]) == r["limits"]
-        for r in res
-    ):
-        return "Guaranteed"
-    return "Burstable"

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import discovery, mutations, table, watch
+from . import discovery, mutations, openapi, table, watch
 from .errors import ApiError, method_not_allowed
 from .faults import HttpFault
 from .rest import Api
@@ -26,6 +26,7 @@ from .subresources import handle_subresource
 class ApiHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # bursts of watches, probes and clients must not see connection resets
 
     def __init__(self, address: tuple[str, int], api: Api, token: str | None) -> None:
         super().__init__(address, Handler)
@@ -153,6 +154,21 @@ class Handler(BaseHTTPRequestHandler):
                 if len(parts) == 1
                 else discovery.resource_list(api.registry, parts[0], parts[1])
             )
+            if doc is None:
+                raise ApiError(
+                    404, "NotFound", "the server could not find the requested resource", details={}
+                )
+            self._send(200, doc)
+        elif path == "/openapi/v3":
+            self._send(200, openapi.index(api.registry))
+        elif path.startswith("/openapi/v3/"):
+            parts = path.split("/")[3:]
+            group, version = (
+                ("", parts[1])
+                if parts[0] == "api" and len(parts) == 2
+                else ((parts[1], parts[2]) if parts[0] == "apis" and len(parts) == 3 else ("", ""))
+            )
+            doc = openapi.document(api.registry, group, version) if version else None
             if doc is None:
                 raise ApiError(
                     404, "NotFound", "the server could not find the requested resource", details={}

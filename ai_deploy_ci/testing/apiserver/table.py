@@ -126,6 +126,41 @@ COLUMNS: dict[str, list[Column]] = {
 }
 
 
+def _endpoints(ep: Obj, now: float) -> str:
+    pairs = [
+        f"{a['ip']}:{p['port']}"
+        for s in ep.get("subsets") or []
+        for a in s.get("addresses") or []
+        for p in s.get("ports") or []
+    ]
+    return ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3 else "") or "<none>"
+
+
+def _last_seen(ev: Obj, now: float) -> str:
+    seen = parse_time(
+        ev.get("lastTimestamp") or ev.get("eventTime") or ev["metadata"].get("creationTimestamp")
+    )
+    return "<unknown>" if seen is None else age(now - seen)
+
+
+COLUMNS["Endpoints"] = [NAME, ("Endpoints", "string", 0, _endpoints), AGE]
+COLUMNS["Event"] = [
+    ("Last Seen", "string", 0, _last_seen),
+    ("Type", "string", 0, lambda o, n: o.get("type", "")),
+    ("Reason", "string", 0, lambda o, n: o.get("reason", "")),
+    (
+        "Object",
+        "string",
+        0,
+        lambda o, n: "{}/{}".format(
+            str((o.get("involvedObject") or {}).get("kind", "")).lower(),
+            (o.get("involvedObject") or {}).get("name", ""),
+        ),
+    ),
+    ("Message", "string", 0, lambda o, n: o.get("message", "")),
+]
+
+
 def table(items: list[Obj], resource_version: str, now: float) -> Obj:
     kind = items[0].get("kind", "") if items else ""
     columns = COLUMNS.get(kind, [NAME, AGE])

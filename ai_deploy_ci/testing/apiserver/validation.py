@@ -31,7 +31,20 @@ def field_path(parts: Iterable[Any]) -> str:
     return out
 
 
+_JSON_TYPE = {
+    "str": "string",
+    "int": "number",
+    "float": "number",
+    "bool": "bool",
+    "dict": "object",
+    "list": "array",
+    "NoneType": "null",
+}
+
+
 def _go_type(schema: dict[str, Any]) -> str:
+    if "oneOf" in schema or "anyOf" in schema:
+        return "intstr.IntOrString"
     t = schema.get("type")
     if isinstance(t, list):
         t = next((x for x in t if x != "null"), "object")
@@ -59,10 +72,12 @@ def validate_builtin(obj: dict[str, Any], rt: ResourceType, strict: bool) -> lis
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             known = set((err.schema.get("properties") or {}).keys())
             unknown += [(path, k) for k in err.instance if k not in known]
+        elif err.validator in ("oneOf", "anyOf") and err.instance is None:
+            continue  # null matches every branch of int-or-string / Quantity; Go decodes it as unset
         elif err.validator in ("type", "oneOf", "anyOf"):
             decode.append(
-                f"json: cannot unmarshal {type(err.instance).__name__} into Go struct field "
-                f"{rt.kind}.{where} of type {_go_type(err.schema)}"
+                f"json: cannot unmarshal {_JSON_TYPE.get(type(err.instance).__name__, 'value')} into Go "
+                f"struct field {rt.kind}.{where} of type {_go_type(err.schema)}"
             )
         elif err.validator == "required":
             missing = str(err.message).split("'")[1] if "'" in str(err.message) else "?"
@@ -167,6 +182,7 @@ def validate_custom(obj: dict[str, Any], rt: ResourceType, strict: bool) -> list
     prune_and_default(probe, schema, [], unknown)
     if unknown and strict:
         raise bad_request("strict decoding error: " + ", ".join(f'unknown field "{n}"' for n in unknown))
+    probe["metadata"] = obj.get("metadata", {})  # keep the caller's metadata dict: it is written to later
     obj.clear()
     obj.update(probe)
     converted = _converted(rt)

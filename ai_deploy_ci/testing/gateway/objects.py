@@ -150,6 +150,23 @@ def pod_port(pod: Obj, target_port: int | str) -> int | None:
     return None
 
 
+def manual_endpoints(service: Obj, endpoints: Obj, port: int | None) -> list[tuple[str, int]]:
+    """Ready addresses of a hand-written Endpoints object (a Service without a selector, e.g. in
+    front of model servers started outside the cluster); its port is matched by the Service
+    port's name, or taken as the only one."""
+    entry = service_port(service, port)
+    if entry is None:
+        return []
+    out = []
+    for subset in endpoints.get("subsets") or []:
+        ports = subset.get("ports") or []
+        only = ports[0] if len(ports) == 1 else None
+        chosen = next((p for p in ports if p.get("name") == entry.get("name")), only)
+        if chosen is not None:
+            out += [(str(a["ip"]), int(chosen["port"])) for a in subset.get("addresses") or [] if a.get("ip")]
+    return sorted(out)
+
+
 def endpoints_for(
     service: Obj, pods: Sequence[Obj], port: int | None, subset_labels: Mapping[str, str] | None = None
 ) -> list[tuple[str, int]]:

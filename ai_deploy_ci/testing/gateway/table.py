@@ -25,6 +25,7 @@ from ai_deploy_ci.testing.gateway.objects import (
     Request,
     Target,
     endpoints_for,
+    manual_endpoints,
     meta,
     service_port,
 )
@@ -36,6 +37,7 @@ class Snapshot:
 
     services: Sequence[Obj] = field(default_factory=list)
     pods: Sequence[Obj] = field(default_factory=list)
+    endpoints: Sequence[Obj] = field(default_factory=list)  # used for Services without a selector
     httproutes: Sequence[Obj] = field(default_factory=list)
     virtualservices: Sequence[Obj] = field(default_factory=list)
     destinationrules: Sequence[Obj] = field(default_factory=list)
@@ -54,6 +56,7 @@ class RouteTable:
                     if (p.get("protocol") or "TCP") == "TCP":
                         self.by_cluster_ip[(str(ip), int(p["port"]))] = key
         self.pods = list(snap.pods)
+        self.manual_endpoints: dict[tuple[str, str], Obj] = {meta(e): e for e in snap.endpoints}
         self.httproutes = compile_httproutes(snap.httproutes)
         self.istio = compile_virtualservices(snap.virtualservices, snap.destinationrules)
         self.nginx = compile_ingresses(snap.ingresses, self._named_port)
@@ -75,9 +78,13 @@ class RouteTable:
         cached = self._endpoints.get(target)
         if cached is None:
             svc = self.services.get((target.namespace, target.service))
-            cached = (
-                [] if svc is None else endpoints_for(svc, self.pods, target.port, dict(target.subset_labels))
-            )
+            if svc is None:
+                cached = []
+            elif (svc.get("spec") or {}).get("selector"):
+                cached = endpoints_for(svc, self.pods, target.port, dict(target.subset_labels))
+            else:
+                manual = self.manual_endpoints.get((target.namespace, target.service))
+                cached = manual_endpoints(svc, manual, target.port) if manual else []
             self._endpoints[target] = cached
         return cached
 

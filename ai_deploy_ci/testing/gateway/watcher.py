@@ -33,6 +33,7 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("services"),
     Kind("pods"),
+    Kind("endpoints"),
     Kind("ingresses"),
     Kind("httproutes", "gateway.networking.k8s.io", "v1", "httproutes"),
     Kind("virtualservices", "networking.istio.io", "v1", "virtualservices"),
@@ -97,6 +98,8 @@ class ClusterWatcher:
         if kind.name == "ingresses":
             return client.NetworkingV1Api(self.api_client).list_ingress_for_all_namespaces(**kw)
         core = client.CoreV1Api(self.api_client)
+        if kind.name == "endpoints":
+            return core.list_endpoints_for_all_namespaces(**kw)
         return (
             core.list_service_for_all_namespaces
             if kind.name == "services"

@@ -84,6 +84,7 @@ class ModelApp:
             if path.endswith("/infer"):
                 return "v2_infer"
             return "v2_model_ready" if path.endswith("/ready") else "v2_model_metadata"
+        method = "GET" if method == "HEAD" else method  # HEAD answers as GET, without the body
         if method == "POST" and path.startswith("/v1/models/") and path.endswith(":predict"):
             return "predict"  # KServe v1 protocol: same {"instances": …} → {"predictions": …}
         return _ROUTES.get((method, path), "not_found")

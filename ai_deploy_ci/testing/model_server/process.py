@@ -62,19 +62,52 @@ def start_model_server_process(
     **overrides: Any,
 ) -> ModelServerProcess:
     """Start `python -m ai_deploy_ci model-server` with these knobs (port 0 → any free port)."""
+    return start_model_server_processes(1, knobs, env=env, startup_timeout=startup_timeout, **overrides)[0]
+
+
+def start_model_server_processes(
+    count: int,
+    knobs: Knobs | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    startup_timeout: float = 15.0,
+    **overrides: Any,
+) -> list[ModelServerProcess]:
+    """Start `count` servers with the same knobs at once (their start-ups overlap), each on its
+    own free port; if any fails, all are stopped and the error is raised."""
     base = knobs or Knobs(port=0)
     if overrides:
         from ai_deploy_ci.testing.model_server.knobs import with_overrides
 
         base = with_overrides(base, **overrides)
     child_env = {**os.environ, **(env or {}), **to_env(base)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ai_deploy_ci", "model-server"],
-        env=child_env,
-        stdout=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ai_deploy_ci", "model-server"],
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
     deadline = time.monotonic() + startup_timeout
+    started: list[ModelServerProcess] = []
+    try:
+        for proc in procs:
+            started.append(ModelServerProcess(proc, _await_url(proc, deadline), base))
+    except Exception:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(5)
+            if proc.stdout:
+                proc.stdout.close()
+        raise
+    return started
+
+
+def _await_url(proc: subprocess.Popen[bytes], deadline: float) -> str:
+    """The URL from the child's first stdout line (`{"event": "listening", "url": …}`)."""
     assert proc.stdout is not None
     os.set_blocking(proc.stdout.fileno(), False)
     buffer = b""
@@ -83,12 +116,9 @@ def start_model_server_process(
         if chunk:
             buffer += chunk
         if b"\n" in buffer:
-            line = buffer.split(b"\n", 1)[0]
             os.set_blocking(proc.stdout.fileno(), True)
-            return ModelServerProcess(proc, json.loads(line)["url"], base)
+            return str(json.loads(buffer.split(b"\n", 1)[0])["url"])
         if proc.poll() is not None:
             raise ServerStartError(f"model server exited with {proc.returncode} before listening")
         time.sleep(0.01)
-    proc.kill()
-    proc.wait(5)
-    raise ServerStartError(f"model server did not report its URL within {startup_timeout} s")
+    raise ServerStartError("model server did not report its URL in time")

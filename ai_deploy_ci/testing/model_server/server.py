@@ -42,10 +42,18 @@ class _Handler(BaseHTTPRequestHandler):
         return super().parse_request()
 
     def do_GET(self) -> None:
-        self._serve("GET")
+        self._serve(self.command)
 
-    def do_POST(self) -> None:
-        self._serve("POST")
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Protocol errors (bad request line, oversized headers) also carry x-model-version."""
+        self.close_connection = True
+        self._write(
+            json_reply(code, {"error": message or self.responses.get(code, ("",))[0]}),
+            "other",
+            getattr(self, "started", time.perf_counter()),
+        )
 
     def _serve(self, method: str) -> None:
         started = self.started
@@ -88,7 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if reply.stream is None:
                 head.append(f"Content-Length: {len(reply.body)}")
-                data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body
+                body = b"" if getattr(self, "command", "") == "HEAD" else reply.body
+                data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
                 if reply.not_before:
                     sleep_until(reply.not_before)
                 self.wfile.write(data)

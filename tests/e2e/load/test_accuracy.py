@@ -15,13 +15,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 def test_p50_matches_fixed_service_time(model_server_factory: Factory, tmp_path: Path) -> None:
-    server = model_server_factory(extra_latency_ms=40.0)
-    spec = make_spec(users=3, duration=8.0)
+    # 100 ms: long enough that a busy 2-core machine's scheduling noise (a few ms) stays inside
+    # 2 %; two users per target: modest concurrency, so the server itself does not queue
+    server = model_server_factory(extra_latency_ms=100.0)
+    spec = make_spec(users=2, duration=8.0)
     # the truth is measured *during* the run by a minimal client on its own connection, so a
     # busy shared machine slows both alike; what remains is our generator's own error
     truth_box: list[float] = []
     probe = threading.Timer(2.0, lambda: truth_box.append(
-        sequential_p50(server.url, "/predict", {"text": "great movie"}, n=100)))
+        sequential_p50(server.url, "/predict", {"text": "great movie"}, n=50)))
     probe.start()
     try:
         summary = run_load_test(spec, tmp_path, baseline_url=server.url, candidate_url=server.url,
@@ -32,7 +34,7 @@ def test_p50_matches_fixed_service_time(model_server_factory: Factory, tmp_path:
     for target in ("baseline", "candidate"):
         p50 = summary["targets"][target]["latency_ms"]["p50"]
         assert abs(p50 - truth) <= max(0.02 * truth, 1.0), (target, p50, truth)
-        assert 40.0 <= p50 <= 44.0, p50  # the configured 40 ms plus a little HTTP overhead
+        assert 100.0 <= p50 <= 104.0, p50  # the configured 100 ms plus a little HTTP overhead
 
 
 @pytest.mark.parametrize("user", ["openai-chat", "openai-completions"])

@@ -86,7 +86,8 @@ def test_pr_check_example_promotes_a_good_candidate(
     assert "promoted" in comment["body"].lower()
     assert "## " in result.summary  # the job summary was written
     assert (runner.state.artifact_dir / "ai-deploy-ci-results" / "rollout.json").is_file()
-    assert "v2" in str(deployments(pipeline_env)["demo"].spec.template.metadata.labels)
+    labels = deployments(pipeline_env)["demo"].spec.template.metadata.labels
+    assert labels["version"] == "pr-7-" + "a" * 40  # the example's `version:` input, now stable
 
 
 def test_runner_killed_mid_canary_then_the_next_run_recovers(
@@ -130,7 +131,8 @@ def test_release_example_on_a_tag_records_deployment_statuses(
     runner = action_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
                                    secrets={"PRODUCTION_KUBECONFIG": pipeline_env.kubeconfig},
                                    event_name="push", event={"ref": "refs/tags/model-v2.0.0"},
-                                   ref="refs/tags/model-v2.0.0", repository=REPO, api_url=pipeline_env.github.url)
+                                   ref="refs/tags/model-v2.0.0", repository=REPO,
+                                   api_url=pipeline_env.github.url)
     result = runner.run_job(REPO_ROOT / "examples" / "workflows" / "release.yml", "release")
 
     assert result.ok, result.text[-3000:]

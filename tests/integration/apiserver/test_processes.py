@@ -198,3 +198,58 @@ def test_real_sample_model_server_pod(api_server_factory: Callable[..., ApiServe
     pids = handle._manager.runtime.pids()
     handle.stop()
     assert not any(_alive(p) for p in pids)
+
+
+def _pids_on(ip: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if ip.encode() in f.read():
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def test_pod_processes_die_with_a_killed_server(tmp_path: Any) -> None:
+    """Even SIGKILL of the server process leaves no pod process behind (PR_SET_PDEATHSIG)."""
+    import json
+    import signal
+    import subprocess
+
+    from kubernetes import config
+
+    env = {**os.environ, "AI_DEPLOY_CI_POD_COMMAND": " ".join(STANDIN)}
+    kc = tmp_path / "kc.yaml"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ai_deploy_ci",
+            "local-cluster",
+            "--kubeconfig-out",
+            str(kc),
+            "--time-scale",
+            "20",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert server.stdout is not None
+        assert json.loads(server.stdout.readline())["event"] == "listening"
+        api = config.new_client_from_config(config_file=str(kc))
+        typed(client.AppsV1Api, api).create_namespaced_deployment("default", _deployment("o", 1, "v1", "/"))
+        ip = _ready_pods(typed(client.CoreV1Api, api), "default", "app=o", 1)[0].status.pod_ip
+        pids = _pids_on(ip)
+        assert pids
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+        wait_for(lambda: not any(_alive(p) for p in pids), timeout=10, what="orphaned pod processes gone")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -160,3 +160,80 @@ def test_startup_is_fast_enough_to_start_per_test() -> None:
     elapsed = time.perf_counter() - started
     handle.stop()
     assert elapsed < 2.0  # the <100 ms figure is measured by bench/apiserver, not asserted under load
+
+
+def test_deletecollection_with_selector(api_server: ApiServerHandle) -> None:
+    api = api_server.api_client()
+    core = typed(client.CoreV1Api, api)
+    for name, tier in (("a", "x"), ("b", "x"), ("c", "y")):
+        core.create_namespaced_config_map("default", {"metadata": {"name": name, "labels": {"tier": tier}}})
+    core.delete_collection_namespaced_config_map("default", label_selector="tier=x")
+    assert [c.metadata.name for c in core.list_namespaced_config_map("default").items] == ["c"]
+
+
+def test_foreground_deletion_waits_for_dependents(api_server: ApiServerHandle) -> None:
+    api = api_server.api_client()
+    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
+    apps.create_namespaced_deployment("default", deployment("fg", replicas=2))
+    wait_for(lambda: len(core.list_namespaced_pod("default").items) == 2, what="2 pods")
+    apps.delete_namespaced_deployment("fg", "default", propagation_policy="Foreground")
+    wait_for(
+        lambda: (
+            not apps.list_namespaced_deployment("default").items
+            and not apps.list_namespaced_replica_set("default").items
+            and not core.list_namespaced_pod("default").items
+        ),
+        what="deployment, replicasets and pods gone",
+    )
+
+
+def test_watch_bookmarks(api_server: ApiServerHandle) -> None:
+    from kubernetes import watch
+
+    core = typed(client.CoreV1Api, api_server.api_client())
+    rv = core.list_namespaced_config_map("default").metadata.resource_version
+    types = [
+        ev["type"]
+        for ev in watch.Watch().stream(
+            core.list_namespaced_config_map,
+            "default",
+            resource_version=rv,
+            allow_watch_bookmarks=True,
+            timeout_seconds=2,
+        )
+    ]
+    assert "BOOKMARK" in types  # sent about once a second when asked for
+
+
+DEPLOYMENT_YAML = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: applied}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: applied}}
+  template:
+    metadata: {labels: {app: applied}}
+    spec: {containers: [{name: c, image: "nginx:1.27"}]}
+"""
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+def test_kubectl_apply_and_server_side_strict_validation(api_server: ApiServerHandle, tmp_path: Path) -> None:
+    manifest = tmp_path / "d.yaml"
+    kubectl = [str(KUBECTL), "--kubeconfig", str(api_server.kubeconfig_path)]
+    manifest.write_text(DEPLOYMENT_YAML)
+    out = subprocess.run([*kubectl, "apply", "-f", str(manifest)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "created" in out.stdout, out.stderr
+    manifest.write_text(DEPLOYMENT_YAML.replace('image: "nginx:1.27"}', 'image: "nginx:1.28"}'))
+    out = subprocess.run([*kubectl, "apply", "-f", str(manifest)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "configured" in out.stdout, out.stderr
+    manifest.write_text(DEPLOYMENT_YAML.replace("replicas: 2", "replicas: 2\n  replicaz: 3"))
+    out = subprocess.run([*kubectl, "apply", "-f", str(manifest)], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and 'strict decoding error: unknown field "spec.replicaz"' in out.stderr
+    out = subprocess.run(
+        [*kubectl, "rollout", "status", "deploy/applied", "--timeout=20s"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 0, out.stderr

@@ -1,12 +1,19 @@
-"""The deploy process the crash test kills: `python -m tests.integration.engine.crash_driver ARGS`.
+"""The deploy process the crash test kills.
 
-A separate process (not a thread) so SIGKILL is real: no finally blocks, no lease release, the
-TCP connection cut mid-request. Builds the same spec as the test and runs `pipeline.deploy`.
+`python -m tests.integration.engine.crash_driver` is a small fork server: it imports everything
+once, then for each JSON line on stdin forks a child that runs `pipeline.deploy`, prints
+`pid <pid>`, waits, and prints `exit <status>` (negative: killed by that signal). Forking keeps
+each of the test's many iterations from paying seconds of interpreter start-up and imports,
+while the deploy still runs in its own process, so SIGKILL is real: no finally blocks, no lease
+release, connections cut mid-request.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from ai_deploy_ci.cluster.api import Kube
@@ -17,14 +24,39 @@ from ai_deploy_ci.plan.observed import RunInfo
 from tests.integration.engine.scenarios import crash_spec
 
 
-def main(argv: list[str]) -> int:
-    kubeconfig, namespace, strategy, router, run_id, scale, results = argv
-    kube = Kube(api_client(kubeconfig), deadline=10, request_timeout=2.0, backoff=0.02)
-    opts = Options(results_dir=Path(results), time_scale=float(scale), lock_seconds=30, poll=0.03,
-                   on_event=lambda _m: None)
-    deploy(crash_spec(namespace, strategy, router, "2.0.0"), kube, RunInfo(run_id), scripted(), opts)
+def run(job: dict[str, str]) -> None:
+    kube = Kube(api_client(job["kubeconfig"]), deadline=10, request_timeout=2.0, backoff=0.02)
+    opts = Options(
+        results_dir=Path(job["results"]),
+        time_scale=float(job["scale"]),
+        lock_seconds=30,
+        poll=0.03,
+        on_event=lambda _m: None,
+    )
+    spec = crash_spec(job["namespace"], job["strategy"], job["router"], "2.0.0")
+    deploy(spec, kube, RunInfo(job["run_id"]), scripted(), opts)
+
+
+def serve() -> int:
+    for line in sys.stdin:
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:  # the child: the deploy process
+            code = 0
+            try:
+                run(job)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                sys.stderr.flush()
+                os._exit(code)
+        print(f"pid {pid}", flush=True)
+        _, status = os.waitpid(pid, 0)
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print(f"exit {code}", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(serve())

@@ -15,11 +15,14 @@ from tests.unit.engine.specs import make_spec, with_version
 IMAGE = "registry.example.com/acme/model:1"  # no process: Ready after its readiness delay (cheap)
 
 
-def baseline(kube: Kube, namespace: str, options: Options, strategy: str, router: str,
-             **kw: Any) -> tuple[Spec, dict[str, Any]]:
+def baseline(
+    kube: Kube, namespace: str, options: Options, strategy: str, router: str, **kw: Any
+) -> tuple[Spec, dict[str, Any]]:
     """Deploy version 1.0.0 (a first deploy) and return the candidate spec and the objects as they are."""
     kw.setdefault("image", IMAGE)
-    base = make_spec(strategy, router, namespace=namespace, version="1.0.0", replicas=2, progress_deadline=600, **kw)
+    base = make_spec(
+        strategy, router, namespace=namespace, version="1.0.0", replicas=2, progress_deadline=600, **kw
+    )
     result = deploy(base, kube, RunInfo("base"), opts=options)
     assert result.record["outcome"] == "promoted"
     return with_version(base, "2.0.0"), objects_in(kube, namespace)
@@ -42,5 +45,13 @@ def assert_promoted(kube: Kube, namespace: str, before: dict[str, Any], version:
 def crash_spec(namespace: str, strategy: str, router: str, version: str) -> Spec:
     """A short run (few writes) so every one of its writes can be a crash point."""
     steps = (CanaryStep(set_weight=50), CanaryStep(analysis=Analysis(duration=0.1)))
-    return make_spec(strategy, router, namespace=namespace, version=version, replicas=2, image=IMAGE,
-                     canary_steps=steps, scale_down_delay=0.1)
+    return make_spec(
+        strategy,
+        router,
+        namespace=namespace,
+        version=version,
+        replicas=2,
+        image=IMAGE,
+        canary_steps=steps,
+        scale_down_delay=0.1,
+    )

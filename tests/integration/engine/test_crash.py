@@ -8,7 +8,9 @@ iteration leaves the cluster exactly as the run had it just before write k.
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -28,24 +30,33 @@ from ai_deploy_ci.plan.model import ObjectRef
 from ai_deploy_ci.plan.observed import ObservedState, RunInfo
 from ai_deploy_ci.routers import router_for
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, WriteRequest
-from tests.integration.engine.conftest import TIME_SCALE, make_kube, objects_in
+from tests.integration.engine.conftest import TIME_SCALE, create_namespace, make_kube, objects_in
 from tests.integration.engine.scenarios import assert_promoted, crash_spec
 
 ROOT = Path(__file__).resolve().parents[3]
-ENGINE_RESOURCES = {"deployments", "services", "configmaps", "leases", "httproutes", "virtualservices",
-                    "destinationrules", "ingresses"}
+ENGINE_RESOURCES = {
+    "deployments",
+    "services",
+    "configmaps",
+    "leases",
+    "httproutes",
+    "virtualservices",
+    "destinationrules",
+    "ingresses",
+}
 CASES = [("canary", "gatewayAPI"), ("blueGreen", "service")]
+WORKERS = 3
 
 
 @dataclass
 class Target:
     k: int
-    proc: subprocess.Popen[bytes]
+    pid: int
     killed: bool = False
 
 
 class Killer:
-    """The write hook: counts the engine's writes per namespace; kills the driver at write k."""
+    """The write hook: counts the engine's writes per namespace; kills the deploy process at write k."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = defaultdict(int)
@@ -63,19 +74,54 @@ class Killer:
             if self.counts[w.namespace] != target.k or target.killed:
                 return
             target.killed = True
-        os.kill(target.proc.pid, signal.SIGKILL)
+        os.kill(target.pid, signal.SIGKILL)
         raise RuntimeError("deploy process killed before this write")
 
 
-def _driver(handle: ApiServerHandle, ns: str, strategy: str, router: str, results: Path) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "tests.integration.engine.crash_driver", str(handle.kubeconfig_path), ns,
-            strategy, router, "run-crash", str(TIME_SCALE), str(results)]
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+class Driver:
+    """One fork server (see crash_driver.py); one deploy at a time through it."""
+
+    def __init__(self, handle: ApiServerHandle) -> None:
+        self.handle = handle
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.engine.crash_driver"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def deploy(self, killer: Killer, k: int, ns: str, strategy: str, router: str, results: Path) -> int:
+        """Run one deploy in a fresh child; killed at write k; returns its exit status."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        job = {
+            "kubeconfig": str(self.handle.kubeconfig_path),
+            "namespace": ns,
+            "strategy": strategy,
+            "router": router,
+            "run_id": "run-crash",
+            "scale": str(TIME_SCALE),
+            "results": str(results),
+        }
+        with killer.lock:  # registered before the child can write
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            pid = int(self.proc.stdout.readline().split()[1])
+            killer.targets[ns] = Target(k, pid)
+        return int(self.proc.stdout.readline().split()[1])
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=10)
 
 
 def _baseline(kube: Kube, ns: str, strategy: str, router: str, results: Path) -> dict[str, object]:
-    kube.core().create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-    opts = Options(results_dir=results, time_scale=TIME_SCALE, lock_seconds=30, poll=0.03, on_event=lambda _m: None)
+    create_namespace(kube, ns)
+    opts = Options(
+        results_dir=results, time_scale=TIME_SCALE, lock_seconds=30, poll=0.03, on_event=lambda _m: None
+    )
     deploy(crash_spec(ns, strategy, router, "1.0.0"), kube, RunInfo("base"), opts=opts)
     return objects_in(kube, ns)
 
@@ -84,8 +130,11 @@ def assert_traffic_safe(kube: Kube, ns: str, strategy: str, router: str) -> None
     """Whatever the route says, every backend it sends live traffic to has a ready pod."""
     spec = crash_spec(ns, strategy, router, "2.0.0")
     r = router_for(spec, ObservedState(run=RunInfo("check")))
-    refs = [*r.owned(), ObjectRef("apps/v1", "Deployment", ns, r.names.stable),
-            ObjectRef("apps/v1", "Deployment", ns, r.names.candidate)]
+    refs = [
+        *r.owned(),
+        ObjectRef("apps/v1", "Deployment", ns, r.names.stable),
+        ObjectRef("apps/v1", "Deployment", ns, r.names.candidate),
+    ]
     live = snapshot.live(kube, refs)
     route = r.get_routes(live)
     if route is None:
@@ -101,19 +150,23 @@ def assert_traffic_safe(kube: Kube, ns: str, strategy: str, router: str) -> None
         assert ready(r.names.stable) > 0, f"traffic routed to stable without ready pods: {route}"
 
 
-def _iteration(handle: ApiServerHandle, killer: Killer, strategy: str, router: str, k: int, tmp: Path) -> str:
+def _iteration(
+    handle: ApiServerHandle, driver: Driver, killer: Killer, strategy: str, router: str, k: int, tmp: Path
+) -> str:
     ns = f"crash-{strategy.lower()}-{k}"
     kube = make_kube(handle)
     before = _baseline(kube, ns, strategy, router, tmp / ns)
-    proc = _driver(handle, ns, strategy, router, tmp / ns / "crashed")
-    with killer.lock:
-        killer.targets[ns] = Target(k, proc)
-    _, err = proc.communicate(timeout=60)
-    if proc.returncode != -signal.SIGKILL:
-        return f"write {k}: the run ended ({proc.returncode}) before its write {k}: {err.decode()[-300:]}"
+    status = driver.deploy(killer, k, ns, strategy, router, tmp / ns / "crashed")
+    if status != -signal.SIGKILL:
+        return f"write {k}: the run ended ({status}) before its write {k}"
     assert_traffic_safe(kube, ns, strategy, router)
-    opts = Options(results_dir=tmp / ns / "rerun", time_scale=TIME_SCALE, lock_seconds=30, poll=0.03,
-                   on_event=lambda _m: None)
+    opts = Options(
+        results_dir=tmp / ns / "rerun",
+        time_scale=TIME_SCALE,
+        lock_seconds=30,
+        poll=0.03,
+        on_event=lambda _m: None,
+    )
     result = deploy(crash_spec(ns, strategy, router, "2.0.0"), kube, RunInfo("run-crash"), scripted(), opts)
     assert result.record["outcome"] == "promoted", f"write {k}: {result.record['outcome']}"
     assert_promoted(kube, ns, before)
@@ -123,26 +176,36 @@ def _iteration(handle: ApiServerHandle, killer: Killer, strategy: str, router: s
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("strategy", "router"), CASES, ids=[f"{s}-{r}" for s, r in CASES])
-def test_kill_at_every_write_then_rerun_converges(engine_cluster: ApiServerHandle, strategy: str, router: str,
-                                                  tmp_path: Path) -> None:
+def test_kill_at_every_write_then_rerun_converges(
+    engine_cluster: ApiServerHandle, strategy: str, router: str, tmp_path: Path
+) -> None:
     killer = Killer()
     engine_cluster.faults.clear()
     engine_cluster.faults.write_hook = killer
+    drivers = [Driver(engine_cluster) for _ in range(WORKERS)]
     try:
-        # Enumerate: one uninterrupted run counts the writes (k beyond the last write never fires).
+        # Enumerate: one uninterrupted run counts the writes (a k beyond the last write never fires).
         kube = make_kube(engine_cluster)
         ns = f"crash-{strategy.lower()}-count"
         _baseline(kube, ns, strategy, router, tmp_path / ns)
-        proc = _driver(engine_cluster, ns, strategy, router, tmp_path / ns / "run")
-        with killer.lock:
-            killer.targets[ns] = Target(10**9, proc)
-        _, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err.decode()[-2000:]
+        assert drivers[0].deploy(killer, 10**9, ns, strategy, router, tmp_path / ns / "run") == 0
         total = killer.counts[ns]
         assert total >= 10, f"only {total} writes counted: is the hook seeing the engine's writes?"
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            problems = list(pool.map(lambda k: _iteration(engine_cluster, killer, strategy, router, k, tmp_path),
-                                     range(1, total + 1)))
+        free: queue.Queue[Driver] = queue.Queue()
+        for d in drivers:
+            free.put(d)
+
+        def one(k: int) -> str:
+            driver = free.get()
+            try:
+                return _iteration(engine_cluster, driver, killer, strategy, router, k, tmp_path)
+            finally:
+                free.put(driver)
+
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            problems = list(pool.map(one, range(1, total + 1)))
         assert not [p for p in problems if p], problems
     finally:
         engine_cluster.faults.clear()
+        for d in drivers:
+            d.close()

@@ -13,13 +13,20 @@ from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.conftest import make_kube
 from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline
 
-CASES = [("rolling", "service"), ("recreate", "replicas"), ("blueGreen", "service"), ("canary", "gatewayAPI"),
-         ("abTest", "istio"), ("shadow", "gatewayAPI")]
+CASES = [
+    ("rolling", "service"),
+    ("recreate", "replicas"),
+    ("blueGreen", "service"),
+    ("canary", "gatewayAPI"),
+    ("abTest", "istio"),
+    ("shadow", "gatewayAPI"),
+]
 
 
 @pytest.mark.parametrize(("strategy", "router"), CASES, ids=[f"{s}-{r}" for s, r in CASES])
-def test_strategy_survives_a_flaky_api(engine_cluster: ApiServerHandle, namespace: str, options: Options,
-                                       strategy: str, router: str) -> None:
+def test_strategy_survives_a_flaky_api(
+    engine_cluster: ApiServerHandle, namespace: str, options: Options, strategy: str, router: str
+) -> None:
     kube = make_kube(engine_cluster, deadline=30.0)
     kube.request_timeout = 0.3
     faults = engine_cluster.faults

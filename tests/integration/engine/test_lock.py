@@ -18,8 +18,9 @@ from tests.integration.engine.conftest import make_kube, objects_in
 from tests.integration.engine.scenarios import baseline
 
 
-def test_two_runs_one_model(engine_cluster: ApiServerHandle, kube: Kube, namespace: str, options: Options,
-                            tmp_path: Path) -> None:
+def test_two_runs_one_model(
+    engine_cluster: ApiServerHandle, kube: Kube, namespace: str, options: Options, tmp_path: Path
+) -> None:
     spec, _ = baseline(kube, namespace, options, "canary", "gatewayAPI")
     start = threading.Barrier(2)
     loser_done = threading.Event()
@@ -30,11 +31,18 @@ def test_two_runs_one_model(engine_cluster: ApiServerHandle, kube: Kube, namespa
         return Verdict.PASS
 
     def run(run_id: str) -> None:
-        own = Options(results_dir=tmp_path / run_id, time_scale=options.time_scale, lock_seconds=5, poll=0.03,
-                      on_event=lambda _m: None)
+        own = Options(
+            results_dir=tmp_path / run_id,
+            time_scale=options.time_scale,
+            lock_seconds=5,
+            poll=0.03,
+            on_event=lambda _m: None,
+        )
         start.wait()
         try:
-            outcomes[run_id] = deploy(spec, make_kube(engine_cluster), RunInfo(run_id), hold, own).record["outcome"]
+            outcomes[run_id] = deploy(spec, make_kube(engine_cluster), RunInfo(run_id), hold, own).record[
+                "outcome"
+            ]
         except LockHeld as exc:
             outcomes[run_id] = exc
             loser_done.set()

@@ -26,8 +26,9 @@ PAIRS = supported_pairs()
 
 
 @pytest.mark.parametrize(("strategy", "router"), PAIRS, ids=[f"{s}-{r}" for s, r in PAIRS])
-def test_rollbacks_then_promotion(engine_cluster: ApiServerHandle, namespace: str, options: Options,
-                                  strategy: str, router: str) -> None:
+def test_rollbacks_then_promotion(
+    engine_cluster: ApiServerHandle, namespace: str, options: Options, strategy: str, router: str
+) -> None:
     kube = make_kube(engine_cluster, deadline=0.5)
     spec, before = baseline(kube, namespace, options, strategy, router)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import statistics
 import threading
 import time
@@ -179,3 +180,15 @@ def test_sigterm_drains_in_flight_request(model_server_factory: Callable[..., Mo
     worker.join(5)
     assert result == {"status": 200}
     assert srv.process.wait(5) == 0
+
+
+def test_protocol_errors_and_other_methods_keep_the_version_header(server: ModelServerProcess) -> None:
+    r = requests.put(server.url + "/predict", json={}, timeout=5)
+    assert r.status_code == 404 and r.headers["x-model-version"] == "v7"
+    head = requests.head(server.url + "/healthz", timeout=5)
+    assert head.status_code == 200 and head.headers["x-model-version"] == "v7"
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"NOT-HTTP\r\n\r\n")
+        answer = sock.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 400") and "x-model-version: v7" in answer

@@ -301,3 +301,64 @@ def test_workflow_job_with_matrix_and_defaults(runner: ActionRunner) -> None:
     assert result.ok, result.text
     assert result.outputs == {"got": "canary"}
     assert "promote" in result.text
+
+
+def test_path_workdir_annotation_cap_and_stop_commands(runner: ActionRunner) -> None:
+    (runner.workspace / "sub").mkdir()
+    action = write_action(runner.workspace, "act", """
+        name: t
+        description: t
+        runs:
+          using: composite
+          steps:
+            - shell: bash
+              run: |
+                mkdir -p "$RUNNER_TEMP/bin"
+                printf '#!/bin/sh\\necho tool-ran\\n' > "$RUNNER_TEMP/bin/mytool"
+                chmod +x "$RUNNER_TEMP/bin/mytool" && echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+            - shell: bash
+              working-directory: sub
+              run: |
+                mytool && basename "$PWD"
+                for i in $(seq 12); do echo "::error::e$i"; done
+                echo "::stop-commands::tok"
+                echo "::error::not-a-command"
+                echo "::tok::"
+                echo "::notice title=T::n1"
+    """)
+    result = runner.run_action(action)
+    assert result.ok, result.text
+    assert "tool-ran" in result.text and "\nsub\n" in f"\n{result.text}\n"
+    errors = [a.message for a in result.annotations if a.level == "error"]
+    assert errors == [f"e{i}" for i in range(1, 11)]  # GitHub keeps 10 per step
+    assert "::error::not-a-command" in result.text
+    assert any(a.level == "notice" and a.title == "T" for a in result.annotations)
+
+
+def test_composite_steps_are_private_and_if_sees_only_its_own_failures(runner: ActionRunner) -> None:
+    write_action(runner.workspace, "inner", """
+        name: inner
+        description: i
+        outputs: {saw: {description: s, value: "${{ steps.check.outputs.saw }}"}}
+        runs:
+          using: composite
+          steps:
+            - id: check
+              shell: bash
+              run: echo "saw=inner-ran" >> "$GITHUB_OUTPUT"
+    """)
+    outer = write_action(runner.workspace, "outer", """
+        name: outer
+        description: o
+        outputs:
+          leaked: {description: l, value: "${{ steps.check.outputs.saw }}"}
+          via: {description: v, value: "${{ steps.inner.outputs.saw }}"}
+        runs:
+          using: composite
+          steps:
+            - {id: fail, shell: bash, continue-on-error: true, run: "exit 1"}
+            - {id: inner, uses: ./inner}
+    """)
+    result = runner.run_action(outer)
+    assert result.ok, result.text
+    assert result.outputs == {"leaked": "", "via": "inner-ran"}

@@ -60,3 +60,19 @@ def test_block_means_by_prefix_sums() -> None:
     per, overall = block_means(values, keep, np.array([0, 3, 6, 7]), min_size=1)
     assert per.tolist() == [2.0, 20.0, 5.0]  # the NaN is not kept; block 3 has one value
     assert overall == pytest.approx(69.0 / 6)
+
+
+def test_itl_ignores_gaps_of_failed_requests() -> None:
+    from ai_deploy_ci.analysis.observe import level
+    from ai_deploy_ci.samples import Samples
+    from ai_deploy_ci.spec.model import Metric
+
+    n = 40
+    ok = np.array([i % 4 != 0 for i in range(n)])
+    gaps = [[5.0, 5.0] if good else [999.0, 999.0, 999.0] for good in ok]  # failed: huge gaps
+    offsets = np.concatenate(([0], np.cumsum([len(g) for g in gaps]))).astype(np.int64)
+    base = table([10.0] * n, np.linspace(0.0, 19.9, n), ok=ok)
+    s = Samples(**{**base.__dict__, "itl_ms": np.concatenate(gaps), "itl_offsets": offsets})
+    lay = layout({"b": s}, 10.0, elapsed=20.0)
+    obs = level(Metric("itl", "itl", 0.9), Cut.of(s, lay), Cut.of(s, lay), lay)
+    assert obs.baseline == 5.0 and obs.base_blocks.tolist() == [5.0, 5.0]

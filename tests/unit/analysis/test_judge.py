@@ -128,6 +128,7 @@ def test_agreement_compares_outputs_per_payload() -> None:
     c = v["checks"][0]
     assert c["baseline"] == 1.0 and c["candidate"] == pytest.approx(0.9)
     assert c["verdict"] == "FAIL"
+    assert "First difference: payload 0: baseline label-0 vs candidate label-x" in c["reason"]
 
 
 def test_streaming_stops_on_first_clear_fail() -> None:

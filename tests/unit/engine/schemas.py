@@ -48,8 +48,11 @@ def _closed(schema: Any) -> Any:
     """Structural schemas prune unknown fields; we want them to fail, as fieldValidation=Strict does."""
     if isinstance(schema, dict):
         out = {k: _closed(v) for k, v in schema.items()}
-        if "properties" in out and "additionalProperties" not in out and not out.get(
-                "x-kubernetes-preserve-unknown-fields"):
+        if (
+            "properties" in out
+            and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")
+        ):
             out["additionalProperties"] = False
         return out
     if isinstance(schema, list):

@@ -38,18 +38,41 @@ def match_for(router: str) -> Match:
 
 
 def supported_pairs() -> list[tuple[str, str]]:
-    return [(s, r) for s in STRATEGIES for r in ROUTERS
-            if not capabilities.missing(s, r, "header" if s == "abTest" else None)]
+    return [
+        (s, r)
+        for s in STRATEGIES
+        for r in ROUTERS
+        if not capabilities.missing(s, r, "header" if s == "abTest" else None)
+    ]
 
 
-def make_spec(strategy: str, router: str, *, name: str = "sentiment", namespace: str = "ml",
-              replicas: int = 3, version: str = "2.0.0", gpus: int = 0, image: str = IMAGE,
-              env: dict[str, str] | None = None, canary_steps: tuple[CanaryStep, ...] | None = None,
-              auto_promote: bool = True, scale_down_delay: float = 0.2, duration: float = 0.2,
-              progress_deadline: int = 600) -> Spec:
-    steps = canary_steps if canary_steps is not None else (
-        CanaryStep(set_weight=25), CanaryStep(analysis=Analysis(duration=duration)),
-        CanaryStep(set_weight=50), CanaryStep(pause=duration), CanaryStep(analysis=Analysis()),
+def make_spec(
+    strategy: str,
+    router: str,
+    *,
+    name: str = "sentiment",
+    namespace: str = "ml",
+    replicas: int = 3,
+    version: str = "2.0.0",
+    gpus: int = 0,
+    image: str = IMAGE,
+    env: dict[str, str] | None = None,
+    canary_steps: tuple[CanaryStep, ...] | None = None,
+    auto_promote: bool = True,
+    scale_down_delay: float = 0.2,
+    duration: float = 0.2,
+    progress_deadline: int = 600,
+) -> Spec:
+    steps = (
+        canary_steps
+        if canary_steps is not None
+        else (
+            CanaryStep(set_weight=25),
+            CanaryStep(analysis=Analysis(duration=duration)),
+            CanaryStep(set_weight=50),
+            CanaryStep(pause=duration),
+            CanaryStep(analysis=Analysis()),
+        )
     )
     strat = Strategy(
         type=strategy,  # type: ignore[arg-type]
@@ -61,13 +84,23 @@ def make_spec(strategy: str, router: str, *, name: str = "sentiment", namespace:
     )
     return Spec(
         metadata=Metadata(name=name, namespace=namespace, labels={"team": "nlp"}),
-        server=Server(image=image, version=version, port=8080, replicas=replicas, env=dict(env or {}),
-                      resources=Resources(requests={"cpu": "100m"}, gpus=gpus),
-                      readiness=Probe(path="/readyz", period_seconds=1, failure_threshold=1),
-                      pre_stop_sleep_seconds=0, termination_grace_period_seconds=1),
+        server=Server(
+            image=image,
+            version=version,
+            port=8080,
+            replicas=replicas,
+            env=dict(env or {}),
+            resources=Resources(requests={"cpu": "100m"}, gpus=gpus),
+            readiness=Probe(path="/readyz", period_seconds=1, failure_threshold=1),
+            pre_stop_sleep_seconds=0,
+            termination_grace_period_seconds=1,
+        ),
         strategy=strat,
-        traffic_router=TrafficRouter(type=router, hosts=("sentiment.ml.example.com",),  # type: ignore[arg-type]
-                                     gateway=("gateway-system", "inference-gw")),
+        traffic_router=TrafficRouter(
+            type=router,  # type: ignore[arg-type]
+            hosts=("sentiment.ml.example.com",),
+            gateway=("gateway-system", "inference-gw"),
+        ),
         load=Load(),
         analysis=AnalysisSpec(metrics=(Metric(name="p95", type="latency", quantile=0.95),)),
     )
@@ -88,6 +121,7 @@ def state_with_stable(spec: Spec, run_id: str = "run-1", baseline: str = "1.0.0"
 
     run = RunInfo(run_id=run_id, commit="abc123", pull_request=7)
     base = ObservedState(run=run)
-    stable = objects.deployment(spec, base, name=spec.metadata.name, track="stable",
-                                replicas=spec.server.replicas, version=baseline)
+    stable = objects.deployment(
+        spec, base, name=spec.metadata.name, track="stable", replicas=spec.server.replicas, version=baseline
+    )
     return ObservedState(run=run, stable=stable)

@@ -82,7 +82,10 @@ def test_first_deploy_creates_stable_without_gates(router: str) -> None:
     assert [s.kind for s in plan.steps] == ["apply"]
     assert plan.endpoints.baseline_service is None
     dep = next(o for o in plan.steps[0].apply if o["kind"] == "Deployment")
-    assert dep["metadata"]["name"] == "sentiment" and dep["spec"]["selector"]["matchLabels"][LABEL_TRACK] == "stable"
+    assert (
+        dep["metadata"]["name"] == "sentiment"
+        and dep["spec"]["selector"]["matchLabels"][LABEL_TRACK] == "stable"
+    )
 
 
 REFUSED = [(s, r) for s in STRATEGIES for r in ROUTER_TYPES if (s, r) not in PAIRS]
@@ -107,8 +110,16 @@ def test_router_classes_agree_with_the_capability_table() -> None:
 def test_canary_steps_follow_the_spec() -> None:
     plan = _plan("canary", "gatewayAPI")
     kinds = [(s.kind, s.weight) for s in plan.steps]
-    assert kinds == [("apply", 0), ("setWeight", 25), ("analysis", 25), ("setWeight", 50), ("pause", 50),
-                     ("analysis", 50), ("promote", None), ("finalize", 0)]
+    assert kinds == [
+        ("apply", 0),
+        ("setWeight", 25),
+        ("analysis", 25),
+        ("setWeight", 50),
+        ("pause", 50),
+        ("analysis", 50),
+        ("promote", None),
+        ("finalize", 0),
+    ]
     route = plan.steps[1].route_objects[0]
     refs = route["spec"]["rules"][-1]["backendRefs"]
     assert [(r["name"], r["weight"]) for r in refs] == [("sentiment", 75), ("sentiment-candidate", 25)]
@@ -120,7 +131,9 @@ def test_canary_with_replicas_router_scales_by_the_rounding_rule() -> None:
     cand = next(o for o in step.apply if o["kind"] == "Deployment")
     stable = next(o for o in step.route_objects if o["kind"] == "Deployment")
     assert (cand["spec"]["replicas"], stable["spec"]["replicas"]) == (1, 3)
-    svc = next(o for o in step.route_objects if o["kind"] == "Service" and o["metadata"]["name"] == "sentiment")
+    svc = next(
+        o for o in step.route_objects if o["kind"] == "Service" and o["metadata"]["name"] == "sentiment"
+    )
     assert LABEL_TRACK not in svc["spec"]["selector"]  # both tracks: the pod counts split traffic
 
 
@@ -131,5 +144,8 @@ def test_blue_green_switches_in_one_write_and_waits_for_approval() -> None:
     assert kinds == ["apply", "analysis", "pause", "switch", "scaleDown", "promote", "finalize"]
     assert plan.steps[2].pause == math.inf
     switch = plan.steps[3]
-    assert len(switch.route_objects) == 1 and switch.route_objects[0]["spec"]["selector"][LABEL_TRACK] == "candidate"
+    assert (
+        len(switch.route_objects) == 1
+        and switch.route_objects[0]["spec"]["selector"][LABEL_TRACK] == "candidate"
+    )
     assert plan.endpoints.candidate_service == "sentiment-preview"

@@ -311,3 +311,23 @@ def test_router_precedence_httproute_over_istio_over_ingress() -> None:
         ingresses=[ingress("stable", "model-v1")],
     )
     assert t.decide_public(Request(HOST), random.Random(0)).source == "HTTPRoute default/r"
+
+
+def test_selectorless_service_uses_its_endpoints_object() -> None:
+    from ai_deploy_ci.testing.gateway.objects import Target
+
+    external = service("external", {}, ip="127.20.0.9")
+    eps = {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": "external", "namespace": "default"},
+        "subsets": [
+            {
+                "addresses": [{"ip": "127.0.0.1"}, {"ip": "127.0.0.2"}],
+                "ports": [{"name": "http", "port": 9001}],
+            }
+        ],
+    }
+    t = RouteTable(Snapshot(services=[*SERVICES, external], pods=PODS, endpoints=[eps]))
+    assert t.endpoints(Target("default", "external")) == [("127.0.0.1", 9001), ("127.0.0.2", 9001)]
+    assert RouteTable(Snapshot(services=[external])).endpoints(Target("default", "external")) == []

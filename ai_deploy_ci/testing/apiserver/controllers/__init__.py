@@ -63,8 +63,8 @@ class ControllerManager:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=10)
-        self.runtime.stop_all()
+        self._thread.join(timeout=15)
+        self.runtime.stop_all()  # no-op unless the thread did not finish in time
 
     def wait_idle(self, timeout: float) -> bool:
         return self._idle.wait(timeout)
@@ -83,6 +83,9 @@ class ControllerManager:
                 self._idle.set()
             self._wake.wait(wait)
             self._wake.clear()
+        # Stop pod processes from this thread: their death signal is tied to it (see runtime._GUARD),
+        # so they get a graceful SIGTERM here before the thread ends.
+        self.runtime.stop_all()
 
     def _pass(self) -> float | None:
         """Run passes until a pass commits nothing (bounded); return cluster seconds to the next timer."""

@@ -8,9 +8,9 @@ import contextlib
 import copy
 from typing import Any
 
-from ..clock import parse_time
 from ..store import Obj
-from .base import Controller, condition, controlled_by, owner_ref, set_condition, short_hash
+from .base import Controller, controlled_by, owner_ref, short_hash
+from .deployment_status import deployment_status
 from .events import Recorder
 from .rollout import new_rs_replicas, old_scale_down, resolve_fenceposts
 
@@ -217,119 +217,6 @@ class DeploymentController(Controller):
     def _status(
         self, d: Obj, new: Obj | None, old: list[Obj], desired: int, unavailable: int, now: float
     ) -> float | None:
-        all_rs = ([new] if new else []) + old
-        st = lambda rs, k: rs.get("status", {}).get(k, 0)  # noqa: E731
-        prev = d.get("status") or {}
-        status: Obj = {
-            "observedGeneration": d["metadata"].get("generation", 1),
-            "replicas": sum(st(rs, "replicas") for rs in all_rs),
-            "updatedReplicas": st(new, "replicas") if new else 0,
-            "readyReplicas": sum(st(rs, "readyReplicas") for rs in all_rs),
-            "availableReplicas": sum(st(rs, "availableReplicas") for rs in all_rs),
-        }
-        total_spec = sum(rs["spec"].get("replicas", 0) for rs in all_rs)
-        status["unavailableReplicas"] = max(total_spec - status["availableReplicas"], 0)
-        if "collisionCount" in prev:
-            status["collisionCount"] = prev["collisionCount"]
-        stamp = self.api.clock.stamp(now)
-        conds = prev.get("conditions") or []
-        ok = status["availableReplicas"] >= desired - unavailable
-        conds = set_condition(
-            conds,
-            {
-                "type": "Available",
-                "status": "True" if ok else "False",
-                "lastUpdateTime": stamp,
-                "reason": "MinimumReplicasAvailable" if ok else "MinimumReplicasUnavailable",
-                "message": "Deployment has minimum availability."
-                if ok
-                else "Deployment does not have minimum availability.",
-            },
-            stamp,
-        )
-        avail = next(c for c in conds if c["type"] == "Available")
-        old_avail = condition(d, "Available")
-        if old_avail and old_avail.get("status") == avail["status"]:
-            avail["lastUpdateTime"] = old_avail.get("lastUpdateTime", stamp)
-        name = new["metadata"]["name"] if new else ""
-        wake = self._progressing(d, status, prev, conds, name, desired, now, stamp)
-        status = {k: v for k, v in status.items() if v or k == "observedGeneration"}
-        status["conditions"] = [c for c in conds if c]
+        status, wake = deployment_status(d, new, old, desired, unavailable, now, self.api.clock.stamp(now))
         self.write_status(self.d_rt, d, status)
-        return wake
-
-    def _progressing(
-        self,
-        d: Obj,
-        status: Obj,
-        prev: Obj,
-        conds: list[Obj],
-        name: str,
-        desired: int,
-        now: float,
-        stamp: str,
-    ) -> float | None:
-        """Progressing: fresh progress restarts the deadline clock; no progress for
-        progressDeadlineSeconds (cluster time) turns it False/ProgressDeadlineExceeded until progress
-        resumes."""
-        current = next((c for c in conds if c["type"] == "Progressing"), None)
-        deadline = float(d["spec"].get("progressDeadlineSeconds", 600))
-        complete = (
-            status["updatedReplicas"] == desired
-            and status["replicas"] == desired
-            and status["availableReplicas"] == desired
-        )
-        moved = (
-            any(
-                status.get(k, 0) > prev.get(k, 0)
-                for k in ("updatedReplicas", "readyReplicas", "availableReplicas")
-            )
-            or status["replicas"] < prev.get("replicas", 0)
-            or prev.get("observedGeneration") != status["observedGeneration"]
-        )
-        reason = current.get("reason") if current else None
-        wake: float | None = None
-        fresh = True
-        if d["spec"].get("paused"):
-            new_c = {
-                "type": "Progressing",
-                "status": "Unknown",
-                "reason": "DeploymentPaused",
-                "message": "Deployment is paused",
-            }
-            fresh = reason != "DeploymentPaused"
-        elif complete:
-            new_c = {
-                "type": "Progressing",
-                "status": "True",
-                "reason": "NewReplicaSetAvailable",
-                "message": f'ReplicaSet "{name}" has successfully progressed.',
-            }
-            fresh = reason != "NewReplicaSetAvailable" or moved
-        elif moved or reason in (None, "NewReplicaSetAvailable", "DeploymentPaused"):
-            new_c = {
-                "type": "Progressing",
-                "status": "True",
-                "reason": "ReplicaSetUpdated",
-                "message": f'ReplicaSet "{name}" is progressing.',
-            }
-            wake = deadline + 0.001
-        else:
-            assert current is not None
-            last = parse_time(current.get("lastUpdateTime")) or now
-            if reason == "ProgressDeadlineExceeded":
-                new_c, fresh = dict(current), False
-            elif now - last > deadline:
-                new_c = {
-                    "type": "Progressing",
-                    "status": "False",
-                    "reason": "ProgressDeadlineExceeded",
-                    "message": f'ReplicaSet "{name}" has timed out progressing.',
-                }
-            else:
-                new_c, fresh = dict(current), False
-                wake = last + deadline - now + 0.001
-        new_c["lastUpdateTime"] = stamp if fresh or current is None else current.get("lastUpdateTime", stamp)
-        conds[:] = set_condition(conds, new_c, stamp)
-        conds.sort(key=lambda c: 0 if c["type"] == "Available" else 1)
         return wake

@@ -7,6 +7,7 @@ every process is reaped on pod deletion and on server stop: nothing outlives the
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,25 @@ from ..clock import Clock
 REAL_IMAGE_PREFIX = "ai-deploy-ci/sample-model-server"
 DEFAULT_COMMAND = (sys.executable, "-m", "ai_deploy_ci", "model-server")
 LOG_TAIL_BYTES = 256 * 1024
+# Exec'd in front of every pod command: PR_SET_PDEATHSIG makes the kernel SIGKILL the pod process if
+# the thread that started it (the controller thread) dies, e.g. when the server process is killed.
+_GUARD = (
+    sys.executable,
+    "-S",
+    "-c",
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None).prctl(1, signal.SIGKILL)\n"
+    "os.getppid() == int(sys.argv[1]) or os._exit(1)\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])",
+)
+_RUNTIMES: weakref.WeakSet[Runtime] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_runtimes() -> None:
+    """An interpreter that exits without `handle.stop()` still takes its pod processes with it."""
+    for runtime in list(_RUNTIMES):
+        runtime.stop_all(grace=1.0)
 
 
 def is_real(container: dict[str, Any]) -> bool:
@@ -60,6 +81,7 @@ class Runtime:
         self.command = tuple(command) if command else DEFAULT_COMMAND
         self._procs: dict[tuple[str, str], Proc] = {}
         self._lock = threading.Lock()
+        _RUNTIMES.add(self)
 
     def start(self, uid: str, container: dict[str, Any], ip: str, env: dict[str, str]) -> None:
         port = container_port(container)
@@ -68,7 +90,7 @@ class Runtime:
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         with open(log_path, "ab") as out:
             popen = subprocess.Popen(
-                [*self.command, "--host", ip, "--port", str(port)],
+                [*_GUARD, str(os.getpid()), *self.command, "--host", ip, "--port", str(port)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -102,7 +124,7 @@ class Runtime:
             if ok != proc.ready:
                 proc.ready = ok
                 self.wake()
-            proc.stop.wait(period if ok else min(period, 0.05))
+            proc.stop.wait(period if ok else min(period, 0.02))
         if proc.ready:
             proc.ready = False
         self.wake()

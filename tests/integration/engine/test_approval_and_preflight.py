@@ -1,0 +1,126 @@
+"""Approval gates between jobs (pause → promote / rollback), the CLI, preflight refusals, diagnoses."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ai_deploy_ci import cli
+from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.errors import ClusterError
+from ai_deploy_ci.gates import scripted
+from ai_deploy_ci.pipeline import Options, deploy, promote, rollback
+from ai_deploy_ci.plan.observed import RunInfo
+from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy, Resources
+from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
+from tests.integration.engine.conftest import TIME_SCALE, create_namespace, make_kube, objects_in
+from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline
+
+
+def _approval(spec):  # type: ignore[no-untyped-def]
+    steps = (CanaryStep(set_weight=50), CanaryStep(pause=math.inf), CanaryStep(analysis=None))
+    return replace(spec, strategy=replace(spec.strategy, canary=CanaryStrategy(steps=steps)))
+
+
+def test_pause_then_promote_in_another_job(kube: Kube, namespace: str, options: Options) -> None:
+    spec, before = baseline(kube, namespace, options, "canary", "nginx")
+    spec = _approval(spec)
+    assert deploy(spec, kube, RunInfo("job-1"), scripted(), options).record["outcome"] == "paused"
+    assert "Ingress/sentiment-canary" in objects_in(kube, namespace)
+    # a re-run of the deploy job while paused stays paused and changes nothing
+    assert deploy(spec, kube, RunInfo("job-1"), scripted(), options).record["outcome"] == "paused"
+    assert promote(spec, kube, RunInfo("job-2"), scripted(), options).record["outcome"] == "promoted"
+    assert_promoted(kube, namespace, before)
+
+
+def test_pause_then_reject(kube: Kube, namespace: str, options: Options) -> None:
+    spec, before = baseline(kube, namespace, options, "canary", "istio")
+    spec = _approval(spec)
+    assert deploy(spec, kube, RunInfo("job-1"), scripted(), options).record["outcome"] == "paused"
+    record = rollback(spec, kube, RunInfo("job-2"), options, reason="rejected by reviewer").record
+    assert record["outcome"] == "rolled_back" and record["rollback"]["restored"]
+    assert_restored(kube, namespace, before)
+    with pytest.raises(ClusterError, match="no paused rollout"):
+        promote(spec, kube, RunInfo("job-3"), scripted(), options)
+
+
+def test_cli_plan_deploy_and_rollback(engine_cluster: ApiServerHandle, namespace: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    doc = yaml.safe_load((Path(__file__).resolve().parents[3] / "examples" / "canary-gateway-api.yaml").read_text())
+    doc["metadata"]["namespace"] = namespace
+    doc["server"].update(image="registry.example.com/acme/model:1", replicas=2, version="1.0.0")
+    doc["server"]["resources"] = {"requests": {"cpu": "100m"}}
+    doc["server"].pop("nodeSelector", None)
+    doc["server"].pop("tolerations", None)
+    doc["server"].pop("volumes", None)
+    doc["strategy"]["canary"]["steps"] = [{"setWeight": 50}, {"pause": {}}]
+    path = tmp_path / "deploy.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    common = ["--kubeconfig", str(engine_cluster.kubeconfig_path), "--results", str(tmp_path / "r"),
+              "--time-scale", str(TIME_SCALE)]
+    assert cli.main(["deploy", str(path), "--run-id", "cli-1", "--no-analysis", *common]) == 0
+    assert cli.main(["plan", str(path), "--kubeconfig", str(engine_cluster.kubeconfig_path)]) == 0
+    assert "50% to the candidate" in capsys.readouterr().out
+    doc["server"]["version"] = "2.0.0"
+    path.write_text(yaml.safe_dump(doc))
+    assert cli.main(["deploy", str(path), "--run-id", "cli-2", "--no-analysis", *common]) == 0
+    assert "paused" in capsys.readouterr().out
+    assert cli.main(["rollback", str(path), "--run-id", "cli-3", *common]) == 0
+    assert "restored=True" in capsys.readouterr().out
+    assert cli.main(["rollback", str(path), "--run-id", "cli-4", *common]) == 3  # nothing left to roll back
+
+
+def test_preflight_names_denied_permissions(engine_cluster: ApiServerHandle, kube: Kube, namespace: str,
+                                           options: Options) -> None:
+    spec, before = baseline(kube, namespace, options, "canary", "gatewayAPI")
+    engine_cluster.faults.deny("update", "httproutes", "gateway.networking.k8s.io")
+    with pytest.raises(ClusterError, match=r"update httproutes\.gateway\.networking\.k8s\.io") as err:
+        deploy(spec, kube, RunInfo("run-2"), scripted(), options)
+    assert "docs/rbac.yaml" in str(err.value.fix)
+    engine_cluster.faults.clear()
+    assert_restored(kube, namespace, before)
+
+
+def test_preflight_names_missing_crds(tmp_path: Path) -> None:
+    handle = start_api_server(nodes=1, gpus_per_node=0, time_scale=TIME_SCALE)  # no Istio CRDs
+    try:
+        kube = make_kube(handle)
+        create_namespace(kube, "ml")
+        opts = Options(results_dir=tmp_path, time_scale=TIME_SCALE, on_event=lambda _m: None)
+        from tests.unit.engine.specs import make_spec
+
+        with pytest.raises(ClusterError, match="virtualservices.networking.istio.io"):
+            deploy(make_spec("canary", "istio", namespace="ml", replicas=1), kube, RunInfo("r"), scripted(), opts)
+        assert objects_in(kube, "ml") == {}, "preflight wrote something"
+    finally:
+        handle.stop()
+
+
+def test_preflight_refuses_a_surge_without_gpus(kube: Kube, namespace: str, options: Options) -> None:
+    # 2 nodes × 4 GPUs; stable uses 2 × 3 = 6; blue/green needs 2 more pods × 3 GPUs with 2 free
+    spec, before = baseline(kube, namespace, options, "blueGreen", "service")
+    gpu = replace(spec, server=replace(spec.server, resources=Resources(requests={"cpu": "100m"}, gpus=3)))
+    from tests.unit.engine.specs import with_version
+
+    deploy(with_version(gpu, "1.0.0"), kube, RunInfo("gpu-base"), opts=options)
+    before = objects_in(kube, namespace)
+    with pytest.raises(ClusterError, match=r"needs 2 more pods × 3 nvidia.com/gpu") as err:
+        deploy(gpu, kube, RunInfo("run-2"), scripted(), options)
+    assert "free GPUs" in str(err.value.fix)
+    assert_restored(kube, namespace, before)
+
+
+def test_image_pull_error_is_explained(engine_cluster: ApiServerHandle, kube: Kube, namespace: str,
+                                       options: Options) -> None:
+    spec, before = baseline(kube, namespace, options, "canary", "gatewayAPI")
+    engine_cluster.faults.image_pull_error(labels={"version": "2.0.0"})
+    impatient = replace(spec, strategy=replace(spec.strategy, progress_deadline_seconds=20))
+    with pytest.raises(ClusterError, match="cannot be pulled") as err:
+        deploy(impatient, kube, RunInfo("run-2"), scripted(), options)
+    assert "server.image" in str(err.value.fix)
+    engine_cluster.faults.clear()
+    assert_restored(kube, namespace, before)
