@@ -25,7 +25,7 @@ def extra_pods(plan: Plan, current_pods: int) -> int:
             if obj.get("kind") != "Deployment":
                 continue
             name, want = obj["metadata"]["name"], int(obj["spec"].get("replicas", 1))
-            surge = _surge(obj, want) if name in replicas else 0
+            surge = _surge(obj, want) if replicas.get(name, 0) > 0 else 0  # a create has no surge
             peak = max(
                 peak,
                 sum(replicas.values()) - replicas.get(name, 0) + max(want, replicas.get(name, 0)) + surge,

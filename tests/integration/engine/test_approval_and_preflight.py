@@ -15,7 +15,7 @@ from ai_deploy_ci.errors import ClusterError
 from ai_deploy_ci.gates import scripted
 from ai_deploy_ci.pipeline import Options, deploy, promote, rollback
 from ai_deploy_ci.plan.observed import RunInfo
-from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy, Resources
+from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
 from tests.integration.engine.conftest import TIME_SCALE, create_namespace, make_kube, objects_in
 from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline
@@ -101,15 +101,10 @@ def test_preflight_names_missing_crds(tmp_path: Path) -> None:
 
 
 def test_preflight_refuses_a_surge_without_gpus(kube: Kube, namespace: str, options: Options) -> None:
-    # 2 nodes × 4 GPUs; stable uses 2 × 3 = 6; blue/green needs 2 more pods × 3 GPUs with 2 free
-    spec, before = baseline(kube, namespace, options, "blueGreen", "service")
-    gpu = replace(spec, server=replace(spec.server, resources=Resources(requests={"cpu": "100m"}, gpus=3)))
-    from tests.unit.engine.specs import with_version
-
-    deploy(with_version(gpu, "1.0.0"), kube, RunInfo("gpu-base"), opts=options)
-    before = objects_in(kube, namespace)
-    with pytest.raises(ClusterError, match=r"needs 2 more pods × 3 nvidia.com/gpu") as err:
-        deploy(gpu, kube, RunInfo("run-2"), scripted(), options)
+    # 2 nodes × 4 GPUs; stable runs 2 pods × 3 GPUs; blue/green needs 2 green pods + 1 surge pod × 3 GPUs
+    spec, before = baseline(kube, namespace, options, "blueGreen", "service", gpus=3)
+    with pytest.raises(ClusterError, match=r"needs 3 more pods × 3 nvidia.com/gpu = 9 GPUs") as err:
+        deploy(spec, kube, RunInfo("run-2"), scripted(), options)
     assert "free GPUs" in str(err.value.fix)
     assert_restored(kube, namespace, before)
 
