@@ -104,3 +104,33 @@ def scripted(*verdicts: Verdict) -> Gate:
         return queue.pop(0) if queue else Verdict.PASS
 
     return gate
+
+
+def request_for(
+    kube: Kube, spec: Spec, plan: Plan, index: int, number: int, results_dir: Path
+) -> GateRequest:
+    """The request for the gate at `plan.steps[index]`, endpoints resolved against the cluster."""
+    step = plan.steps[index]
+    ep = plan.endpoints
+    resolve = Endpoint.resolver(kube, plan.namespace, ep.port)
+    candidate = resolve(ep.candidate_service, spec.load.candidate)
+    assert candidate is not None, "every plan names a candidate endpoint"
+    return GateRequest(
+        spec=spec,
+        plan=plan,
+        index=index,
+        number=number,
+        step=step,
+        weight=step.weight or 0,
+        duration=step.analysis or None,
+        baseline=resolve(ep.baseline_service, spec.load.baseline),
+        candidate=candidate,
+        public=resolve(ep.public_service, None),
+        results_dir=results_dir / "gates" / str(number),
+        context={
+            "name": plan.name,
+            "namespace": plan.namespace,
+            "version": plan.candidate_version,
+            "baseline_version": plan.baseline_version or "",
+        },
+    )

@@ -26,9 +26,9 @@ from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.execute import run_step
 from ai_deploy_ci.cluster.lock import Lock
 from ai_deploy_ci.errors import ClusterError, RegressionDetected
-from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis
+from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis, request_for
 from ai_deploy_ci.plan import records
-from ai_deploy_ci.plan.model import ObjectRef, Plan, Step
+from ai_deploy_ci.plan.model import ObjectRef, Plan
 from ai_deploy_ci.plan.observed import ObservedState, RunInfo
 from ai_deploy_ci.plan.registry import make_plan
 from ai_deploy_ci.plan.rollback import plan_rollback
@@ -160,7 +160,7 @@ def _drive(kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Option
                 time.sleep(step.pause / opts.time_scale)
             if step.is_gate:
                 gates_seen += 1
-                verdict = gate(_request(kube, spec, plan, index, step, gates_seen, opts))
+                verdict = _judge(gate, request_for(kube, spec, plan, index, gates_seen, opts.results_dir))
                 rec["verdict"] = str(verdict)
                 if verdict is Verdict.FAIL or (
                     verdict is Verdict.INCONCLUSIVE and spec.rollback.on_inconclusive
@@ -243,32 +243,19 @@ def _finish(
     return rec
 
 
-def _request(
-    kube: Kube, spec: Spec, plan: Plan, index: int, step: Step, number: int, opts: Options
-) -> GateRequest:
-    ep = plan.endpoints
-    resolve = Endpoint.resolver(kube, plan.namespace, ep.port)
-    candidate = resolve(ep.candidate_service, spec.load.candidate)
-    assert candidate is not None, "every plan names a candidate endpoint"
-    return GateRequest(
-        spec=spec,
-        plan=plan,
-        index=index,
-        number=number,
-        step=step,
-        weight=step.weight or 0,
-        duration=step.analysis or None,
-        baseline=resolve(ep.baseline_service, spec.load.baseline),
-        candidate=candidate,
-        public=resolve(ep.public_service, None),
-        results_dir=opts.results_dir / "gates" / str(number),
-        context={
-            "name": plan.name,
-            "namespace": plan.namespace,
-            "version": plan.candidate_version,
-            "baseline_version": plan.baseline_version or "",
-        },
-    )
+def _judge(gate: Gate, request: GateRequest) -> Verdict:
+    """A gate that crashes (load generator died, judge bug) fails its step: we cannot call it a pass."""
+    try:
+        return gate(request)
+    except Exception as exc:
+        raise GateError(
+            f"gate {request.number} failed: {type(exc).__name__}: {exc}",
+            fix=f"see {request.results_dir} for what the gate left",
+        ) from exc
+
+
+class GateError(ClusterError):
+    """The gate itself failed; the run rolls back like any failed step."""
 
 
 def _wait_timeout(spec: Spec, opts: Options) -> float:

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     spec = _with_latency_margin(load_spec(path), args.latency_margin)
     say: Callable[[str], None] = (lambda _m: None) if args.quiet else (lambda m: print(f"  {m}", flush=True))
     started = time.monotonic()
-    out: Path = args.out
+    out: Path = args.out.resolve()  # Locust runs in another cwd: relative paths break it
     out.mkdir(parents=True, exist_ok=True)
     outcomes = _demo(spec, path, crd, out, args, say)
     elapsed = time.monotonic() - started

@@ -91,6 +91,10 @@ def _run(args: argparse.Namespace, results: Path) -> None:
                         candidate_url=args.candidate_url, load_duration=args.load_duration)
     opts = pipeline.Options(results_dir=results, time_scale=args.time_scale, dry_run=args.dry_run)
     result = pipeline.deploy(spec, kube, RunInfo.from_env(), gate, opts)
+    if args.dry_run:  # the engine returns the plan's record without writing it
+        from ai_deploy_ci.plan import records
+
+        records.write(results, result.record)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{spec.metadata.name}: {result.record['outcome']}", file=sys.stderr)

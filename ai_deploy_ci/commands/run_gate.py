@@ -47,7 +47,7 @@ class LoadAndJudge:
         from ai_deploy_ci.load.runner import run_load_test
         from ai_deploy_ci.load.samples_io import read_samples
 
-        out = request.results_dir
+        out = request.results_dir.resolve()  # the load runner needs an absolute directory
         out.mkdir(parents=True, exist_ok=True)
         candidate = self.candidate_url or reachable_url(request.candidate)
         baseline = self.baseline_url or (reachable_url(request.baseline) if request.baseline else None)

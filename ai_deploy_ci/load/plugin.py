@@ -48,6 +48,7 @@ class _State:
         self.max_cpu = 0.0
         self.dropped_arrivals = 0
         self.written = 0
+        self.progress_started = False
         self.role = "local"
         self.pid = os.getpid()
 
@@ -95,7 +96,13 @@ def on_init(environment: Environment, **_: Any) -> None:
                   else "master" if isinstance(runner, MasterRunner) else "local")
     if STATE.role != "master":
         gevent.spawn(_flush_loop)
-    if STATE.role != "worker" and STATE.config is not None:
+
+
+@events.test_start.add_listener
+def on_test_start(environment: Environment, **_: Any) -> None:
+    """Progress runs from the start of the load (not of the process), once, where stats meet."""
+    if STATE.role != "worker" and STATE.config is not None and not STATE.progress_started:
+        STATE.progress_started = True
         gevent.spawn(_progress_loop, environment)
 
 
@@ -152,19 +159,17 @@ def _flush_loop() -> None:
 def _progress_loop(environment: Environment) -> None:
     config = STATE.config
     assert config is not None
-    interval = config.progress_interval
     started = time.monotonic()
-    previous: dict[str, tuple[int, int]] = {}
     while True:
-        gevent.sleep(interval)
-        if STATE.role == "master":
+        gevent.sleep(config.progress_interval)
+        runner = environment.runner
+        if isinstance(runner, MasterRunner):
             counts = progress.sum_counts(STATE.worker_counts)
+            cpu = max((float(w.cpu_usage) for w in runner.clients.values()), default=None)
         else:
             counts = {t: (c[0], c[1]) for t, c in STATE.counts.items()}
-        runner = environment.runner
+            cpu = getattr(runner, "current_cpu_usage", None)
         users = runner.user_count if runner is not None else 0
-        cpu = getattr(runner, "current_cpu_usage", None)
-        line = progress.format_line(time.monotonic() - started, config.run_time, config.warmup, counts,
-                                    previous, interval, users, cpu)
+        elapsed = time.monotonic() - started
+        line = progress.format_line(elapsed, config.run_time, config.warmup, counts, users, cpu)
         print(line, file=sys.stderr, flush=True)
-        previous = counts

@@ -13,18 +13,17 @@ PREFIX = "[load]"
 
 
 def format_line(elapsed: float, run_time: float, warmup: float, counts: Mapping[str, tuple[int, int]],
-                previous: Mapping[str, tuple[int, int]], interval: float, users: int,
-                cpu: float | None) -> str:
-    """E.g. `[load] 20s/40s (measuring) users=20 | baseline 1203 req 0.2% err 61.0/s | ... | cpu 35%`.
+                users: int, cpu: float | None) -> str:
+    """E.g. `[load] 20s/40s (measuring) users=20 | baseline 1203 req 0.2% err 60.2/s | ... | cpu 35%`.
 
-    counts/previous: cumulative (requests, failures) per target now and one interval ago.
+    counts: cumulative (requests, failures) per target. The rate is the average since the start:
+    workers report to the master only every 3 s, so a per-interval rate would jump.
     """
     phase = "warm-up" if elapsed < warmup else "measuring"
     parts = [f"{PREFIX} {elapsed:4.0f}s/{run_time:.0f}s ({phase}) users={users}"]
     for target in sorted(counts):
         n, err = counts[target]
-        n0, _ = previous.get(target, (0, 0))
-        rate = (n - n0) / interval if interval > 0 else 0.0
+        rate = n / elapsed if elapsed > 0 else 0.0
         share = 100.0 * err / n if n else 0.0
         parts.append(f"{target} {n} req {share:.1f}% err {rate:.1f}/s")
     if cpu is not None:

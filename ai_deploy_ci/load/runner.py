@@ -91,7 +91,7 @@ def _pump(proc: subprocess.Popen[bytes], log: Path) -> None:
         for raw in proc.stdout:
             fh.write(raw)
             line = raw.decode("utf-8", "replace").rstrip()
-            if line.startswith(PREFIX) or "CPU usage above" in line or "Traceback" in line:
+            if line.startswith(PREFIX) or "CPU usage above" in line:
                 print(line, file=sys.stderr, flush=True)
 
 
@@ -110,6 +110,15 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
         return
+
+
+def _log_tail(log: Path, lines: int = 4) -> str:
+    """The last lines of Locust's output: usually the exception that stopped it."""
+    try:
+        tail = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return ("; Locust said:\n  " + "\n  ".join(tail[-lines:])) if tail else ""
 
 
 def read_meta(samples_dir: Path) -> list[dict[str, object]]:
@@ -156,8 +165,8 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
     files = sorted(raw.glob("*samples-*.jsonl.gz"))
     t0 = first_start(files)
     if t0 is None:
-        raise LoadTestFailed(f"Locust produced no samples (exit code {run.returncode})",
-                             fix=f"read {run.log} for Locust's own error")
+        raise LoadTestFailed(f"Locust produced no samples (exit code {run.returncode}){_log_tail(run.log)}",
+                             fix=f"read {run.log} for Locust's own output")
     samples_path = out_dir / SAMPLES_FILE
     counts = samples_io.merge_process_files(files, samples_path, t0=t0, warmup=config.warmup,
                                             duration=config.duration)

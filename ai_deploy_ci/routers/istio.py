@@ -66,11 +66,15 @@ class IstioRouter(TrafficRouter):
                 primary["mirror"] = self._dest("candidate")
                 primary["mirrorPercentage"] = {"value": float(route.mirror_percent)}
         http.append(primary)
+        vs_spec: Manifest = {"hosts": [self.names.service, *self.spec.traffic_router.hosts], "http": http}
+        gw = self.spec.traffic_router.gateway
+        if gw is not None:  # ingress traffic through that Istio gateway, and in-mesh traffic to the Service
+            vs_spec["gateways"] = [f"{gw[0]}/{gw[1]}", "mesh"]
         vs = {
             "apiVersion": API_VERSION,
             "kind": "VirtualService",
             "metadata": self.meta(self.vs_name),
-            "spec": {"hosts": list(self.spec.traffic_router.hosts) or [self.names.service], "http": http},
+            "spec": vs_spec,
         }
         # The DestinationRule gains the candidate subset before the route names it, and loses it
         # only after (same write order: the executor applies in sequence).

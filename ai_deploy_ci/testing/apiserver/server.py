@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import discovery, mutations, openapi, table, watch
+from . import mutations, nonresource, table, watch
 from .errors import ApiError, method_not_allowed
 from .faults import HttpFault
 from .rest import Api
@@ -133,51 +133,13 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _global(self, path: str) -> bool:
-        """Non-resource paths: health, version, discovery. Returns False if `path` is a resource path."""
-        api = self.server.api
-        path = path.rstrip("/") or "/"
-        if path in ("/healthz", "/readyz", "/livez"):
-            self._send(200, b"ok", content_type="text/plain")
-        elif path == "/version":
-            self._send(200, discovery.SERVER_VERSION)
-        elif path == "/api":
-            host, port = self.server.server_address[:2]
-            self._send(200, discovery.api_versions(f"{host!s}:{port}"))
-        elif path == "/apis":
-            self._send(200, discovery.api_group_list(api.registry))
-        elif path == "/api/v1":
-            self._send(200, discovery.resource_list(api.registry, "", "v1"))
-        elif path.startswith("/apis/") and path.count("/") in (2, 3):
-            parts = path.split("/")[2:]
-            doc = (
-                discovery.api_group(api.registry, parts[0])
-                if len(parts) == 1
-                else discovery.resource_list(api.registry, parts[0], parts[1])
-            )
-            if doc is None:
-                raise ApiError(
-                    404, "NotFound", "the server could not find the requested resource", details={}
-                )
-            self._send(200, doc)
-        elif path == "/openapi/v3":
-            self._send(200, openapi.index(api.registry))
-        elif path.startswith("/openapi/v3/"):
-            parts = path.split("/")[3:]
-            group, version = (
-                ("", parts[1])
-                if parts[0] == "api" and len(parts) == 2
-                else ((parts[1], parts[2]) if parts[0] == "apis" and len(parts) == 3 else ("", ""))
-            )
-            doc = openapi.document(api.registry, group, version) if version else None
-            if doc is None:
-                raise ApiError(
-                    404, "NotFound", "the server could not find the requested resource", details={}
-                )
-            self._send(200, doc)
-        elif path.startswith("/openapi"):
-            raise ApiError(404, "NotFound", "the server could not find the requested resource", details={})
-        else:
+        """Non-resource paths (health, version, discovery, OpenAPI); False if `path` is a resource path."""
+        host, port = self.server.server_address[:2]
+        answer = nonresource.answer(self.server.api.registry, path, f"{host!s}:{port}")
+        if answer is None:
             return False
+        body, content_type = answer
+        self._send(200, body, content_type=content_type)
         return True
 
     def _apply_faults(self, route: Route, verb: str) -> None:
@@ -233,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         as_table = table.wants_table(self.headers.get("Accept")) and not route.sub
         if verb == "watch":
-            self._watch(route, params)
+            self._watch(route, params, as_table)
         elif verb == "list":
             listed = api.list(rt, route.namespace, params)
             if as_table:
@@ -291,16 +253,23 @@ class Handler(BaseHTTPRequestHandler):
         else:
             raise method_not_allowed()
 
-    def _watch(self, route: Route, params: dict[str, str]) -> None:
+    def _watch(self, route: Route, params: dict[str, str], as_table: bool = False) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         try:
-            for event in watch.events(
-                self.server.api, route.rt, route.namespace, params, self.server.stopping
-            ):
+            first = True
+            api = self.server.api
+            for event in watch.events(api, route.rt, route.namespace, params, self.server.stopping):
+                if as_table and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+                    obj = event["object"]
+                    rows = table.table([obj], obj["metadata"]["resourceVersion"], api.clock.now())
+                    if not first:  # as a real server: column definitions only in the first event
+                        rows["columnDefinitions"] = []
+                    event = {"type": event["type"], "object": rows}
+                    first = False
                 line = json.dumps(event).encode() + b"\n"
                 self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
                 self.wfile.flush()

@@ -138,6 +138,27 @@ def knobs_from(env: Mapping[str, str], overrides: Mapping[str, Any] | None = Non
     return Knobs(**values)
 
 
+HELP: dict[str, str] = {
+    "host": "listen address (127.0.0.0/8 in tests)",
+    "port": "listen port; 0 picks a free one",
+    "model_version": "reported in x-model-version, responses and metrics",
+    "model_name": "OIP v2 / OpenAI model name",
+    "extra_latency_ms": "service-time deadline from the request line (compute counts towards it)",
+    "latency_jitter": "± fraction of the extra latency, uniform",
+    "proportional_latency": "extra sleep as a fraction of measured compute time",
+    "tail_latency_ms": "added with probability --tail-probability",
+    "tail_probability": "fraction of requests that get the tail latency",
+    "error_rate": "fraction of inference requests answered with --error-status",
+    "error_status": "status for injected errors (429, 500, 502, 503, 504)",
+    "first_token_ms": "delay before the first generated token",
+    "token_interval_ms": "delay between generated tokens",
+    "startup_delay_s": "readiness and inference answer 503 for this long",
+    "wrong_output_rate": "fraction of inputs (by hash: always the same ones) given a wrong label",
+    "drain_timeout_s": "bound on finishing in-flight requests after SIGTERM",
+    "seed": "seeds latency/error draws, the wrong-input hash and generation",
+}
+
+
 def add_knob_arguments(parser: argparse.ArgumentParser) -> None:
     """One flag per knob; defaults are None so env vars still apply when a flag is absent."""
     for name, var in ENV_VARS.items():
@@ -148,7 +169,7 @@ def add_knob_arguments(parser: argparse.ArgumentParser) -> None:
             type=kind,
             default=None,
             metavar=kind.__name__.upper(),
-            help=f"(env {var}; default {getattr(Knobs(), name)})",
+            help=f"{HELP[name]} (env {var}; default {getattr(Knobs(), name)})",
         )
 
 

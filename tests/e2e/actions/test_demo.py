@@ -11,14 +11,14 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(400)]
 
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_demo_rolls_back_the_slow_candidate_and_promotes_the_good_one(tmp_path: Path) -> None:
     out = tmp_path / "demo-results"
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "ai_deploy_ci", "demo", "--quiet", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=360)
+    # The default, relative --out (./demo-results), from a directory that is not the checkout.
+    proc = subprocess.run([sys.executable, "-m", "ai_deploy_ci", "demo", "--quiet"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=360)
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "slow candidate → rolled_back, good candidate → promoted (as expected)" in proc.stdout

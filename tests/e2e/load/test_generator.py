@@ -10,7 +10,7 @@ import pytest
 
 from ai_deploy_ci.artifacts import SAMPLES_FILE
 from ai_deploy_ci.load.config import CPU_THRESHOLD_ENV
-from ai_deploy_ci.load.runner import run_load_test
+from ai_deploy_ci.load.runner import LoadTestFailed, run_load_test
 from ai_deploy_ci.load.samples_io import read_header, read_samples
 from tests.e2e.load.helpers import Factory, make_spec, run_against
 
@@ -84,3 +84,21 @@ def test_open_model_does_not_wait_for_responses(model_server_factory: Factory, t
     assert summary["load_model"] == "open: constant 30/s per target"
     samples = read_samples(tmp_path / SAMPLES_FILE)["baseline"]
     assert set(samples.payload.tolist()) == {0, 1, 2, 3}  # payloads rotate in open mode too
+
+
+def test_broken_locustfile_is_a_user_error_with_locusts_reason(tmp_path: Path) -> None:
+    (tmp_path / "two.py").write_text(textwrap.dedent('''
+        from locust import HttpUser, task
+
+        class A(HttpUser):
+            @task
+            def t(self): pass
+
+        class B(HttpUser):
+            @task
+            def t(self): pass
+    '''))
+    spec = make_spec(locustfile="two.py", duration=2.0)
+    with pytest.raises(LoadTestFailed, match="found A, B; name one as FILE:Class"):
+        run_load_test(spec, tmp_path / "out", baseline_url="http://127.0.0.1:9", candidate_url="http://127.0.0.1:9",
+                      base_dir=tmp_path)

@@ -31,7 +31,7 @@ def test_kubectl_get_deploy(api_server: ApiServerHandle) -> None:
         timeout=30,
     )
     assert out.returncode == 0, out.stderr
-    assert "web" in out.stdout
+    assert "web" in out.stdout and "UP-TO-DATE" in out.stdout.splitlines()[0]  # served as a Table
     out = subprocess.run(
         [str(KUBECTL), "--kubeconfig", str(api_server.kubeconfig_path), "get", "deploy", "web", "-o", "json"],
         capture_output=True,

@@ -15,13 +15,14 @@ from ai_deploy_ci.errors import ClusterError
 from ai_deploy_ci.gates import scripted
 from ai_deploy_ci.pipeline import Options, deploy, promote, rollback
 from ai_deploy_ci.plan.observed import RunInfo
-from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy
+from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy, Spec
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
+from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.conftest import TIME_SCALE, create_namespace, make_kube, objects_in
 from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline
 
 
-def _approval(spec):  # type: ignore[no-untyped-def]
+def _approval(spec: Spec) -> Spec:
     steps = (CanaryStep(set_weight=50), CanaryStep(pause=math.inf), CanaryStep(analysis=None))
     return replace(spec, strategy=replace(spec.strategy, canary=CanaryStrategy(steps=steps)))
 
@@ -48,9 +49,12 @@ def test_pause_then_reject(kube: Kube, namespace: str, options: Options) -> None
         promote(spec, kube, RunInfo("job-3"), scripted(), options)
 
 
-def test_cli_plan_deploy_and_rollback(engine_cluster: ApiServerHandle, namespace: str, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    doc = yaml.safe_load((Path(__file__).resolve().parents[3] / "examples" / "canary-gateway-api.yaml").read_text())
+def test_cli_plan_deploy_and_rollback(
+    engine_cluster: ApiServerHandle, namespace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = yaml.safe_load(
+        (Path(__file__).resolve().parents[3] / "examples" / "canary-gateway-api.yaml").read_text()
+    )
     doc["metadata"]["namespace"] = namespace
     doc["server"].update(image="registry.example.com/acme/model:1", replicas=2, version="1.0.0")
     doc["server"]["resources"] = {"requests": {"cpu": "100m"}}
@@ -60,8 +64,14 @@ def test_cli_plan_deploy_and_rollback(engine_cluster: ApiServerHandle, namespace
     doc["strategy"]["canary"]["steps"] = [{"setWeight": 50}, {"pause": {}}]
     path = tmp_path / "deploy.yaml"
     path.write_text(yaml.safe_dump(doc))
-    common = ["--kubeconfig", str(engine_cluster.kubeconfig_path), "--results", str(tmp_path / "r"),
-              "--time-scale", str(TIME_SCALE)]
+    common = [
+        "--kubeconfig",
+        str(engine_cluster.kubeconfig_path),
+        "--results",
+        str(tmp_path / "r"),
+        "--time-scale",
+        str(TIME_SCALE),
+    ]
     assert cli.main(["deploy", str(path), "--run-id", "cli-1", "--no-analysis", *common]) == 0
     assert cli.main(["plan", str(path), "--kubeconfig", str(engine_cluster.kubeconfig_path)]) == 0
     assert "50% to the candidate" in capsys.readouterr().out
@@ -74,8 +84,9 @@ def test_cli_plan_deploy_and_rollback(engine_cluster: ApiServerHandle, namespace
     assert cli.main(["rollback", str(path), "--run-id", "cli-4", *common]) == 3  # nothing left to roll back
 
 
-def test_preflight_names_denied_permissions(engine_cluster: ApiServerHandle, kube: Kube, namespace: str,
-                                           options: Options) -> None:
+def test_preflight_names_denied_permissions(
+    engine_cluster: ApiServerHandle, kube: Kube, namespace: str, options: Options
+) -> None:
     spec, before = baseline(kube, namespace, options, "canary", "gatewayAPI")
     engine_cluster.faults.deny("update", "httproutes", "gateway.networking.k8s.io")
     with pytest.raises(ClusterError, match=r"update httproutes\.gateway\.networking\.k8s\.io") as err:
@@ -93,8 +104,10 @@ def test_preflight_names_missing_crds(tmp_path: Path) -> None:
         opts = Options(results_dir=tmp_path, time_scale=TIME_SCALE, on_event=lambda _m: None)
         from tests.unit.engine.specs import make_spec
 
-        with pytest.raises(ClusterError, match="virtualservices.networking.istio.io"):
-            deploy(make_spec("canary", "istio", namespace="ml", replicas=1), kube, RunInfo("r"), scripted(), opts)
+        with pytest.raises(ClusterError, match=r"virtualservices\.networking\.istio\.io"):
+            deploy(
+                make_spec("canary", "istio", namespace="ml", replicas=1), kube, RunInfo("r"), scripted(), opts
+            )
         assert objects_in(kube, "ml") == {}, "preflight wrote something"
     finally:
         handle.stop()
@@ -109,8 +122,9 @@ def test_preflight_refuses_a_surge_without_gpus(kube: Kube, namespace: str, opti
     assert_restored(kube, namespace, before)
 
 
-def test_image_pull_error_is_explained(engine_cluster: ApiServerHandle, kube: Kube, namespace: str,
-                                       options: Options) -> None:
+def test_image_pull_error_is_explained(
+    engine_cluster: ApiServerHandle, kube: Kube, namespace: str, options: Options
+) -> None:
     spec, before = baseline(kube, namespace, options, "canary", "gatewayAPI")
     engine_cluster.faults.image_pull_error(labels={"version": "2.0.0"})
     impatient = replace(spec, strategy=replace(spec.strategy, progress_deadline_seconds=20))
@@ -119,3 +133,36 @@ def test_image_pull_error_is_explained(engine_cluster: ApiServerHandle, kube: Ku
     assert "server.image" in str(err.value.fix)
     engine_cluster.faults.clear()
     assert_restored(kube, namespace, before)
+
+
+def test_a_crashing_gate_rolls_back(kube: Kube, namespace: str, options: Options) -> None:
+    spec, before = baseline(kube, namespace, options, "shadow", "istio")
+
+    def broken(_request: object) -> Verdict:
+        raise RuntimeError("locust exited with 1")
+
+    with pytest.raises(ClusterError, match="gate 1 failed: RuntimeError: locust exited with 1"):
+        deploy(spec, kube, RunInfo("run-2"), broken, options)
+    assert_restored(kube, namespace, before)
+
+
+def test_gate_request_carries_what_a_load_test_needs(kube: Kube, namespace: str, options: Options) -> None:
+    from ai_deploy_ci.gates import GateRequest
+
+    spec, _ = baseline(kube, namespace, options, "canary", "istio")
+    seen: list[GateRequest] = []
+
+    def record(request: GateRequest) -> Verdict:
+        seen.append(request)
+        return Verdict.PASS
+
+    deploy(spec, kube, RunInfo("run-2"), record, options)
+    first = seen[0]
+    assert (first.number, first.weight, first.duration) == (1, 25, 0.2)
+    assert first.baseline is not None and first.baseline.service == "sentiment-stable"
+    assert first.candidate.service == "sentiment-candidate"
+    assert first.candidate.url == f"http://sentiment-candidate.{namespace}.svc:8080"
+    assert first.candidate.ip_url is not None and first.candidate.ip_url.startswith("http://127.")
+    assert first.results_dir == options.results_dir / "gates" / "1"
+    assert first.context["version"] == "2.0.0" and first.context["baseline_version"] == "1.0.0"
+    assert [r.number for r in seen] == [1, 2]

@@ -34,14 +34,22 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 
 def validate(obj: dict[str, Any]) -> None:
     """Raise on any schema violation (unknown fields included)."""
-    key = (obj["apiVersion"], obj["kind"])
-    schema = crd_schemas().get(key)
-    if schema is not None:
-        closed = _closed(schema)
-        closed.pop("additionalProperties", None)  # apiVersion/kind/metadata are the server's
-        jsonschema.validate(obj, closed)
+    checker = _validator(obj["apiVersion"], obj["kind"])
+    if checker is not None:
+        checker.validate(obj)
         return
     kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+
+
+@functools.cache
+def _validator(api_version: str, kind: str) -> Any:
+    """One compiled validator per kind (re-checking the Istio schema on every call takes seconds)."""
+    schema = crd_schemas().get((api_version, kind))
+    if schema is None:
+        return None
+    closed = _closed(schema)
+    closed.pop("additionalProperties", None)  # apiVersion/kind/metadata are the server's
+    return jsonschema.validators.validator_for(closed)(closed)
 
 
 def _closed(schema: Any) -> Any:

@@ -62,6 +62,7 @@ def make_spec(
     scale_down_delay: float = 0.2,
     duration: float = 0.2,
     progress_deadline: int = 600,
+    hosts: tuple[str, ...] = ("sentiment.ml.example.com",),
 ) -> Spec:
     steps = (
         canary_steps
@@ -98,7 +99,7 @@ def make_spec(
         strategy=strat,
         traffic_router=TrafficRouter(
             type=router,  # type: ignore[arg-type]
-            hosts=("sentiment.ml.example.com",),
+            hosts=hosts,
             gateway=("gateway-system", "inference-gw"),
         ),
         load=Load(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,7 +18,7 @@ from tests.unit.engine.specs import make_spec, state_with_stable, supported_pair
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _dep(gen: int = 2, observed: int = 2, want: int = 3, **status: object) -> dict:  # type: ignore[type-arg]
+def _dep(gen: int = 2, observed: int = 2, want: int = 3, **status: object) -> dict[str, Any]:
     return {
         "metadata": {"name": "m", "generation": gen},
         "spec": {"replicas": want},
@@ -49,7 +50,7 @@ def _dep(gen: int = 2, observed: int = 2, want: int = 3, **status: object) -> di
     ],
     ids=["generation", "updating", "old-pods", "unavailable", "done", "deadline"],
 )
-def test_rollout_status_follows_kubectl(dep: dict, done: bool, failed: bool, words: str) -> None:  # type: ignore[type-arg]
+def test_rollout_status_follows_kubectl(dep: dict[str, Any], done: bool, failed: bool, words: str) -> None:
     st = rollout_status(dep)
     assert (st.done, st.failed) == (done, failed) and words in st.message
 
@@ -120,7 +121,7 @@ def test_blue_green_needs_twice_the_pods_and_canary_only_its_share() -> None:
 
 
 def test_free_gpus_counts_only_schedulable_ready_nodes() -> None:
-    def node(name: str, gpus: int, ready: bool = True, cordoned: bool = False) -> dict:  # type: ignore[type-arg]
+    def node(name: str, gpus: int, ready: bool = True, cordoned: bool = False) -> dict[str, Any]:
         return {
             "metadata": {"name": name},
             "spec": {"unschedulable": cordoned},

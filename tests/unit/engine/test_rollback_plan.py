@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ai_deploy_ci.plan import objects
 from ai_deploy_ci.plan.compare import normalize
 from ai_deploy_ci.plan.model import ObjectRef, Plan
@@ -10,8 +12,8 @@ from ai_deploy_ci.plan.rollback import plan_rollback
 from tests.unit.engine.specs import make_spec, state_with_stable
 
 
-def _live_after(plan: Plan, upto: int, stable_ready: int = 2) -> dict[ObjectRef, dict]:  # type: ignore[type-arg]
-    live: dict[ObjectRef, dict] = {}  # type: ignore[type-arg]
+def _live_after(plan: Plan, upto: int, stable_ready: int = 2) -> dict[ObjectRef, Any]:
+    live: dict[ObjectRef, Any] = {}
     for step in plan.steps[:upto]:
         for obj in (*step.apply, *step.route_objects):
             live[ObjectRef.of(obj)] = obj
@@ -23,7 +25,7 @@ def _live_after(plan: Plan, upto: int, stable_ready: int = 2) -> dict[ObjectRef,
     return live
 
 
-def _snapshot(plan: Plan, state_stable: dict) -> dict[ObjectRef, dict | None]:  # type: ignore[type-arg]
+def _snapshot(plan: Plan, state_stable: dict[str, Any]) -> dict[ObjectRef, Any]:
     stable_ref = ObjectRef("apps/v1", "Deployment", plan.namespace, plan.name)
     return {ref: (normalize(state_stable) if ref == stable_ref else None) for ref in plan.touches}
 
@@ -64,7 +66,7 @@ def test_rollback_of_a_restored_cluster_writes_nothing() -> None:
     plan = make_plan(spec, state)
     assert state.stable is not None
     svc = objects.service(spec, state, name="sentiment", track="stable")
-    snapshot = {ref: None for ref in plan.touches}
+    snapshot: dict[ObjectRef, Any] = {ref: None for ref in plan.touches}
     snapshot[ObjectRef.of(state.stable)] = normalize(state.stable)
     snapshot[ObjectRef.of(svc)] = svc
     live = {

@@ -44,10 +44,10 @@ def test_constant_gaps() -> None:
 
 
 def test_progress_line() -> None:
-    line = progress.format_line(20.0, 40.0, 10.0, {"baseline": (1200, 12), "candidate": (1100, 0)},
-                                {"baseline": (900, 10)}, 5.0, 20, 35.0)
+    line = progress.format_line(20.0, 40.0, 10.0, {"baseline": (1200, 12), "candidate": (1100, 0)}, 20, 35.0)
     assert line == ("[load]   20s/40s (measuring) users=20 | baseline 1200 req 1.0% err 60.0/s"
-                    " | candidate 1100 req 0.0% err 220.0/s | cpu 35%")
+                    " | candidate 1100 req 0.0% err 55.0/s | cpu 35%")
+    assert "(warm-up)" in progress.format_line(5.0, 40.0, 10.0, {}, 0, None)
 
 
 def test_progress_sums_worker_reports() -> None:

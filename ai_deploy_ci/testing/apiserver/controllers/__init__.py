@@ -83,7 +83,7 @@ class ControllerManager:
                 self._idle.set()
             self._wake.wait(wait)
             self._wake.clear()
-        # Stop pod processes from this thread: their death signal is tied to it (see runtime._GUARD),
+        # Stop pod processes from this thread: their death signal is tied to it (see runtime._guarded),
         # so they get a graceful SIGTERM here before the thread ends.
         self.runtime.stop_all()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,7 +30,8 @@ DEFAULT_COMMAND = (sys.executable, "-m", "ai_deploy_ci", "model-server")
 LOG_TAIL_BYTES = 256 * 1024
 # Exec'd in front of every pod command: PR_SET_PDEATHSIG makes the kernel SIGKILL the pod process if
 # the thread that started it (the controller thread) dies, e.g. when the server process is killed.
-_GUARD = (
+_SETPRIV = shutil.which("setpriv")
+_PY_GUARD = (
     sys.executable,
     "-S",
     "-c",
@@ -38,6 +40,16 @@ _GUARD = (
     "os.getppid() == int(sys.argv[1]) or os._exit(1)\n"
     "os.execvp(sys.argv[2], sys.argv[2:])",
 )
+
+
+def _guarded(command: list[str]) -> list[str]:
+    """`command` behind PR_SET_PDEATHSIG: util-linux `setpriv` if present (no extra interpreter start-up),
+    else a tiny Python trampoline that also checks its parent is still alive."""
+    if _SETPRIV:
+        return [_SETPRIV, "--pdeathsig", "KILL", "--", *command]
+    return [*_PY_GUARD, str(os.getpid()), *command]
+
+
 _RUNTIMES: weakref.WeakSet[Runtime] = weakref.WeakSet()
 
 
@@ -90,7 +102,7 @@ class Runtime:
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         with open(log_path, "ab") as out:
             popen = subprocess.Popen(
-                [*_GUARD, str(os.getpid()), *self.command, "--host", ip, "--port", str(port)],
+                _guarded([*self.command, "--host", ip, "--port", str(port)]),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
