@@ -20,18 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ai_deploy_ci.cluster import preflight, snapshot
+from ai_deploy_ci.cluster import preflight, snapshot, undo
 from ai_deploy_ci.cluster import state as states
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.execute import run_step
 from ai_deploy_ci.cluster.lock import Lock
-from ai_deploy_ci.errors import ClusterError, RegressionDetected
+from ai_deploy_ci.errors import ClusterError, LockHeld, RegressionDetected
 from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis, request_for
 from ai_deploy_ci.plan import records
 from ai_deploy_ci.plan.model import ObjectRef, Plan
 from ai_deploy_ci.plan.observed import ObservedState, RunInfo
 from ai_deploy_ci.plan.registry import make_plan
-from ai_deploy_ci.plan.rollback import plan_rollback
 from ai_deploy_ci.spec.model import Spec
 from ai_deploy_ci.verdict import Verdict
 
@@ -71,7 +70,9 @@ def deploy(
         report = preflight.run(
             kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(kube, plan)
         )
-        return Result(records.start(plan, outcome="dry_run"), report.warnings)
+        rec = records.start(plan, outcome="dry_run")
+        records.write(opts.results_dir, rec)
+        return Result(rec, report.warnings)
     lock = Lock(kube, ns, name, run.run_id, opts.lock_seconds).start()
     try:
         st = states.load(kube, ns, name)
@@ -82,6 +83,11 @@ def deploy(
         warnings: list[str] = []
         if st is None:
             plan = make_plan(spec, observe(kube, spec, run, opts))
+            if not plan.steps:
+                opts.on_event(f"{plan.name} already runs {plan.candidate_version}: nothing to do")
+                rec = records.start(plan, outcome="promoted")
+                records.write(opts.results_dir, rec)
+                return Result(rec)
             warnings = preflight.run(
                 kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(kube, plan)
             ).warnings
@@ -94,7 +100,7 @@ def deploy(
             states.save(kube, st)  # the first write of the run: from here on, a crash can resume
         elif st.phase == "paused":
             return Result(_finish(st, "paused", opts, keep_state=True), warnings)
-        return Result(_drive(kube, spec, st, gate, opts), warnings)
+        return Result(_drive(kube, spec, st, gate, opts, lock), warnings)
     finally:
         lock.release()
 
@@ -113,7 +119,7 @@ def promote(
                 fix="run `ai-deploy-ci deploy` first; promote continues a run paused for approval",
             )
         st.phase = "running"
-        return Result(_drive(kube, spec, st, gate, opts))
+        return Result(_drive(kube, spec, st, gate, opts, lock))
     finally:
         lock.release()
 
@@ -141,11 +147,18 @@ def observe(kube: Kube, spec: Spec, run: RunInfo, opts: Options) -> ObservedStat
     return ObservedState(run=run, stable=stable, manifest=opts.manifest)
 
 
-def _drive(kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Options) -> records.RolloutRecord:
+def _drive(
+    kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Options, lock: Lock
+) -> records.RolloutRecord:
     plan = st.plan
     gates_seen = sum(1 for s in plan.steps[: st.done] if s.is_gate)
     for index in range(st.done, len(plan.steps)):
         step = plan.steps[index]
+        if lock.lost.is_set():  # our lease expired and another run took it: that run owns the model now
+            raise LockHeld(
+                f"run {plan.run_id} lost its lease on {plan.name} before step {index + 1}",
+                fix="lease renewals failed (API unreachable?); the run holding it now decides",
+            )
         rec = records.step_start(index, step)
         opts.on_event(f"step {index + 1}/{len(plan.steps)}: {step.description}")
         try:
@@ -195,35 +208,9 @@ def _drive(kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Option
 def _roll_back(
     kube: Kube, spec: Spec, st: states.RunState, reason: str, opts: Options
 ) -> records.RolloutRecord:
-    """Run the rollback plan to the snapshot; measure writes and time until no traffic on the candidate."""
-    started, first_write = (
-        time.monotonic(),
-        len(kube.writes),
-    )  # the verdict (or failure) is in: the clock runs
-    st.phase, st.reason = "rolling_back", reason
-    states.save(kube, st)
-    live = snapshot.live(kube, st.plan.touches)
-    steps = plan_rollback(st.plan, st.snapshot, live)
-    actions: list[str] = []
-    no_traffic = 0.0
-    writes_to_no_traffic = 0
-    # With a candidate Deployment, traffic is off it after the first step; when the run updated stable
-    # in place (rolling, recreate), only once stable's old template is rolled out again (second step).
-    candidate = ObjectRef("apps/v1", "Deployment", st.plan.namespace, f"{st.plan.name}-candidate")
-    traffic_step = 0 if candidate in st.plan.touches else 1
-    for i, step in enumerate(steps):
-        opts.on_event(f"rollback: {step.description}")
-        actions += run_step(
-            kube, st.plan.namespace, step, wait_timeout=_wait_timeout(spec, opts), poll=opts.poll
-        )
-        if i == traffic_step:
-            no_traffic = time.monotonic() - started
-            writes_to_no_traffic = len(kube.writes) - first_write
-    current = snapshot.live(kube, st.plan.touches)
-    diffs = snapshot.compare(st.snapshot, {r: current.get(r) for r in st.snapshot})
-    for d in diffs:
-        opts.on_event(f"rollback: not restored: {d}")
-    rb = records.rollback(reason, actions, no_traffic, restored=not diffs, writes=writes_to_no_traffic)
+    rb = undo.roll_back(
+        kube, st, reason, wait_timeout=_wait_timeout(spec, opts), poll=opts.poll, on_event=opts.on_event
+    )
     return _finish(st, "rolled_back", opts, keep_state=False, kube=kube, rollback=rb)
 
 

@@ -26,12 +26,13 @@ CRD = "gateway-api-httproute-v1.6.1-standard.yaml"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("demo-results"), help="results and reports")
     parser.add_argument("--file", type=Path, help=f"deploy.yaml to use (default: examples/{EXAMPLE})")
-    parser.add_argument("--extra-latency-ms", type=float, default=40.0,
+    parser.add_argument("--extra-latency-ms", type=float, default=60.0,
                         help="how much slower the bad candidate is")
     parser.add_argument("--load-duration", type=float, default=30.0, help="seconds of load per gate")
-    parser.add_argument("--latency-margin", type=float, default=0.25,
-                        help="allowed latency increase (a laptop runs baseline, candidate and Locust on "
-                             "the same cores, so the example's +10 %% is too tight to decide in 30 s)")
+    parser.add_argument("--latency-margin", type=float, default=0.5,
+                        help="allowed latency increase (baseline, candidate and Locust share this machine's "
+                             "cores: on a busy 2-core box 30 s of load bounds a good p95 only to about "
+                             "±30 %%, so the example's +10 %% would leave it undecided)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
 
 
@@ -101,8 +102,8 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
             except RegressionDetected as exc:
                 say(f"regression: {exc.message}")
                 outcome = "rolled_back"
-            except UserError as exc:
-                say(f"error: {exc.message}")
+            except UserError as exc:  # shown even with --quiet: it explains an unexpected outcome
+                print(f"  error: {exc.message}", file=sys.stderr, flush=True)
                 outcome = "failed"
             promote_last_gate(results)
             if (results / "rollout.json").is_file() and label != "0-stable":

@@ -59,6 +59,8 @@ def render(plan: Plan) -> str:
         f"{plan.strategy} of {plan.name} {plan.baseline_version or '(none)'} → {plan.candidate_version} "
         f"in {plan.namespace} via router {plan.router}"
     ]
+    if not plan.steps:
+        lines.append("nothing to do: stable already runs this version and template")
     for i, step in enumerate(plan.steps, 1):
         lines.append(f"{i:>2}. {step.kind:<9} {step.description}{_weight(step)}")
         writes = [f"{o['kind']}/{o['metadata']['name']}" for o in (*step.apply, *step.route_objects)]

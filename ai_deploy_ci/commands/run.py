@@ -74,11 +74,12 @@ def _run(args: argparse.Namespace, results: Path) -> None:
     from ai_deploy_ci import pipeline
     from ai_deploy_ci.cluster.api import Kube
     from ai_deploy_ci.cluster.client import api_client
+    from ai_deploy_ci.commands.deploy import load
     from ai_deploy_ci.commands.run_gate import LoadAndJudge
     from ai_deploy_ci.plan.observed import RunInfo
-    from ai_deploy_ci.spec.load import load_spec
 
-    spec = with_overrides(load_spec(args.file), args)
+    spec, manifest = load(str(args.file))  # the engine's loader: also reads server.manifest
+    spec = with_overrides(spec, args)
     results.mkdir(parents=True, exist_ok=True)
     if args.mode == "release" and in_github_actions() and not os.environ.get("GITHUB_REF", "").startswith(
             "refs/tags/"):
@@ -89,7 +90,8 @@ def _run(args: argparse.Namespace, results: Path) -> None:
     kube = Kube(api_client(args.kubeconfig, args.context))
     gate = LoadAndJudge(base_dir=args.file.resolve().parent, baseline_url=args.baseline_url,
                         candidate_url=args.candidate_url, load_duration=args.load_duration)
-    opts = pipeline.Options(results_dir=results, time_scale=args.time_scale, dry_run=args.dry_run)
+    opts = pipeline.Options(results_dir=results, time_scale=args.time_scale, dry_run=args.dry_run,
+                            manifest=manifest)
     result = pipeline.deploy(spec, kube, RunInfo.from_env(), gate, opts)
     if args.dry_run:  # the engine returns the plan's record without writing it
         from ai_deploy_ci.plan import records

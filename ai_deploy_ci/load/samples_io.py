@@ -6,10 +6,11 @@ object, then one compact array per request, in `COLUMNS` order:
     {"format": "ai-deploy-ci-samples", "version": 1, "columns": [...], "t0": 1763771234.5, ...}
     ["baseline", 0.0123, 41.7, 1, 200, 57, "", null, 0, [], 3, "{\"label\":\"pos\"}"]
 
-Arrays instead of objects keep the file about three times smaller; gzip members may be
-appended, so a Locust process can flush in chunks. In per-process files (`samples-<pid>.jsonl.gz`)
-`t` is absolute (epoch seconds, Locust's `start_time`); the merge rebases it on the measured
-window's start, drops warm-up requests and sorts by time, which is what the judge expects.
+Arrays instead of objects keep the file about three times smaller. Per-process files
+(`samples-<pid>.jsonl.gz`) are appended to in gzip members, one line per flush holding a JSON
+array of rows (one `json.dumps` per batch costs a quarter of one per row); their `t` is
+absolute (epoch seconds, Locust's `start_time`). The merge rebases `t` on the measured
+window's start, drops requests outside the window and sorts by time, as the judge expects.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ COLUMNS = ("target", "t", "latency_ms", "ok", "status", "nbytes", "error", "ttft
 
 
 def iter_rows(path: Path) -> Iterator[Row]:
-    """Rows of a per-process or merged file; the header (an object) is skipped."""
+    """Rows of a per-process file (a batch of rows per line) or of the merged file (a row per
+    line); the header (an object) is skipped."""
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
-            if line.startswith("["):
+            if line.startswith("[["):
+                yield from json.loads(line)
+            elif line.startswith("["):
                 yield json.loads(line)
 
 

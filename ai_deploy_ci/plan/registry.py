@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from types import MappingProxyType
 
 from ai_deploy_ci.errors import UserError
+from ai_deploy_ci.plan import objects
+from ai_deploy_ci.plan.compare import same
 from ai_deploy_ci.plan.model import Plan
 from ai_deploy_ci.plan.observed import ObservedState
 from ai_deploy_ci.plan.strategies import ab_test, blue_green, canary, recreate, rolling, shadow
@@ -35,5 +38,24 @@ def planner(strategy_type: str) -> Planner:
 
 
 def make_plan(spec: Spec, state: ObservedState) -> Plan:
-    """The plan for a spec: the one entry point commands and the pipeline use."""
-    return planner(spec.strategy.type)(spec, state)
+    """The plan for a spec: the one entry point commands and the pipeline use.
+
+    When stable already runs exactly the desired pod template (a re-run after a finished run),
+    the plan has no steps: re-deploying the same version would only cost a canary's time.
+    """
+    plan = planner(spec.strategy.type)(spec, state)
+    if state.stable is not None and _up_to_date(spec, state):
+        return replace(plan, steps=())
+    return plan
+
+
+def _up_to_date(spec: Spec, state: ObservedState) -> bool:
+    assert state.stable is not None
+    desired = objects.deployment(
+        spec, state, name=spec.metadata.name, track="stable", replicas=spec.server.replicas
+    )
+    live = state.stable
+    return (
+        same(desired["spec"]["template"], live.get("spec", {}).get("template"))
+        and live.get("spec", {}).get("replicas") == spec.server.replicas
+    )

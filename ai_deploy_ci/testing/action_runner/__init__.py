@@ -1,9 +1,20 @@
 """A local runner for composite actions and workflow jobs, so our actions run end to end in tests.
 
-It executes `action.yml` and workflow jobs the way GitHub's runner does (expressions, `if:`,
-env files, step outputs, workflow commands, masking); see the module
-docstrings (`builtins` especially) for what is emulated and what is not. Third-party actions other than the
-stand-ins in `builtins` are refused with a clear error rather than skipped.
+It executes `action.yml` and workflow jobs the way GitHub's runner does, for Linux runners:
+- inputs (defaults evaluated, required ones enforced), step `env:`, `if:` with the expression
+  language (implicit `success() &&`; status functions see the enclosing composite's own steps),
+  `continue-on-error`, `timeout-minutes`, `working-directory`, shells `bash`/`sh`/`python`/custom;
+- per-step $GITHUB_OUTPUT / $GITHUB_ENV / $GITHUB_PATH / $GITHUB_STEP_SUMMARY (heredocs included)
+  and the GITHUB_* / RUNNER_* variables; `steps.<id>.outputs/outcome/conclusion`; action outputs;
+- `::add-mask::`, secrets and the token masked in captured logs, `::error/warning/notice` as
+  annotations (10 per level per step), `::group::`, `::stop-commands::`; cancellation (`cancel()`);
+- nested `uses: ./path` (relative to the workspace, as on GitHub, even inside an action),
+  `owner/repo[/path]@ref` mapped to local checkouts (`action_repos`), and the stand-ins in
+  `builtins` for actions/cache, upload/download-artifact, setup-python and checkout.
+Not emulated: JavaScript and Docker actions (refused by name), job containers and services,
+reusable workflows, matrix expansion and `needs` scheduling (the caller picks one job and one
+matrix combination), job-level timeouts, `permissions`/`environment`/`concurrency` (ignored:
+token scopes are the GitHub API stand-in's business), Windows/macOS shells.
 """
 
 from __future__ import annotations

@@ -110,7 +110,11 @@ class StepRunner:
         env = self.state.process_env(frame, step_env, action_name)
         out = run_script(script, shell=SHELLS.get(shell, shell), env=env, cwd=cwd, temp=self.state.temp,
                          on_line=on_line, timeout=timeout, cancel=self.state.cancel)
-        self.state.job_env.update(out.env)
+        for name, value in out.env.items():  # GitHub refuses to let GITHUB_ENV change its own variables
+            if name.startswith(("GITHUB_", "RUNNER_")):
+                self.state.annotations.append(_annotation(f"GITHUB_ENV cannot set {name}", full, "warning"))
+            else:
+                self.state.job_env[name] = value
         self.state.path.extend(out.path)
         if out.summary:
             self.state.summary.append(out.summary)

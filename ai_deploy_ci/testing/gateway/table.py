@@ -27,7 +27,6 @@ from ai_deploy_ci.testing.gateway.objects import (
     endpoints_for,
     manual_endpoints,
     meta,
-    service_port,
 )
 
 
@@ -118,8 +117,3 @@ def snapshot_from(objects: Mapping[str, list[dict[str, Any]]]) -> Snapshot:
     """A Snapshot from a {kind-plural: [objects]} mapping (missing kinds are empty)."""
     return Snapshot(**{name: list(objects.get(name, [])) for name in Snapshot.__dataclass_fields__})
 
-
-def port_of(table: RouteTable, target: Target) -> int | None:
-    svc = table.services.get((target.namespace, target.service))
-    entry = service_port(svc, target.port) if svc else None
-    return int(entry["port"]) if entry else None

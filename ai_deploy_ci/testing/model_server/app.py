@@ -22,8 +22,8 @@ from ai_deploy_ci.testing.model_server import protocols as proto
 from ai_deploy_ci.testing.model_server.knobs import Knobs
 from ai_deploy_ci.testing.model_server.metrics import ServerMetrics
 from ai_deploy_ci.testing.model_server.model import IrisModel
-from ai_deploy_ci.testing.model_server.textgen import MarkovGenerator, count_tokens
-from ai_deploy_ci.testing.model_server.timing import sleep_until
+from ai_deploy_ci.testing.model_server.streaming import Pacing, sse_events
+from ai_deploy_ci.testing.model_server.textgen import MarkovGenerator
 
 JSON = "application/json"
 
@@ -189,7 +189,10 @@ class ModelApp:
             + self.knobs.first_token_ms / 1000.0
         )
         if stream:
-            events = self._stream(chat, rid, model, prompt, max_tokens, include_usage, first_due)
+            pacing = Pacing(started, first_due, self.knobs.token_interval_ms / 1000.0)
+            events = sse_events(
+                self.generator, self.metrics, chat, rid, model, prompt, max_tokens, include_usage, pacing
+            )
             return Reply(
                 200, content_type="text/event-stream", stream=events, headers={"Cache-Control": "no-cache"}
             )
@@ -204,49 +207,6 @@ class ModelApp:
         )
         reply.not_before = first_due + max(0, max_tokens - 1) * self.knobs.token_interval_ms / 1000.0
         return reply
-
-    def _stream(
-        self,
-        chat: bool,
-        rid: str,
-        model: str,
-        prompt: str,
-        max_tokens: int,
-        include_usage: bool,
-        first_due: float,
-    ) -> Iterator[bytes]:
-        """SSE events paced by deadlines (first token, then one per interval) so pacing never drifts."""
-        created, interval = int(time.time()), self.knobs.token_interval_ms / 1000.0
-        start, last = time.perf_counter(), 0.0
-
-        def chunk(**kw: Any) -> bytes:
-            return proto.sse_event(
-                proto.openai_chunk(chat, rid, created, model, include_usage=include_usage, **kw)
-            )
-
-        if chat:
-            yield chunk(role=True, text="")
-        sent = 0
-        for i, token in enumerate(self.generator.stream(prompt, max_tokens)):
-            sleep_until(first_due + i * interval)
-            now = time.perf_counter()
-            if i == 0:
-                self.metrics.ttft.labels(_ep(chat), self.knobs.model_version).observe(now - start)
-            else:
-                self.metrics.itl.labels(_ep(chat), self.knobs.model_version).observe(now - last)
-            last = now
-            sent += 1
-            yield chunk(text=token)
-        prompt_tokens = count_tokens(prompt)
-        self.metrics.count_tokens(prompt_tokens, sent)
-        yield chunk(text=None if chat else "", finish="length")
-        if include_usage:
-            yield chunk(use=proto.usage(prompt_tokens, sent))
-        yield proto.sse_event("[DONE]")
-
-
-def _ep(chat: bool) -> str:
-    return "chat_completions" if chat else "completions"
 
 
 _INFERENCE = frozenset({"predict", "v2_infer", "completions", "chat_completions"})

@@ -166,3 +166,18 @@ def test_gate_request_carries_what_a_load_test_needs(kube: Kube, namespace: str,
     assert first.results_dir == options.results_dir / "gates" / "1"
     assert first.context["version"] == "2.0.0" and first.context["baseline_version"] == "1.0.0"
     assert [r.number for r in seen] == [1, 2]
+
+
+def test_dry_run_writes_nothing_and_a_finished_deploy_is_not_redone(
+    kube: Kube, namespace: str, options: Options
+) -> None:
+    spec, before = baseline(kube, namespace, options, "blueGreen", "gatewayAPI")
+    writes = len(kube.writes)
+    dry = deploy(spec, kube, RunInfo("dry"), scripted(), replace(options, dry_run=True))
+    assert dry.record["outcome"] == "dry_run" and len(kube.writes) == writes
+    assert objects_in(kube, namespace) == before
+    assert deploy(spec, kube, RunInfo("real"), scripted(), options).record["outcome"] == "promoted"
+    writes = len(kube.writes)
+    again = deploy(spec, kube, RunInfo("again"), scripted(), options)
+    assert again.record["outcome"] == "promoted" and again.record["steps"] == []
+    assert len(kube.writes) - writes == 2  # the lease, taken and released; nothing else

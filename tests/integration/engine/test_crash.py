@@ -1,6 +1,8 @@
 """Crash test: the deploy process is SIGKILLed at every one of its API writes — enumerated, not
 sampled — for a canary and a blue/green run; a re-run (same workflow run id) must converge:
-promoted, no orphaned objects, and traffic never routed to a backend without ready pods.
+promoted, no orphaned objects, and traffic never routed to a backend without ready pods —
+checked before every write of an uninterrupted run (so after each of its writes), right after
+each kill, and after each converged re-run.
 
 The kill happens in the API server's write hook, before the write is committed, so each
 iteration leaves the cluster exactly as the run had it just before write k.
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,10 +65,18 @@ class Killer:
         self.counts: dict[str, int] = defaultdict(int)
         self.targets: dict[str, Target] = {}
         self.lock = threading.Lock()
+        self.checks: dict[str, Callable[[], None]] = {}  # namespace → invariant checked before each write
+        self.violations: list[str] = []
 
     def __call__(self, w: WriteRequest) -> None:
         if w.resource not in ENGINE_RESOURCES:  # controllers' writes (pods, replicasets, */status)
             return
+        check = self.checks.get(w.namespace)
+        if check is not None:  # the state every earlier write left, seen before this one lands
+            try:
+                check()
+            except AssertionError as exc:
+                self.violations.append(f"before {w.verb} {w.resource}/{w.name}: {exc}")
         with self.lock:
             target = self.targets.get(w.namespace)
             if target is None:
@@ -188,7 +199,9 @@ def test_kill_at_every_write_then_rerun_converges(
         kube = make_kube(engine_cluster)
         ns = f"crash-{strategy.lower()}-count"
         _baseline(kube, ns, strategy, router, tmp_path / ns)
+        killer.checks[ns] = lambda: assert_traffic_safe(kube, ns, strategy, router)
         assert drivers[0].deploy(killer, 10**9, ns, strategy, router, tmp_path / ns / "run") == 0
+        assert not killer.violations, killer.violations
         total = killer.counts[ns]
         assert total >= 10, f"only {total} writes counted: is the hook seeing the engine's writes?"
         free: queue.Queue[Driver] = queue.Queue()

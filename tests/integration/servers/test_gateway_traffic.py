@@ -17,6 +17,7 @@ import pytest
 import requests
 from kubernetes import client
 from kubernetes.client import ApiClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
 from ai_deploy_ci.testing.gateway import Gateway, Request, RouteTable, Target
@@ -93,6 +94,24 @@ class Env:
         raw = self.core.list_namespaced_event("default", _preload_content=False)
         events = [f"{e.get('reason')}: {e.get('message')}" for e in json.loads(raw.data)["items"][-8:]]
         return {"pods": pods, "events": events, "gateway": self.gateway.stats()}
+
+    def candidate_predictions(self) -> float:
+        """POST /predict answered by the v2 pod, from its own /metrics."""
+        ((ip, port),) = self.gateway.table.endpoints(Target("default", "model-v2"))
+        text = self.session.get(f"http://{ip}:{port}/metrics", timeout=5).text
+        return sum(
+            s.value
+            for f in text_string_to_metric_families(text)
+            for s in f.samples
+            if s.name == "model_server_request_duration_seconds_count" and s.labels["endpoint"] == "predict"
+        )
+
+    def drain_mirrors(self) -> None:
+        """Wait (bounded) until queued mirror copies were sent."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and self.gateway.core.mirrors.queue.qsize():
+            time.sleep(0.02)
+        time.sleep(0.2)
 
     def wait(self, predicate: Any, what: str) -> None:
         assert self.gateway.wait_until(predicate, timeout=10), f"gateway never saw {what}"
@@ -220,13 +239,12 @@ def test_httproute_mirror_copies_a_share_to_the_candidate(env: Env) -> None:
     try:
         env.wait(lambda t: any(m.mirrors for m in t.httproutes), "the mirror")
         before = env.gateway.stats().get("mirrored", {}).get("default/model-v2", 0)
+        seen_before = env.candidate_predictions()
         assert env.send(env.gateway.public_url, 1000, {"Host": HOST}) == Counter({"v1": 1000})
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and env.gateway.core.mirrors.queue.qsize():
-            time.sleep(0.02)
-        time.sleep(0.1)
+        env.drain_mirrors()
         mirrored = env.gateway.stats().get("mirrored", {}).get("default/model-v2", 0) - before
         assert mirrored == pytest.approx(400, abs=60)
+        assert env.candidate_predictions() - seen_before == mirrored  # the candidate saw every copy
     finally:
         env.custom.delete_namespaced_custom_object(*args, "mirror")
 
@@ -374,3 +392,50 @@ def test_rolling_update_through_cluster_ip_loses_no_request(env: Env) -> None:
     finally:
         apps.delete_namespaced_deployment("rolling", "default", _preload_content=False)
         env.core.delete_namespaced_service("rolling", "default", _preload_content=False)
+
+
+def test_istio_mirror_percentage(env: Env) -> None:
+    dr = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "DestinationRule",
+        "metadata": {"name": "mirror"},
+        "spec": {
+            "host": "model-all",
+            "subsets": [
+                {"name": "stable", "labels": {"version": "v1"}},
+                {"name": "canary", "labels": {"version": "v2"}},
+            ],
+        },
+    }
+    vs = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "mirror"},
+        "spec": {
+            "hosts": [HOST],
+            "http": [
+                {
+                    "route": [{"destination": {"host": "model-all", "subset": "stable"}}],
+                    "mirror": {"host": "model-all", "subset": "canary"},
+                    "mirrorPercentage": {"value": 25.0},
+                }
+            ],
+        },
+    }
+    group = ("networking.istio.io", "v1", "default")
+    env.custom.create_namespaced_custom_object(*group, "destinationrules", dr)
+    env.custom.create_namespaced_custom_object(*group, "virtualservices", vs)
+    try:
+        canary = Target("default", "model-all", None, "canary", (("version", "v2"),))
+        env.wait(lambda t: any(r.mirrors for r in t.istio) and t.endpoints(canary), "the Istio mirror")
+        seen_before = env.candidate_predictions()
+        assert env.send(env.gateway.public_url, 800, {"Host": HOST}) == Counter({"v1": 800})
+        env.drain_mirrors()
+        assert env.candidate_predictions() - seen_before == pytest.approx(200, abs=45)
+        assert (
+            env.gateway.stats()["mirrored"]["default/model-all/canary"]
+            == env.candidate_predictions() - seen_before
+        )
+    finally:
+        env.custom.delete_namespaced_custom_object(*group, "virtualservices", "mirror")
+        env.custom.delete_namespaced_custom_object(*group, "destinationrules", "mirror")

@@ -102,8 +102,23 @@ def test_openai_streaming(server: ModelServerProcess, chat: bool) -> None:
 def test_models_and_metrics_parse(server: ModelServerProcess) -> None:
     assert requests.get(server.url + "/v1/models", timeout=5).json()["data"][0]["id"] == "iris"
     requests.post(server.url + "/predict", json={"text": "x"}, timeout=5)
+    stream = {"prompt": "m", "max_tokens": 3, "stream": True}
+    assert requests.post(server.url + "/v1/completions", json=stream, timeout=5).text.endswith(
+        "data: [DONE]\n\n"
+    )
     r = requests.get(server.url + "/metrics", timeout=5)
     families = {f.name: f for f in text_string_to_metric_families(r.text)}
+    ttft = {
+        s.name: s.value
+        for s in families["model_server_time_to_first_token_seconds"].samples
+        if s.labels.get("endpoint") == "completions" and not s.name.endswith("_bucket")
+    }
+    assert ttft["model_server_time_to_first_token_seconds_count"] >= 1
+    mean_ttft = (
+        ttft["model_server_time_to_first_token_seconds_sum"]
+        / ttft["model_server_time_to_first_token_seconds_count"]
+    )
+    assert 0.030 <= mean_ttft < 0.5  # FIRST_TOKEN_MS=30, measured from the request line
     for name in (
         "model_server_request_duration_seconds",
         "model_server_requests_in_flight",

@@ -362,3 +362,18 @@ def test_composite_steps_are_private_and_if_sees_only_its_own_failures(runner: A
     result = runner.run_action(outer)
     assert result.ok, result.text
     assert result.outputs == {"leaked": "", "via": "inner-ran"}
+
+
+def test_github_env_cannot_override_the_runners_own_variables(runner: ActionRunner) -> None:
+    action = write_action(runner.workspace, "act", """
+        name: t
+        description: t
+        runs:
+          using: composite
+          steps:
+            - {shell: bash, run: "echo GITHUB_WORKSPACE=/evil >> $GITHUB_ENV; echo MINE=1 >> $GITHUB_ENV"}
+            - {shell: bash, run: "test \\"$GITHUB_WORKSPACE\\" != /evil && test \\"$MINE\\" = 1"}
+    """)
+    result = runner.run_action(action)
+    assert result.ok, result.text
+    assert any("cannot set GITHUB_WORKSPACE" in a.message for a in result.annotations)

@@ -149,3 +149,13 @@ def test_blue_green_switches_in_one_write_and_waits_for_approval() -> None:
         and switch.route_objects[0]["spec"]["selector"][LABEL_TRACK] == "candidate"
     )
     assert plan.endpoints.candidate_service == "sentiment-preview"
+
+
+def test_a_finished_deploy_plans_nothing() -> None:
+    from ai_deploy_ci.plan import objects
+
+    spec = make_spec("canary", "gatewayAPI")
+    run = RunInfo("again")
+    live = objects.deployment(spec, ObservedState(run=run), name="sentiment", track="stable", replicas=3)
+    live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "IfNotPresent"  # a server default
+    assert make_plan(spec, ObservedState(run=run, stable=live)).steps == ()
