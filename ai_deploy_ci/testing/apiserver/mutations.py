@@ -150,7 +150,9 @@ def delete(api: Api, rt: ResourceType, namespace: str, name: str, opts: dict[str
         gone = api.render(rt, api.store.delete(rt.key, namespace, name))
     if rt.kind == "CustomResourceDefinition":
         api.crds.removed(gone)
-    if rt.crd_name or rt.kind == "Pod":
+    # Registries with ReturnDeletedObject (custom resources, pods, services) answer with the
+    # object; the rest with a Success Status. The typed client decodes accordingly.
+    if rt.crd_name or rt.kind in ("Pod", "Service"):
         return gone
     return {
         "kind": "Status",

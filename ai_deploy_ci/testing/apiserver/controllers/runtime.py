@@ -131,12 +131,19 @@ class Runtime:
         period = min(max(self.clock.wall_seconds(float(probe.get("periodSeconds", 10))), 0.05), 2.0)
         if proc.stop.wait(delay):
             return
+        # As the kubelet does: Ready flips only after successThreshold passes in a row, and back
+        # only after failureThreshold failures in a row, so one slow probe under load is no outage.
+        failures_needed = max(int(probe.get("failureThreshold", 3)), 1)
+        successes_needed = max(int(probe.get("successThreshold", 1)), 1)
+        streak = 0  # consecutive results that disagree with the current state
         while not proc.stop.is_set() and proc.popen.poll() is None:
             ok = self._probe_once(proc, probe)
-            if ok != proc.ready:
+            streak = streak + 1 if ok != proc.ready else 0
+            if streak >= (successes_needed if ok else failures_needed):
                 proc.ready = ok
+                streak = 0
                 self.wake()
-            proc.stop.wait(period if ok else min(period, 0.02))
+            proc.stop.wait(period if proc.ready else min(period, 0.02))
         if proc.ready:
             proc.ready = False
         self.wake()
