@@ -23,13 +23,27 @@ from ai_deploy_ci.plan.model import Manifest, ObjectRef, Plan, Route, Step
 _TRAFFIC_FIRST = {"VirtualService": 0, "HTTPRoute": 0, "Ingress": 1, "Service": 2, "DestinationRule": 3}
 
 
+def _rank(ref: ObjectRef) -> int:
+    """0 for the objects whose one write moves the traffic (the nginx canary Ingress among them)."""
+    if ref.kind == "Ingress" and ref.name.endswith("-canary"):
+        return 0
+    if ref.kind == "Service" and ref.name.endswith("-stable"):  # the baseline's load-test Service
+        return 3
+    return _TRAFFIC_FIRST.get(ref.kind, 9)
+
+
 def plan_rollback(
     plan: Plan, snapshot: Mapping[ObjectRef, Manifest | None], live: Mapping[ObjectRef, Manifest]
 ) -> tuple[Step, ...]:
     """Steps that return every object the plan touches to `snapshot` (None: did not exist)."""
     touched = [r for r in plan.touches if r in snapshot or r in live]
     route_refs = [r for r in plan.route_refs if r in touched]
-    route_refs.sort(key=lambda r: (_TRAFFIC_FIRST.get(r.kind, 9), r.name.endswith("-canary") is False))
+    route_refs.sort(key=_rank)
+    # The first step writes only the traffic-carrying objects (the lowest rank present); the rest of
+    # the router's objects (a DestinationRule's candidate subset, the stable Ingress) follow later.
+    first_rank = min((_rank(r) for r in route_refs), default=0)
+    carriers = [r for r in route_refs if _rank(r) == first_rank]
+    later = [r for r in route_refs if _rank(r) != first_rank]
     deployments = [r for r in touched if r.kind == "Deployment" and r not in route_refs]
     others = [r for r in touched if r not in route_refs and r not in deployments]
 
@@ -53,8 +67,8 @@ def plan_rollback(
                 apply=stable_restore,
                 wait_for=(plan.name,),
                 route=off,
-                route_objects=restore(route_refs),
-                delete=created(route_refs),
+                route_objects=restore(carriers),
+                delete=created(carriers),
                 weight=0,
             )
         )
@@ -64,14 +78,23 @@ def plan_rollback(
                 kind="restore",
                 description="traffic off the candidate",
                 route=off,
-                route_objects=restore(route_refs),
-                delete=created(route_refs),
+                route_objects=restore(carriers),
+                delete=created(carriers),
                 weight=0,
             )
         )
     rest = restore(deployments) + restore(others)
     waits = tuple(r.name for r in deployments if snapshot.get(r) is not None)
-    steps.append(Step(kind="restore", description="restore the pre-run objects", apply=rest, wait_for=waits))
+    steps.append(
+        Step(
+            kind="restore",
+            description="restore the pre-run objects",
+            apply=rest,
+            wait_for=waits,
+            route_objects=restore(later),
+            delete=created(later),
+        )
+    )
     gone = created(deployments) + created(others)
     steps.append(Step(kind="cleanup", description="delete what the run created", delete=gone))
     return tuple(steps)

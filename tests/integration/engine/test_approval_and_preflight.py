@@ -74,9 +74,11 @@ def test_cli_plan_deploy_and_rollback(
     ]
     assert cli.main(["deploy", str(path), "--run-id", "cli-1", "--no-analysis", *common]) == 0
     assert cli.main(["plan", str(path), "--kubeconfig", str(engine_cluster.kubeconfig_path)]) == 0
-    assert "50% to the candidate" in capsys.readouterr().out
+    assert "nothing to do" in capsys.readouterr().out
     doc["server"]["version"] = "2.0.0"
     path.write_text(yaml.safe_dump(doc))
+    assert cli.main(["plan", str(path), "--kubeconfig", str(engine_cluster.kubeconfig_path)]) == 0
+    assert "50% to the candidate" in capsys.readouterr().out
     assert cli.main(["deploy", str(path), "--run-id", "cli-2", "--no-analysis", *common]) == 0
     assert "paused" in capsys.readouterr().out
     assert cli.main(["rollback", str(path), "--run-id", "cli-3", *common]) == 0

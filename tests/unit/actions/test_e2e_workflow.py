@@ -37,6 +37,21 @@ def test_each_leg_points_at_a_matching_deploy_file() -> None:
         assert spec["server"]["image"] == job["env"]["IMAGE"], leg
 
 
+def test_service_names_match_the_planner() -> None:
+    """The URLs the workflow builds must name the Services the plan's load test uses."""
+    from ai_deploy_ci.plan.observed import ObservedState, RunInfo
+    from ai_deploy_ci.plan.steps import Context
+    from ai_deploy_ci.spec.load import load_spec
+
+    for leg in _job()["strategy"]["matrix"]["include"]:
+        spec = load_spec(ROOT / leg["file"])
+        stable = {"metadata": {"name": spec.metadata.name}}
+        names = Context.of(spec, ObservedState(run=RunInfo("e2e"), stable=stable, manifest=None)).names
+        no_baseline = spec.strategy.type in ("rolling", "recreate")
+        assert leg["baseline"] == ("" if no_baseline else names.baseline_service), leg
+        assert leg["candidate"] == (names.service if no_baseline else names.candidate_service), leg
+
+
 def test_deploy_files_validate() -> None:
     files = [leg["file"] for leg in _job()["strategy"]["matrix"]["include"]]
     out = subprocess.run([sys.executable, "-m", "ai_deploy_ci", "validate", *files], cwd=ROOT,
