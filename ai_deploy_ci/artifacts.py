@@ -125,6 +125,7 @@ class RollbackRecord(TypedDict):
     actions: list[str]  # what was written, in order
     seconds_to_no_traffic: float
     restored: bool  # the cluster equals the pre-run snapshot (bookkeeping aside)
+    writes_to_no_traffic: NotRequired[int]  # API writes from the decision to no traffic on the candidate
 
 
 class RolloutRecord(TypedDict):  # rollout.json

@@ -58,9 +58,15 @@ def _for_replace(desired: Manifest, live: Manifest) -> Manifest:
     body = copy.deepcopy(desired)
     body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
     if desired["kind"] == "Service":
-        for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
-            if key in live.get("spec", {}) and key not in body["spec"]:
-                body["spec"][key] = live["spec"][key]
+        # Keep what we do not set (type LoadBalancer, allocated IPs, node ports, traffic policies):
+        # the engine owns the selector and ports, not how the user exposes the Service.
+        body["spec"] = {**live.get("spec", {}), **body["spec"]}
+        node_ports = {
+            p.get("port"): p["nodePort"] for p in live.get("spec", {}).get("ports", []) if "nodePort" in p
+        }
+        for port in body["spec"].get("ports", []):
+            if port.get("port") in node_ports and "nodePort" not in port:
+                port["nodePort"] = node_ports[port["port"]]  # a re-allocated node port breaks load balancers
     return body
 
 

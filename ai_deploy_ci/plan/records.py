@@ -49,14 +49,13 @@ def step_end(rec: StepRecord, status: str) -> None:
 def rollback(
     reason: str, actions: list[str], seconds: float, *, restored: bool, writes: int
 ) -> RollbackRecord:
-    rec = {
+    return {
         "reason": reason,
         "actions": actions,
         "seconds_to_no_traffic": round(seconds, 3),
         "restored": restored,
         "writes_to_no_traffic": writes,
     }
-    return cast(RollbackRecord, rec)
 
 
 def start(plan: Plan, outcome: str) -> RolloutRecord:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
+from ai_deploy_ci.testing.teardown import stopped_at_teardown
 
 TEST_TIME_SCALE = 20.0
 
@@ -35,17 +36,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture
 def api_server_factory() -> Iterator[Callable[..., ApiServerHandle]]:
-    started: list[ApiServerHandle] = []
-
     def start(**kw: Any) -> ApiServerHandle:
-        kw.setdefault("time_scale", TEST_TIME_SCALE)
-        handle = start_api_server(**kw)
-        started.append(handle)
-        return handle
+        return start_api_server(**{"time_scale": TEST_TIME_SCALE, **kw})
 
-    yield start
-    for handle in started:
-        handle.stop()
+    with stopped_at_teardown(start, ApiServerHandle.stop) as tracked:
+        yield tracked
 
 
 @pytest.fixture

@@ -23,20 +23,16 @@ from ai_deploy_ci.testing.model_server.process import (
     start_model_server_processes,
 )
 from ai_deploy_ci.testing.model_server.server import ModelServer
+from ai_deploy_ci.testing.teardown import stopped_at_teardown
 
 
 @pytest.fixture
 def model_server_factory() -> Iterator[Callable[..., ModelServerProcess]]:
-    started: list[ModelServerProcess] = []
-
     def start(**knobs: Any) -> ModelServerProcess:
-        server = start_model_server_process(Knobs(port=0), **knobs)
-        started.append(server)
-        return server
+        return start_model_server_process(Knobs(port=0), **knobs)
 
-    yield start
-    for server in started:
-        server.stop()
+    with stopped_at_teardown(start, ModelServerProcess.stop) as tracked:
+        yield tracked
 
 
 @pytest.fixture
@@ -62,29 +58,19 @@ def model_server(model_server_factory: Callable[..., ModelServerProcess]) -> Mod
 
 @pytest.fixture
 def inprocess_model_server_factory() -> Iterator[Callable[..., ModelServer]]:
-    started: list[ModelServer] = []
-
     def start(**knobs: Any) -> ModelServer:
-        server = ModelServer(with_overrides(Knobs(port=0), **knobs)).start()
-        started.append(server)
-        return server
+        return ModelServer(with_overrides(Knobs(port=0), **knobs)).start()
 
-    yield start
-    for server in started:
-        server.stop(timeout=2.0)
+    with stopped_at_teardown(start, lambda server: server.stop(timeout=2.0)) as tracked:
+        yield tracked
 
 
 @pytest.fixture
 def gateway_factory() -> Iterator[Callable[..., Any]]:
     from ai_deploy_ci.testing.gateway import Gateway
 
-    started: list[Any] = []
-
     def start(api_client: Any, **kwargs: Any) -> Any:
-        gateway = Gateway(api_client, **kwargs).start()
-        started.append(gateway)
-        return gateway
+        return Gateway(api_client, **kwargs).start()
 
-    yield start
-    for gateway in started:
-        gateway.stop()
+    with stopped_at_teardown(start, Gateway.stop) as tracked:
+        yield tracked

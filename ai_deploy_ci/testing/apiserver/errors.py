@@ -47,38 +47,37 @@ def _qualified(resource: str, group: str) -> str:
     return f"{resource}.{group}" if group else resource
 
 
+def _about(code: int, reason: str, resource: str, group: str, name: str, template: str) -> ApiError:
+    """An error about one named object; `{what}` in the template becomes `resource.group "name"`."""
+    what = f'{_qualified(resource, group)} "{name}"'
+    details = {"name": name, "group": group, "kind": resource}
+    return ApiError(code, reason, template.format(what=what), details=details)
+
+
 def not_found(resource: str, group: str, name: str) -> ApiError:
-    return ApiError(
-        404,
-        "NotFound",
-        f'{_qualified(resource, group)} "{name}" not found',
-        details={"name": name, "group": group, "kind": resource},
-    )
+    return _about(404, "NotFound", resource, group, name, "{what} not found")
 
 
 def already_exists(resource: str, group: str, name: str) -> ApiError:
-    return ApiError(
-        409,
-        "AlreadyExists",
-        f'{_qualified(resource, group)} "{name}" already exists',
-        details={"name": name, "group": group, "kind": resource},
-    )
+    return _about(409, "AlreadyExists", resource, group, name, "{what} already exists")
 
 
 def conflict(resource: str, group: str, name: str) -> ApiError:
-    return ApiError(
+    return _about(
         409,
         "Conflict",
-        f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": the object has '
-        "been modified; please apply your changes to the latest version and try again",
-        details={"name": name, "group": group, "kind": resource},
+        resource,
+        group,
+        name,
+        "Operation cannot be fulfilled on {what}: the object has been modified; "
+        "please apply your changes to the latest version and try again",
     )
 
 
 def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str, str]]) -> ApiError:
     """422 Invalid; causes are (field, reason, message) like `spec.replicas`, `FieldValueInvalid`."""
     text = "; ".join(f"{field}: {msg}" for field, _, msg in causes)
-    qualified = f"{kind}.{group}" if group else kind
+    qualified = _qualified(kind, group)
     return ApiError(
         422,
         "Invalid",

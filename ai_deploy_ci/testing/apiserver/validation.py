@@ -58,6 +58,26 @@ def _go_type(schema: dict[str, Any]) -> str:
     }.get(str(t), str(t))
 
 
+def _cause(err: Any) -> Cause:
+    """The 422 cause kube-apiserver reports for one schema error (field, reason, message).
+
+    A `type` error reaches here only for custom resources: for built-in kinds it is a decode error.
+    """
+    where = field_path(err.absolute_path)
+    value = json.dumps(err.instance)
+    if err.validator == "required":
+        text = str(err.message)
+        missing = text.split("'")[1] if "'" in text else "?"
+        return field_path([*err.absolute_path, missing]), "FieldValueRequired", "Required value"
+    if err.validator == "enum":
+        allowed = ", ".join(json.dumps(x) for x in err.validator_value if x is not None)
+        return where, "FieldValueNotSupported", f"Unsupported value: {value}: supported values: {allowed}"
+    if err.validator == "type":
+        message = f"Invalid value: {value}: {where} in body must be of type {err.validator_value}: {value}"
+        return where, "FieldValueTypeInvalid", message
+    return where, "FieldValueInvalid", f"Invalid value: {value}: {err.message}"
+
+
 def validate_builtin(obj: dict[str, Any], rt: ResourceType, strict: bool) -> list[str]:
     """Validate in place; drop unknown fields unless strict. Returns Warning texts."""
     v = schemas.validator(rt.api_version, rt.kind)
@@ -79,22 +99,8 @@ def validate_builtin(obj: dict[str, Any], rt: ResourceType, strict: bool) -> lis
                 f"json: cannot unmarshal {_JSON_TYPE.get(type(err.instance).__name__, 'value')} into Go "
                 f"struct field {rt.kind}.{where} of type {_go_type(err.schema)}"
             )
-        elif err.validator == "required":
-            missing = str(err.message).split("'")[1] if "'" in str(err.message) else "?"
-            causes.append((field_path([*path, missing]), "FieldValueRequired", "Required value"))
-        elif err.validator == "enum":
-            allowed = ", ".join(json.dumps(x) for x in err.validator_value if x is not None)
-            causes.append(
-                (
-                    where,
-                    "FieldValueNotSupported",
-                    f"Unsupported value: {json.dumps(err.instance)}: supported values: {allowed}",
-                )
-            )
         else:
-            causes.append(
-                (where, "FieldValueInvalid", f"Invalid value: {json.dumps(err.instance)}: {err.message}")
-            )
+            causes.append(_cause(err))
     if decode:
         raise bad_request(
             f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {decode[0]}'
@@ -187,34 +193,7 @@ def validate_custom(obj: dict[str, Any], rt: ResourceType, strict: bool) -> list
     obj.update(probe)
     converted = _converted(rt)
     body = {k: v for k, v in obj.items() if k != "metadata"}
-    causes: list[Cause] = []
-    for err in jsonschema.Draft7Validator(converted).iter_errors(body):
-        where = field_path(err.absolute_path)
-        if err.validator == "required":
-            missing = str(err.message).split("'")[1]
-            causes.append((field_path([*err.absolute_path, missing]), "FieldValueRequired", "Required value"))
-        elif err.validator == "enum":
-            allowed = ", ".join(json.dumps(x) for x in err.validator_value if x is not None)
-            causes.append(
-                (
-                    where,
-                    "FieldValueNotSupported",
-                    f"Unsupported value: {json.dumps(err.instance)}: supported values: {allowed}",
-                )
-            )
-        elif err.validator == "type":
-            causes.append(
-                (
-                    where,
-                    "FieldValueTypeInvalid",
-                    f"Invalid value: {json.dumps(err.instance)}: "
-                    f"{where} in body must be of type {err.validator_value}: {json.dumps(err.instance)}",
-                )
-            )
-        else:
-            causes.append(
-                (where, "FieldValueInvalid", f"Invalid value: {json.dumps(err.instance)}: {err.message}")
-            )
+    causes = [_cause(err) for err in jsonschema.Draft7Validator(converted).iter_errors(body)]
     if causes:
         raise invalid(rt.kind, rt.group, obj.get("metadata", {}).get("name", ""), causes)
     return [f'unknown field "{n}"' for n in unknown]

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ai_deploy_ci.testing.github_api.replies import Result, error, invalid, now, page
-from ai_deploy_ci.testing.github_api.state import NOT_ACCESSIBLE, GitHubApiState, TokenInfo, public
+from ai_deploy_ci.testing.github_api.replies import Call, Result, error, invalid, now
+from ai_deploy_ci.testing.github_api.state import NOT_ACCESSIBLE, public
 
 MAX_BODY = 65_536
 
 
-def user(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    if info is None:
+def user(c: Call) -> Result:
+    if c.info is None:
         raise error(401, "Requires authentication")
-    if not info.reads_user:
+    if not c.info.reads_user:
         raise error(403, NOT_ACCESSIBLE)
-    return 200, {"login": info.login, "id": 4242, "type": info.user_type}, {}
+    return 200, {"login": c.info.login, "id": 4242, "type": c.info.user_type}, {}
 
 
 def _body(b: dict[str, Any]) -> str:
@@ -46,67 +38,35 @@ def _body(b: dict[str, Any]) -> str:
     return text
 
 
-def list_comments(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    return page(st.issue_comments(g["repo"], int(g["n"])), base, path, q)
+def list_comments(c: Call) -> Result:
+    return c.page(c.st.issue_comments(c.repo, int(c.params["n"])))
 
 
-def create_comment(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    assert info is not None
-    comment = st.add_comment(
-        g["repo"], int(g["n"]), _body(b), info.login, "https://github.com", info.user_type
+def create_comment(c: Call) -> Result:
+    assert c.info is not None
+    comment = c.st.add_comment(
+        c.repo, int(c.params["n"]), _body(c.body), c.info.login, "https://github.com", c.info.user_type
     )
-    return 201, public(comment), {"location": f"{base}/repos/{g['repo']}/issues/comments/{comment['id']}"}
+    return 201, public(comment), {"location": f"{c.base}/repos/{c.repo}/issues/comments/{comment['id']}"}
 
 
-def _comment(st: GitHubApiState, g: dict[str, str]) -> dict[str, Any]:
-    with st.lock:
-        comment = st.comments.get(int(g["id"]))
-    if comment is None or comment["_repo"] != g["repo"]:
-        raise error(404, "Not Found")
-    return comment
+def get_comment(c: Call) -> Result:
+    return 200, public(c.owned(c.st.comments)), {}
 
 
-def get_comment(st: GitHubApiState, g: dict[str, str], *_: Any) -> Result:
-    return 200, public(_comment(st, g)), {}
-
-
-def edit_comment(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    comment = _comment(st, g)
-    assert info is not None
-    if comment["user"]["login"] != info.login:  # integrations may edit only their own comments
+def edit_comment(c: Call) -> Result:
+    comment = c.owned(c.st.comments)
+    assert c.info is not None
+    if comment["user"]["login"] != c.info.login:  # integrations may edit only their own comments
         raise error(403, NOT_ACCESSIBLE)
-    with st.lock:
-        comment["body"] = _body(b)
+    with c.st.lock:
+        comment["body"] = _body(c.body)
         comment["updated_at"] = now()
     return 200, public(comment), {}
 
 
-def delete_comment(st: GitHubApiState, g: dict[str, str], *_: Any) -> Result:
-    comment = _comment(st, g)
-    with st.lock:
-        del st.comments[comment["id"]]
+def delete_comment(c: Call) -> Result:
+    comment = c.owned(c.st.comments)
+    with c.st.lock:
+        del c.st.comments[comment["id"]]
     return 204, None, {}

@@ -3,12 +3,41 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from ai_deploy_ci.testing.github_api.state import public
+from ai_deploy_ci.testing.github_api.state import GitHubApiState, TokenInfo, public
 
 Result = tuple[int, Any, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One routed request, as every endpoint handler receives it (one argument, not seven)."""
+
+    st: GitHubApiState
+    params: dict[str, str]  # the path pattern's named groups
+    query: dict[str, str]
+    body: dict[str, Any]
+    info: TokenInfo | None
+    base: str  # scheme://host:port, for URLs in answers
+    path: str
+
+    @property
+    def repo(self) -> str:
+        return self.params["repo"]
+
+    def page(self, items: list[dict[str, Any]]) -> Result:
+        return page(items, self.base, self.path, self.query)
+
+    def owned(self, table: dict[int, dict[str, Any]]) -> dict[str, Any]:
+        """The object `params["id"]` in `table`, 404 unless it belongs to this repository."""
+        with self.st.lock:
+            obj = table.get(int(self.params["id"]))
+        if obj is None or obj["_repo"] != self.repo:
+            raise error(404, "Not Found")
+        return obj
 
 
 class Reply(Exception):

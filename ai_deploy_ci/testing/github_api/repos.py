@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ai_deploy_ci.testing.github_api.replies import Result, error, invalid, now, page
-from ai_deploy_ci.testing.github_api.state import GitHubApiState, TokenInfo, public
+from ai_deploy_ci.testing.github_api.replies import Call, Result, invalid, now
+from ai_deploy_ci.testing.github_api.state import public
 
 STATUS_STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
 
 
-def create_deployment(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
+def create_deployment(c: Call) -> Result:
+    b = c.body
     if not isinstance(b.get("ref"), str) or not b["ref"]:
         raise invalid("Deployment", "ref")
-    did = st.new_id()
+    did = c.st.new_id()
     dep = {
         "id": did,
         "ref": b["ref"],
@@ -29,60 +20,36 @@ def create_deployment(
         "task": b.get("task", "deploy"),
         "environment": b.get("environment", "production"),
         "description": b.get("description"),
-        "creator": {"login": info.login if info else "?"},
+        "creator": {"login": c.info.login if c.info else "?"},
         "created_at": now(),
         "updated_at": now(),
-        "statuses_url": f"{base}/repos/{g['repo']}/deployments/{did}/statuses",
+        "statuses_url": f"{c.base}/repos/{c.repo}/deployments/{did}/statuses",
         "transient_environment": bool(b.get("transient_environment", False)),
         "production_environment": bool(b.get("production_environment", False)),
-        "_repo": g["repo"],
+        "_repo": c.repo,
     }
-    with st.lock:
-        st.deployments[did] = dep
-        st.statuses[did] = []
+    with c.st.lock:
+        c.st.deployments[did] = dep
+        c.st.statuses[did] = []
     return 201, public(dep), {}
 
 
-def list_deployments(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    with st.lock:
-        deps = [d for d in st.deployments.values() if d["_repo"] == g["repo"]]
-    if "environment" in q:
-        deps = [d for d in deps if d["environment"] == q["environment"]]
-    return page(sorted(deps, key=lambda d: -d["id"]), base, path, q)
+def list_deployments(c: Call) -> Result:
+    with c.st.lock:
+        deps = [d for d in c.st.deployments.values() if d["_repo"] == c.repo]
+    if "environment" in c.query:
+        deps = [d for d in deps if d["environment"] == c.query["environment"]]
+    return c.page(sorted(deps, key=lambda d: -d["id"]))
 
 
-def _deployment(st: GitHubApiState, g: dict[str, str]) -> dict[str, Any]:
-    with st.lock:
-        dep = st.deployments.get(int(g["id"]))
-    if dep is None or dep["_repo"] != g["repo"]:
-        raise error(404, "Not Found")
-    return dep
-
-
-def create_status(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    dep = _deployment(st, g)
+def create_status(c: Call) -> Result:
+    dep = c.owned(c.st.deployments)
+    b = c.body
     if b.get("state") not in STATUS_STATES:
         raise invalid("DeploymentStatus", "state", "invalid")
-    sid = st.new_id()
     log_url = b.get("log_url") or b.get("target_url") or ""
     status = {
-        "id": sid,
+        "id": c.st.new_id(),
         "state": b["state"],
         "description": b.get("description", ""),
         "environment": b.get("environment", dep["environment"]),
@@ -90,62 +57,38 @@ def create_status(
         "log_url": log_url,
         "target_url": log_url,
         "created_at": now(),
-        "deployment_url": f"{base}/repos/{g['repo']}/deployments/{dep['id']}",
+        "deployment_url": f"{c.base}/repos/{c.repo}/deployments/{dep['id']}",
     }
-    with st.lock:
-        st.statuses[dep["id"]].insert(0, status)
+    with c.st.lock:
+        c.st.statuses[dep["id"]].insert(0, status)
     return 201, status, {}
 
 
-def list_statuses(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    dep = _deployment(st, g)
-    return page(list(st.statuses[dep["id"]]), base, path, q)
+def list_statuses(c: Call) -> Result:
+    dep = c.owned(c.st.deployments)
+    return c.page(list(c.st.statuses[dep["id"]]))
 
 
-def create_check(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
+def create_check(c: Call) -> Result:
+    b = c.body
     if not b.get("name") or not b.get("head_sha"):
         raise invalid("CheckRun", "name" if not b.get("name") else "head_sha")
-    cid = st.new_id()
-    run = {"id": cid, "status": "queued", "conclusion": None, **b, "_repo": g["repo"]}
-    with st.lock:
-        st.check_runs[cid] = run
+    cid = c.st.new_id()
+    run = {"id": cid, "status": "queued", "conclusion": None, **b, "_repo": c.repo}
+    with c.st.lock:
+        c.st.check_runs[cid] = run
     return 201, public(run), {}
 
 
-def update_check(
-    st: GitHubApiState,
-    g: dict[str, str],
-    q: dict[str, str],
-    b: dict[str, Any],
-    info: TokenInfo | None,
-    base: str,
-    path: str,
-) -> Result:
-    with st.lock:
-        run = st.check_runs.get(int(g["id"]))
-        if run is None or run["_repo"] != g["repo"]:
-            raise error(404, "Not Found")
-        run.update(b)
+def update_check(c: Call) -> Result:
+    run = c.owned(c.st.check_runs)
+    with c.st.lock:
+        run.update(c.body)
     return 200, public(run), {}
 
 
-def rate_limit(st: GitHubApiState, *_: Any) -> Result:
+def rate_limit(c: Call) -> Result:
+    st = c.st
     core = {
         "limit": st.rate_limit,
         "remaining": st.remaining,

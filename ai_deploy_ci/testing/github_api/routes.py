@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ai_deploy_ci.testing.github_api import issues, repos
-from ai_deploy_ci.testing.github_api.replies import Result, error
+from ai_deploy_ci.testing.github_api.replies import Call, Result, error
 from ai_deploy_ci.testing.github_api.state import GitHubApiState, TokenInfo
 
 
@@ -20,15 +20,16 @@ def route(
     info: TokenInfo | None,
     base: str,
 ) -> Result:
+    fields = body if isinstance(body, dict) else {}
     for pattern, verb, fn in ROUTES:
         m = re.fullmatch(pattern, path)
         if m and verb == method:
-            return fn(st, m.groupdict(), query, body if isinstance(body, dict) else {}, info, base, path)
+            return fn(Call(st, m.groupdict(), query, fields, info, base, path))
     raise error(404, "Not Found")
 
 
 _REPO = r"/repos/(?P<repo>[^/]+/[^/]+)"
-ROUTES: list[tuple[str, str, Callable[..., Result]]] = [
+ROUTES: list[tuple[str, str, Callable[[Call], Result]]] = [
     (r"/user", "GET", issues.user),
     (r"/rate_limit", "GET", repos.rate_limit),
     (_REPO + r"/issues/(?P<n>\d+)/comments", "GET", issues.list_comments),

@@ -71,20 +71,8 @@ class ServerMetrics:
         self.tokens = Counter(
             "model_server_tokens", "Tokens read and generated", ["kind", "model_version"], registry=r
         )
-        self.ttft = Histogram(
-            "model_server_time_to_first_token_seconds",
-            "Time to first streamed token",
-            ["endpoint", "model_version"],
-            buckets=TOKEN_BUCKETS,
-            registry=r,
-        )
-        self.itl = Histogram(
-            "model_server_inter_token_latency_seconds",
-            "Time between streamed tokens",
-            ["endpoint", "model_version"],
-            buckets=TOKEN_BUCKETS,
-            registry=r,
-        )
+        self.ttft = self._token_histogram("time_to_first_token_seconds", "Time to first streamed token")
+        self.itl = self._token_histogram("inter_token_latency_seconds", "Time between streamed tokens")
         self.wrong = Counter(
             "model_server_wrong_outputs", "Predictions deliberately wrong", ["model_version"], registry=r
         ).labels(model_version)
@@ -92,6 +80,13 @@ class ServerMetrics:
             {"model_version": model_version, "model_name": model_name}
         )
         self._latency_children: dict[tuple[str, int], Histogram] = {}
+
+    def _token_histogram(self, name: str, documentation: str) -> Histogram:
+        """`model_server_<name>`: a streaming-latency histogram per (endpoint, model_version)."""
+        labels = ["endpoint", "model_version"]
+        return Histogram(
+            f"model_server_{name}", documentation, labels, buckets=TOKEN_BUCKETS, registry=self.registry
+        )
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
         child = self._latency_children.get((endpoint, status))

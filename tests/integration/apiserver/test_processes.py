@@ -8,7 +8,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from kubernetes import client
@@ -72,14 +72,30 @@ def _ready_pods(core: Any, ns: str, selector: str, n: int) -> list[Any]:
     return wait_for(check, timeout=60, what=f"{n} ready pods")
 
 
+class _Cluster(NamedTuple):
+    handle: ApiServerHandle
+    api: Any  # kubernetes.client.ApiClient
+    apps: Any
+    core: Any
+
+    def deploy_ready(self, name: str, replicas: int, version: str, probe_path: str = "/") -> list[Any]:
+        """Create Deployment `name` (label app=name) and wait until its `replicas` pods are Ready."""
+        self.apps.create_namespaced_deployment("default", _deployment(name, replicas, version, probe_path))
+        return _ready_pods(self.core, "default", f"app={name}", replicas)
+
+
+def _cluster(factory: Callable[..., ApiServerHandle], **kwargs: Any) -> _Cluster:
+    """A fresh API server (stand-in pods unless `pod_command` says otherwise) and its typed clients."""
+    handle = factory(**({"pod_command": STANDIN} | kwargs))
+    api = handle.api_client()
+    return _Cluster(handle, api, typed(client.AppsV1Api, api), typed(client.CoreV1Api, api))
+
+
 def test_standin_pods_serve_on_their_pod_ip_and_are_cleaned_up(
     api_server_factory: Callable[..., ApiServerHandle],
 ) -> None:
-    handle = api_server_factory(pod_command=STANDIN)
-    api = handle.api_client()
-    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
-    apps.create_namespaced_deployment("default", _deployment("m", 2, "v7", probe_path="/"))
-    pods = _ready_pods(core, "default", "app=m", 2)
+    handle, _, apps, core = cluster = _cluster(api_server_factory)
+    pods = cluster.deploy_ready("m", 2, "v7")
     ips = {p.status.pod_ip for p in pods}
     assert len(ips) == 2 and all(ip.startswith("127.10.") for ip in ips)
     for ip in ips:
@@ -99,26 +115,19 @@ def test_standin_pods_serve_on_their_pod_ip_and_are_cleaned_up(
 
 
 def test_stop_kills_every_process(api_server_factory: Callable[..., ApiServerHandle]) -> None:
-    handle = api_server_factory(pod_command=STANDIN)
-    api = handle.api_client()
-    typed(client.AppsV1Api, api).create_namespaced_deployment(
-        "default", _deployment("k", 3, "v1", probe_path="/")
-    )
-    _ready_pods(typed(client.CoreV1Api, api), "default", "app=k", 3)
-    pids = handle._manager.runtime.pids()
+    cluster = _cluster(api_server_factory)
+    cluster.deploy_ready("k", 3, "v1")
+    pids = cluster.handle._manager.runtime.pids()
     assert len(pids) == 3
-    handle.stop()
+    cluster.handle.stop()
     assert not any(_alive(p) for p in pids)
 
 
 def test_rolling_update_of_real_pods_switches_versions(
     api_server_factory: Callable[..., ApiServerHandle],
 ) -> None:
-    handle = api_server_factory(pod_command=STANDIN)
-    api = handle.api_client()
-    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
-    apps.create_namespaced_deployment("default", _deployment("r", 2, "v1", probe_path="/"))
-    _ready_pods(core, "default", "app=r", 2)
+    _, _, apps, core = cluster = _cluster(api_server_factory)
+    cluster.deploy_ready("r", 2, "v1")
     apps.patch_namespaced_deployment(
         "r",
         "default",
@@ -151,9 +160,7 @@ def test_rolling_update_of_real_pods_switches_versions(
 
 
 def test_endpoints_follow_ready_pods(api_server_factory: Callable[..., ApiServerHandle]) -> None:
-    handle = api_server_factory(pod_command=STANDIN)
-    api = handle.api_client()
-    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
+    _, api, _, core = cluster = _cluster(api_server_factory)
     core.create_namespaced_service(
         "default",
         {
@@ -163,8 +170,7 @@ def test_endpoints_follow_ready_pods(api_server_factory: Callable[..., ApiServer
     )
     svc = core.read_namespaced_service("svc", "default")
     assert svc.spec.cluster_ip.startswith("127.20.")
-    apps.create_namespaced_deployment("default", _deployment("e", 2, "v1", probe_path="/"))
-    pods = _ready_pods(core, "default", "app=e", 2)
+    pods = cluster.deploy_ready("e", 2, "v1")
 
     def addresses() -> set[str] | None:
         ep = core.read_namespaced_endpoints("svc", "default")
@@ -185,18 +191,15 @@ def test_endpoints_follow_ready_pods(api_server_factory: Callable[..., ApiServer
 @pytest.mark.slow
 def test_real_sample_model_server_pod(api_server_factory: Callable[..., ApiServerHandle]) -> None:
     """The real `ai-deploy-ci model-server` behind a pod (slower: it trains its model at start)."""
-    handle = api_server_factory()
-    api = handle.api_client()
-    apps, core = typed(client.AppsV1Api, api), typed(client.CoreV1Api, api)
-    apps.create_namespaced_deployment("default", _deployment("real", 1, "v9"))
+    cluster = _cluster(api_server_factory, pod_command=None)
     started = time.monotonic()
-    pod = _ready_pods(core, "default", "app=real", 1)[0]
+    pod = cluster.deploy_ready("real", 1, "v9", probe_path="/readyz")[0]
     assert time.monotonic() - started < 60
     with urllib.request.urlopen(f"http://{pod.status.pod_ip}:8080/readyz", timeout=5) as resp:
         assert resp.status == 200
         assert resp.headers.get("x-model-version") == "v9"
-    pids = handle._manager.runtime.pids()
-    handle.stop()
+    pids = cluster.handle._manager.runtime.pids()
+    cluster.handle.stop()
     assert not any(_alive(p) for p in pids)
 
 

@@ -183,3 +183,29 @@ def test_dry_run_writes_nothing_and_a_finished_deploy_is_not_redone(
     again = deploy(spec, kube, RunInfo("again"), scripted(), options)
     assert again.record["outcome"] == "promoted" and again.record["steps"] == []
     assert len(kube.writes) - writes == 2  # the lease, taken and released; nothing else
+
+
+def test_a_users_node_port_service_keeps_its_type_and_node_port(
+    kube: Kube, namespace: str, options: Options
+) -> None:
+    from ai_deploy_ci.plan.model import ObjectRef
+
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "sentiment", "namespace": namespace},
+        "spec": {
+            "type": "NodePort",
+            "selector": {"app": "legacy"},
+            "ports": [{"name": "http", "port": 8080, "targetPort": 8080, "nodePort": 30080}],
+        },
+    }
+    kube.create(svc)
+    ref = ObjectRef("v1", "Service", namespace, "sentiment")
+    node_port = 30080
+    spec, _ = baseline(kube, namespace, options, "blueGreen", "service")
+    deploy(spec, kube, RunInfo("run-2"), scripted(), options)
+    after = kube.get(ref)
+    assert after is not None
+    assert after["spec"]["type"] == "NodePort" and after["spec"]["ports"][0]["nodePort"] == node_port
+    assert after["spec"]["selector"]["ai-deploy-ci.io/track"] == "stable"

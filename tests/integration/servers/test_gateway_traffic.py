@@ -11,6 +11,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from kubernetes.client import ApiClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
-from ai_deploy_ci.testing.gateway import Gateway, Request, RouteTable, Target
+from ai_deploy_ci.testing.gateway import Gateway, Target
 
 HOST = "model.example.com"
 BODY = json.dumps({"instances": [[5.1, 3.5, 1.4, 0.2]]})
@@ -151,13 +152,6 @@ def env() -> Iterator[Env]:
         api.stop()
 
 
-def routes_to(table: RouteTable, key: str, headers: dict[str, str] | None = None) -> bool:
-    import random
-
-    decision = table.decide_public(Request(HOST, "/predict", headers or {}), random.Random(0))
-    return (decision.target is not None and decision.target.key == key) or decision.source.endswith(key)
-
-
 def test_service_selector_flip_moves_all_traffic_without_errors(env: Env) -> None:
     url = env.gateway.service_url("model")
     assert env.send(url, 300) == Counter({"v1": 300})
@@ -249,11 +243,14 @@ def test_httproute_mirror_copies_a_share_to_the_candidate(env: Env) -> None:
         env.custom.delete_namespaced_custom_object(*args, "mirror")
 
 
-def test_istio_weights_and_header_match(env: Env) -> None:
+@contextmanager
+def istio_routing(env: Env, name: str, http: list[dict[str, Any]]) -> Iterator[None]:
+    """A DestinationRule (subsets stable=v1, canary=v2 of `model-all`) and a VirtualService
+    with these `http` routes for HOST, deleted after the block."""
     dr = {
         "apiVersion": "networking.istio.io/v1",
         "kind": "DestinationRule",
-        "metadata": {"name": "model"},
+        "metadata": {"name": name},
         "spec": {
             "host": "model-all",
             "subsets": [
@@ -265,37 +262,42 @@ def test_istio_weights_and_header_match(env: Env) -> None:
     vs = {
         "apiVersion": "networking.istio.io/v1",
         "kind": "VirtualService",
-        "metadata": {"name": "model"},
-        "spec": {
-            "hosts": [HOST],
-            "http": [
-                {
-                    "match": [{"headers": {"x-canary": {"exact": "true"}}}],
-                    "route": [{"destination": {"host": "model-all", "subset": "canary"}}],
-                },
-                {
-                    "route": [
-                        {"destination": {"host": "model-all", "subset": "stable"}, "weight": 70},
-                        {"destination": {"host": "model-all", "subset": "canary"}, "weight": 30},
-                    ]
-                },
-            ],
-        },
+        "metadata": {"name": name},
+        "spec": {"hosts": [HOST], "http": http},
     }
     group = ("networking.istio.io", "v1", "default")
     env.custom.create_namespaced_custom_object(*group, "destinationrules", dr)
     env.custom.create_namespaced_custom_object(*group, "virtualservices", vs)
     try:
-        canary = Target("default", "model-all", None, "canary", (("version", "v2"),))
-        env.wait(lambda t: len(t.istio) == 2 and t.endpoints(canary), "the VirtualService and subsets")
+        yield
+    finally:
+        env.custom.delete_namespaced_custom_object(*group, "virtualservices", name)
+        env.custom.delete_namespaced_custom_object(*group, "destinationrules", name)
+
+
+ISTIO_CANARY = Target("default", "model-all", None, "canary", (("version", "v2"),))
+
+
+def test_istio_weights_and_header_match(env: Env) -> None:
+    http: list[dict[str, Any]] = [
+        {
+            "match": [{"headers": {"x-canary": {"exact": "true"}}}],
+            "route": [{"destination": {"host": "model-all", "subset": "canary"}}],
+        },
+        {
+            "route": [
+                {"destination": {"host": "model-all", "subset": "stable"}, "weight": 70},
+                {"destination": {"host": "model-all", "subset": "canary"}, "weight": 30},
+            ]
+        },
+    ]
+    with istio_routing(env, "model", http):
+        env.wait(lambda t: len(t.istio) == 2 and t.endpoints(ISTIO_CANARY), "the VirtualService and subsets")
         assert env.send(env.gateway.public_url, 200, {"Host": HOST, "x-canary": "true"}) == Counter(
             {"v2": 200}
         )
         seen = env.send(env.gateway.public_url, 2000, {"Host": HOST})
         assert seen["v2"] / 2000 == pytest.approx(0.30, abs=0.05)
-    finally:
-        env.custom.delete_namespaced_custom_object(*group, "virtualservices", "model")
-        env.custom.delete_namespaced_custom_object(*group, "destinationrules", "model")
 
 
 def test_nginx_canary_weight_and_header(env: Env) -> None:
@@ -395,39 +397,15 @@ def test_rolling_update_through_cluster_ip_loses_no_request(env: Env) -> None:
 
 
 def test_istio_mirror_percentage(env: Env) -> None:
-    dr = {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "DestinationRule",
-        "metadata": {"name": "mirror"},
-        "spec": {
-            "host": "model-all",
-            "subsets": [
-                {"name": "stable", "labels": {"version": "v1"}},
-                {"name": "canary", "labels": {"version": "v2"}},
-            ],
-        },
-    }
-    vs = {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "VirtualService",
-        "metadata": {"name": "mirror"},
-        "spec": {
-            "hosts": [HOST],
-            "http": [
-                {
-                    "route": [{"destination": {"host": "model-all", "subset": "stable"}}],
-                    "mirror": {"host": "model-all", "subset": "canary"},
-                    "mirrorPercentage": {"value": 25.0},
-                }
-            ],
-        },
-    }
-    group = ("networking.istio.io", "v1", "default")
-    env.custom.create_namespaced_custom_object(*group, "destinationrules", dr)
-    env.custom.create_namespaced_custom_object(*group, "virtualservices", vs)
-    try:
-        canary = Target("default", "model-all", None, "canary", (("version", "v2"),))
-        env.wait(lambda t: any(r.mirrors for r in t.istio) and t.endpoints(canary), "the Istio mirror")
+    http: list[dict[str, Any]] = [
+        {
+            "route": [{"destination": {"host": "model-all", "subset": "stable"}}],
+            "mirror": {"host": "model-all", "subset": "canary"},
+            "mirrorPercentage": {"value": 25.0},
+        }
+    ]
+    with istio_routing(env, "mirror", http):
+        env.wait(lambda t: any(r.mirrors for r in t.istio) and t.endpoints(ISTIO_CANARY), "the Istio mirror")
         seen_before = env.candidate_predictions()
         assert env.send(env.gateway.public_url, 800, {"Host": HOST}) == Counter({"v1": 800})
         env.drain_mirrors()
@@ -436,6 +414,3 @@ def test_istio_mirror_percentage(env: Env) -> None:
             env.gateway.stats()["mirrored"]["default/model-all/canary"]
             == env.candidate_predictions() - seen_before
         )
-    finally:
-        env.custom.delete_namespaced_custom_object(*group, "virtualservices", "mirror")
-        env.custom.delete_namespaced_custom_object(*group, "destinationrules", "mirror")

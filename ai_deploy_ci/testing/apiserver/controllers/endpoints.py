@@ -24,6 +24,13 @@ def _target_port(port: Obj, pod: Obj) -> int | None:
     return None
 
 
+def _pod_ref(pod: Obj) -> Obj:
+    """The node and pod an address belongs to, as both Endpoints and EndpointSlices record them."""
+    meta = pod["metadata"]
+    target = {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"]}
+    return {"nodeName": pod["spec"].get("nodeName"), "targetRef": target}
+
+
 class EndpointsController(Controller):
     def __init__(self, api: Any) -> None:
         super().__init__(api)
@@ -72,16 +79,7 @@ class EndpointsController(Controller):
             ports = [{k: v for k, v in p.items() if v is not None} for p in ports if p["port"] is not None]
             key = tuple((p.get("name"), p["port"]) for p in ports)
             subset = subsets.setdefault(key, {"ports": ports})
-            addr = {
-                "ip": pod["status"]["podIP"],
-                "nodeName": pod["spec"].get("nodeName"),
-                "targetRef": {
-                    "kind": "Pod",
-                    "namespace": pod["metadata"]["namespace"],
-                    "name": pod["metadata"]["name"],
-                    "uid": pod["metadata"]["uid"],
-                },
-            }
+            addr = {"ip": pod["status"]["podIP"], **_pod_ref(pod)}
             terminating = bool(pod["metadata"].get("deletionTimestamp"))
             if pod_ready(pod) and not terminating:
                 subset.setdefault("addresses", []).append(addr)
@@ -130,13 +128,7 @@ class EndpointsController(Controller):
                         "serving": ready,
                         "terminating": terminating,
                     },
-                    "nodeName": pod["spec"].get("nodeName"),
-                    "targetRef": {
-                        "kind": "Pod",
-                        "namespace": pod["metadata"]["namespace"],
-                        "name": pod["metadata"]["name"],
-                        "uid": pod["metadata"]["uid"],
-                    },
+                    **_pod_ref(pod),
                 }
             )
         body: Obj = {
