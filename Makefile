@@ -26,7 +26,7 @@ demo: setup
 	$(BIN)/ai-deploy-ci demo
 
 test: setup system-deps node-tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 lint: setup
 	$(BIN)/ruff check .

@@ -99,30 +99,38 @@ def _step(raw: Doc) -> m.CanaryStep:
     return m.CanaryStep(analysis=m.Analysis(duration=None if duration is None else parse_duration(duration)))
 
 
+# strategy blocks that are only renamed keys: type literal → (Strategy field, class, keys, durations)
+_PLAIN_BLOCKS: dict[str, tuple[str, type, dict[str, str], tuple[str, ...]]] = {
+    "blueGreen": (
+        "blue_green",
+        m.BlueGreenStrategy,
+        {
+            "previewService": "preview_service",
+            "autoPromote": "auto_promote",
+            "scaleDownDelay": "scale_down_delay",
+            "prePromotionAnalysis": "pre_promotion_analysis",
+        },
+        ("scaleDownDelay",),
+    ),
+    "shadow": (
+        "shadow",
+        m.ShadowStrategy,
+        {"mirrorPercent": "mirror_percent", "duration": "duration", "compareOutputs": "compare_outputs"},
+        ("duration",),
+    ),
+}
+
+
 def _strategy(raw: Doc) -> m.Strategy:
     kind = raw["type"]
     block = raw.get(kind, {})
     extra: dict[str, Any] = {}
-    if kind == "rolling":
-        extra["rolling"] = m.RollingStrategy(
-            **{
-                k: str(v)
-                for k, v in _kw(block, {"maxSurge": "max_surge", "maxUnavailable": "max_unavailable"}).items()
-            }
-        )
-    elif kind == "blueGreen":
-        extra["blue_green"] = m.BlueGreenStrategy(
-            **_kw(
-                block,
-                {
-                    "previewService": "preview_service",
-                    "autoPromote": "auto_promote",
-                    "scaleDownDelay": "scale_down_delay",
-                    "prePromotionAnalysis": "pre_promotion_analysis",
-                },
-                ("scaleDownDelay",),
-            )
-        )
+    if kind in _PLAIN_BLOCKS:
+        attr, cls, fields, durations = _PLAIN_BLOCKS[kind]
+        extra[attr] = cls(**_kw(block, fields, durations))
+    elif kind == "rolling":
+        fields = {"maxSurge": "max_surge", "maxUnavailable": "max_unavailable"}
+        extra["rolling"] = m.RollingStrategy(**{k: str(v) for k, v in _kw(block, fields).items()})
     elif kind == "canary":
         extra["canary"] = m.CanaryStrategy(steps=tuple(_step(s) for s in block["steps"]))
     elif kind == "abTest":
@@ -130,18 +138,6 @@ def _strategy(raw: Doc) -> m.Strategy:
         extra["ab_test"] = m.AbTestStrategy(
             match=m.Match(**{match_kind: (pair["name"], pair["value"])}),
             **_kw(block, {"duration": "duration", "analysis": "analysis"}, ("duration",)),
-        )
-    elif kind == "shadow":
-        extra["shadow"] = m.ShadowStrategy(
-            **_kw(
-                block,
-                {
-                    "mirrorPercent": "mirror_percent",
-                    "duration": "duration",
-                    "compareOutputs": "compare_outputs",
-                },
-                ("duration",),
-            )
         )
     return m.Strategy(
         type=kind, **extra, **_kw(raw, {"progressDeadlineSeconds": "progress_deadline_seconds"})

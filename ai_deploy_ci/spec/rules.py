@@ -7,7 +7,7 @@ returns located problems and never raises.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path as FsPath
 
 from ai_deploy_ci.spec import capabilities as caps
@@ -109,7 +109,6 @@ def check_server(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]
             "the pod is killed before it finishes in-flight requests",
             f"raise terminationGracePeriodSeconds above {sleep}",
         )
-    seen: dict[str, int] = {}
     for i, volume in items(data, "server", "volumes"):
         sources = [
             k
@@ -123,14 +122,24 @@ def check_server(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]
                 f"volume '{volume['name']}' needs exactly one source, has {len(sources)}",
                 "set one of persistentVolumeClaim, configMap, emptyDir, hostPath",
             )
-        if volume["name"] in seen:
+    yield from unique_names(doc, ("server", "volumes"), items(data, "server", "volumes"), "volume")
+
+
+def unique_names(
+    doc: Document, at: Path, entries: Iterable[tuple[int, Doc]], what: str
+) -> Iterator[RawProblem]:
+    """Each later entry of a list whose `name` an earlier one already has (names key the report)."""
+    first: dict[str, int] = {}
+    for i, entry in entries:
+        name = entry["name"]
+        if name in first:
             yield problem(
                 doc,
-                ("server", "volumes", i, "name"),
-                f"volume name '{volume['name']}' is used twice",
-                "give each volume its own name",
+                (*at, i, "name"),
+                f"{what} name '{name}' is used twice (first at {at[-1]}[{first[name]}])",
+                f"give each {what} its own name",
             )
-        seen[volume["name"]] = i
+        first.setdefault(name, i)
 
 
 def check_rolling(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:

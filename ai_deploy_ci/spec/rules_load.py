@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path as FsPath
 
 from ai_deploy_ci.spec.durations import parse_duration
-from ai_deploy_ci.spec.rules import problem
+from ai_deploy_ci.spec.problems import Path
+from ai_deploy_ci.spec.rules import problem, unique_names
 from ai_deploy_ci.spec.walk import Doc, get, items
 from ai_deploy_ci.spec.yaml_positions import Document, RawProblem
 
@@ -19,6 +20,11 @@ LOWER_IS_BETTER = {"latency", "errorRate", "ttft", "itl"}
 HIGHER_IS_BETTER = {"throughput", "tokensPerSecond", "agreement"}
 STREAMING = {"ttft", "itl", "tokensPerSecond"}
 FRACTIONS = {"errorRate", "agreement"}
+# (metric types, the margin that cannot apply, the one to use, which way is better, the change)
+_DIRECTIONS = (
+    (LOWER_IS_BETTER, "maxDecrease", "maxIncrease", "lower", "a decrease"),
+    (HIGHER_IS_BETTER, "maxIncrease", "maxDecrease", "higher", "an increase"),
+)
 
 
 def check_load(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
@@ -113,17 +119,26 @@ def check_analysis(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProble
             "make marginalScore ≤ passScore",
         )
     protocol = get(data, "server", "protocol", default="json")
-    names: dict[str, int] = {}
+    json_path = get(data, "load", "agreement", "jsonPath", default="$")
     for i, metric in items(data, "analysis", "metrics"):
         yield from _check_metric(doc, i, metric, protocol)
-        if metric["name"] in names:
-            yield problem(
-                doc,
-                ("analysis", "metrics", i, "name"),
-                f"metric name '{metric['name']}' is used twice (first at metrics[{names[metric['name']]}])",
-                "give each metric its own name",
-            )
-        names.setdefault(metric["name"], i)
+        if metric["type"] == "agreement" and json_path == "$":
+            yield _whole_body_agreement(data, doc, i)
+    yield from unique_names(doc, ("analysis", "metrics"), items(data, "analysis", "metrics"), "metric")
+
+
+def _whole_body_agreement(data: Doc, doc: Document, i: int) -> RawProblem:
+    """Comparing whole bodies almost always "disagrees": they carry the model version, ids, times."""
+    explicit = get(data, "load", "agreement", "jsonPath") is not None
+    at: Path = ("load", "agreement", "jsonPath") if explicit else ("analysis", "metrics", i, "type")
+    return problem(
+        doc,
+        at,
+        "agreement compares whole response bodies (load.agreement.jsonPath is '$'); bodies that "
+        "include a model version, an id or a timestamp never agree",
+        "point load.agreement.jsonPath at the prediction, e.g. `$.label` or `$.predictions[0]`",
+        severity="warning",
+    )
 
 
 def _check_metric(doc: Document, i: int, metric: Doc, protocol: str) -> Iterator[RawProblem]:
@@ -136,22 +151,15 @@ def _check_metric(doc: Document, i: int, metric: Doc, protocol: str) -> Iterator
             f"metric type '{kind}' needs a streaming (openai) server, server.protocol is '{protocol}'",
             "remove the metric or use protocol: openai",
         )
-    if kind in LOWER_IS_BETTER and "maxDecrease" in metric:
-        yield problem(
-            doc,
-            (*at, "maxDecrease"),
-            f"{kind} is lower-is-better: a decrease is never a regression",
-            "use maxIncrease",
-            key=True,
-        )
-    if kind in HIGHER_IS_BETTER and "maxIncrease" in metric:
-        yield problem(
-            doc,
-            (*at, "maxIncrease"),
-            f"{kind} is higher-is-better: an increase is never a regression",
-            "use maxDecrease",
-            key=True,
-        )
+    for kinds, wrong, right, better, change in _DIRECTIONS:
+        if kind in kinds and wrong in metric:
+            yield problem(
+                doc,
+                (*at, wrong),
+                f"{kind} is {better}-is-better: {change} is never a regression",
+                f"use {right}",
+                key=True,
+            )
     if "quantile" in metric and kind not in ("latency", "ttft", "itl"):
         yield problem(
             doc,
@@ -161,23 +169,8 @@ def _check_metric(doc: Document, i: int, metric: Doc, protocol: str) -> Iterator
             severity="warning",
             key=True,
         )
-    if "prometheus" in metric and kind != "prometheus":
-        yield problem(
-            doc,
-            (*at, "prometheus"),
-            f"prometheus is ignored for type '{kind}'",
-            "remove it or set type: prometheus",
-            severity="warning",
-            key=True,
-        )
+    # A prometheus block on another type, and a metric without slo or margin, are schema errors.
     slo = metric.get("slo", {})
-    if not slo and "maxIncrease" not in metric and "maxDecrease" not in metric:
-        yield problem(
-            doc,
-            at,
-            f"metric '{metric['name']}' checks nothing",
-            "add `slo: {max: …}` and/or a margin (maxIncrease / maxDecrease)",
-        )
     if "min" in slo and "max" in slo and slo["min"] > slo["max"]:
         yield problem(doc, (*at, "slo"), "slo.min is above slo.max: no value can pass", "swap them")
     if kind in FRACTIONS:

@@ -74,6 +74,13 @@ def _translate(error: ValidationError, doc: Document) -> Iterator[RawProblem]:
         message, fix = _message(error, sub)
         yield RawProblem(line, col, (*path, error.instance), f"key {message}", fix)
         return
+    if "x-message" in sub:  # the schema words this rule itself (conditions jsonschema words badly)
+        forbidden = _forbidden_key(error)
+        if forbidden is not None:
+            path = (*path, forbidden)
+        line, col = doc.where(path, key=forbidden is not None)
+        yield RawProblem(line, col, path, _fill(sub["x-message"], error.instance), sub.get("x-fix"))
+        return
     line, col = doc.where(path)
     if kind == "required" and isinstance(error.validator_value, list):
         missing = [
@@ -133,6 +140,26 @@ def _message(error: ValidationError, sub: dict[str, Any]) -> tuple[str, str | No
             f"keep only '{names[0]}' or '{names[1]}'",
         )
     return error.message, None
+
+
+def _forbidden_key(error: ValidationError) -> str | None:
+    """The key a `not: {required: [key]}` forbids, where the instance has it (to point at it)."""
+    value = error.validator_value
+    if error.validator == "not" and isinstance(value, dict) and list(value) == ["required"]:
+        present = [k for k in value["required"] if isinstance(error.instance, dict) and k in error.instance]
+        return present[0] if present else None
+    return None
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _fill(template: str, instance: Any) -> str:
+    """`x-message` with `{key}` replaced by the instance's scalar values (`?` when absent)."""
+    scalars = instance.items() if isinstance(instance, dict) else ()
+    return template.format_map(_Fields({k: v for k, v in scalars if isinstance(v, str | int | float)}))
 
 
 def _suggest(word: str, choices: list[str]) -> str | None:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-BASE = """\
+CANARY_BLOCK = """\
+  type: canary
+  canary:
+    steps:
+      - setWeight: 10
+      - pause: {duration: 30s}
+      - setWeight: 50
+      - analysis: {duration: 2m}
+"""
+
+BASE = f"""\
 apiVersion: ai-deploy-ci/v1
 kind: ModelDeployment
 metadata:
@@ -16,17 +26,10 @@ server:
   resources:
     gpus: 1
   probes:
-    readiness: {path: /readyz}
+    readiness: {{path: /readyz}}
   preStopSleepSeconds: 5
 strategy:
-  type: canary
-  canary:
-    steps:
-      - setWeight: 10
-      - pause: {duration: 30s}
-      - setWeight: 50
-      - analysis: {duration: 2m}
-trafficRouter:
+{CANARY_BLOCK}trafficRouter:
   type: gatewayAPI
   hosts: [sentiment.example.com]
 load:
@@ -34,20 +37,9 @@ load:
   duration: 2m
 analysis:
   metrics:
-    - {name: p95, type: latency, quantile: 0.95, maxIncrease: 0.1}
-    - {name: errors, type: errorRate, slo: {max: 0.01}}
-"""
-
-CANARY_BLOCK = """\
-  type: canary
-  canary:
-    steps:
-      - setWeight: 10
-      - pause: {duration: 30s}
-      - setWeight: 50
-      - analysis: {duration: 2m}
-"""
-
+    - {{name: p95, type: latency, quantile: 0.95, maxIncrease: 0.1}}
+    - {{name: errors, type: errorRate, slo: {{max: 0.01}}}}
+"""  # lines 17-23 are CANARY_BLOCK
 
 def edit(*pairs: tuple[str, str], base: str = BASE) -> str:
     """BASE with each `old` replaced by `new` exactly once (a typo in a test fails loudly)."""
