@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,11 @@ class ApiHTTPServer(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.conn_lock = threading.Lock()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (watch streams closed, killed deploys) are not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         with self.conn_lock:
             for sock in list(self.connections):
@@ -46,6 +52,9 @@ class ApiHTTPServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 120  # idle keep-alive connections end, so handler threads never pile up
+    # Headers and body go out in two writes; with Nagle on they meet the client's delayed ACK
+    # and every request costs ~45 ms instead of ~1 ms.
+    disable_nagle_algorithm = True
     server: ApiHTTPServer
 
     def setup(self) -> None:

@@ -29,6 +29,7 @@ WRITES = ("POST", "PATCH", "PUT", "DELETE")
 class Handler(BaseHTTPRequestHandler):
     server_version = "GitHub.com"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # two-write responses otherwise wait for delayed ACKs
     state: GitHubApiState  # set on the subclass the server creates
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log

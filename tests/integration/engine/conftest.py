@@ -16,15 +16,9 @@ import pytest
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.pipeline import Options
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
-from ai_deploy_ci.testing.apiserver import server as _server
 
 TIME_SCALE = 50.0
 
-# Until the API server sets it itself (asked for in the engine report): without TCP_NODELAY its
-# two-write responses (headers, then body) meet the client's delayed ACK and every request
-# costs ~45 ms instead of ~1 ms, which made this suite ten times slower.
-if not getattr(_server.Handler, "disable_nagle_algorithm", False):
-    _server.Handler.disable_nagle_algorithm = True
 CRDS = Path(__file__).resolve().parents[2] / "data" / "crds"
 _ns = itertools.count()
 

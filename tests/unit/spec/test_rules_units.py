@@ -173,6 +173,29 @@ def test_lint_unused_block(tmp_path: Path) -> None:
     assert warnings(text, tmp_path) == ["24:3: 'strategy.shadow' is ignored because type is 'canary'"]
 
 
+AGREEMENT = "    - {name: agree, type: agreement, slo: {min: 0.9}}\n"
+WHOLE_BODY = "agreement compares whole response bodies (load.agreement.jsonPath is '$')"
+
+
+@pytest.mark.parametrize(
+    ("agreement", "where"),
+    [
+        ("", ["34:27"]),  # jsonPath left at its default: the warning points at the metric
+        ("  agreement: {jsonPath: $}\n", ["30:25"]),  # set to `$`: it points at the setting
+        ("  agreement: {jsonPath: $.label}\n", []),
+    ],
+    ids=["default-path", "explicit-dollar", "label-path"],
+)
+def test_lint_agreement_on_the_whole_body(agreement: str, where: list[str], tmp_path: Path) -> None:
+    text = edit(
+        ("  duration: 2m\n", "  duration: 2m\n" + agreement),
+        ("slo: {max: 0.01}}\n", "slo: {max: 0.01}}\n" + AGREEMENT),
+    )
+    found = warnings(text, tmp_path)
+    assert [w.split(": ", 1)[0] for w in found] == where
+    assert all(w.split(": ", 1)[1].startswith(WHOLE_BODY) for w in found)
+
+
 @pytest.mark.parametrize(
     ("value", "replicas", "pods"), [("25%", 3, 0), ("25%", 4, 1), ("50%", 3, 1), (2, 5, 2)]
 )

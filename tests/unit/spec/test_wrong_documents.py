@@ -13,6 +13,8 @@ AB_COOKIE = "  type: abTest\n  abTest:\n    match: {cookie: {name: variant, valu
 AB_QUERY = "  type: abTest\n  abTest:\n    match: {query: {name: variant, value: b}}\n"
 SHADOW = "  type: shadow\n  shadow: {mirrorPercent: 10}\n"
 ROLLING = "  type: rolling\n  rolling: {maxSurge: 0, maxUnavailable: 0%}\n"
+PROM = "{address: 'http://prometheus:9090', query: up}"
+VOLUME = "    - {name: v, mountPath: /data, emptyDir: true}\n"
 
 # (id, document, line, col, fragment of the message or fix)
 CASES: list[tuple[str, str, int, int, str]] = [
@@ -176,6 +178,34 @@ CASES: list[tuple[str, str, int, int, str]] = [
         "missing required key 'arrivalRate'",
     ),
     ("metric-checks-nothing", edit((", maxIncrease: 0.1}", "}")), 32, 7, "metric 'p95' checks nothing"),
+    (
+        "metric-checks-nothing-fix",
+        edit((", maxIncrease: 0.1}", ", critical: true}")),
+        32,
+        7,
+        "add `slo: {max: …}` and/or a margin",
+    ),
+    (
+        "prometheus-metric-checks-nothing",
+        edit(("type: errorRate, slo: {max: 0.01}", f"type: prometheus, prometheus: {PROM}")),
+        33,
+        7,
+        "metric 'errors' checks nothing",
+    ),
+    (
+        "prometheus-block-on-latency",
+        edit((", maxIncrease: 0.1}", f", maxIncrease: 0.1, prometheus: {PROM}}}")),
+        32,
+        68,
+        "only read by type: prometheus, and this metric is type 'latency'",
+    ),
+    (
+        "prometheus-block-on-error-rate-fix",
+        edit(("slo: {max: 0.01}}", f"slo: {{max: 0.01}}, prometheus: {PROM}}}")),
+        33,
+        57,
+        "remove the prometheus block, or set type: prometheus",
+    ),
     ("latency-quantile-missing", edit(("quantile: 0.95, ", "")), 32, 7, "missing required key 'quantile'"),
     (
         "latency-with-max-decrease",
@@ -193,6 +223,13 @@ CASES: list[tuple[str, str, int, int, str]] = [
         33,
         7,
         "missing required key 'prometheus'",
+    ),
+    (
+        "duplicate-volume-name",
+        edit(("  preStopSleepSeconds: 5\n", f"  preStopSleepSeconds: 5\n  volumes:\n{VOLUME}{VOLUME}")),
+        18,
+        14,
+        "volume name 'v' is used twice (first at volumes[0])",
     ),
     (
         "prestop-longer-than-grace",
