@@ -8,26 +8,41 @@ Model. The observations are per-block paired differences x_1..x_n (candidate min
 log p95 of the same block: the drift both targets share cancels), iid N(θ, σ²), σ unknown.
 
 Test of θ = θ0 (the mSPRT of Johari et al., arXiv:1512.04922, with Lai's unknown-variance
-mixture). Put y_i = x_i − θ0, S = Σ y_i², a = Σ y_i / √S. Mix the alternative over the
-standardised effect δ = θ/σ with a half-normal prior (δ > 0, scale² g) and put the
-scale-invariant prior 1/σ on σ under both hypotheses. Integrating δ (Gaussian) and then σ
-(a χ_n variable, whose E[Φ(kU)] is a Student-t CDF) gives the Bayes factor in closed form:
+mixture). Put y_i = x_i − θ0, S = Σ y_i², a = Σ y_i / √S (the scale-free statistic; −√n ≤ a ≤ √n).
+Put the scale-invariant prior 1/σ on σ under both hypotheses and integrate it out (u = √S/σ):
 
-    BF⁺_n(θ0) = 2 · (1 + n g)^(-1/2) · (1 − g a² / (1 + n g))^(-n/2) · F_t,n(k √n),
-    k = a · sqrt(g / (1 + n g)) / sqrt(1 − g a² / (1 + n g))
+    BF_n(δ) = e^(−n δ²/2) · I_n(δ a) / I_n(0),   I_n(b) = ∫₀^∞ u^(n−1) e^(−u²/2 + b u) du,
 
-(F_t,n: Student-t CDF with n degrees of freedom). Every fixed-δ likelihood ratio of the
-scale-invariant statistic is a martingale under θ0 (Pérez-Ortiz, Lardy, de Heide, Grünwald,
-arXiv:2208.07610), so the mixture is one too, and Ville's inequality gives
-P(sup_n BF⁺_n(θ) ≥ 1/α) ≤ α at the true θ. BF⁺ decreases as θ0 grows (a does), so
+the likelihood ratio of the maximal invariant for the standardised effect δ = (θ − θ0)/σ
+(I_n(0) = 2^(n/2−1) Γ(n/2); I_1(b) = Φ(b)/φ(b); I_2(b) = 1 + b I_1(b); I_(n+1) = b I_n + (n−1) I_(n−1)).
+Every fixed-δ BF_n(δ) is a test martingale under θ0 whatever σ is (Pérez-Ortiz, Lardy, de Heide,
+Grünwald, arXiv:2208.07610), and so is any mixture of them over a prior on δ fixed in advance.
+The judge mixes over a point mass at δ1 = DEFAULT_DELTA > 0 ("mean > θ0"):
+
+    BF⁺_n(θ0) = BF_n(δ1) = e^(−n δ1²/2) · I_n(δ1 a) / I_n(0).
+
+(The earlier prior, a half-normal of scale² g on δ, has the closed form
+BF = 2 (1 + n g)^(-1/2) (1 − g a²/(1 + n g))^(-n/2) F_t,n(k √n), k = a √(g/(1 + n g)) / √(1 − g a²/(1 + n g)),
+kept as `log_bf_half_normal` for comparison.) Ville's inequality gives
+P(sup_n BF⁺_n(θ) ≥ 1/α) ≤ α at the true θ, for any σ. BF⁺ depends on the data only through n and
+a, increases with a, and a decreases as θ0 grows, so
 
     L_n = inf{θ0 : BF⁺_n(θ0) < 1/α}     is an always-valid lower bound:  P(∃n: θ < L_n) ≤ α,
 
 and the upper bound U_n is the same construction on −x. FAIL "θ > margin" when L_n > margin,
 PASS "θ < margin" when U_n < margin: each error has probability ≤ α however often we look.
 Unlike the plug-in mSPRT (σ̂ treated as known) this is exact for Gaussian blocks even at
-3–20 looks, where a plug-in σ̂ badly under-covers. The one-sided prior spends all of α on the
-side a decision needs, which buys ~10 points of power at 2 minutes over a two-sided interval.
+3–20 looks, where a plug-in σ̂ badly under-covers (bench/judge: 7–10 % FAIL at the margin for
+α = 5 %). Each bound is one-sided and spends all of α on its own side: FAIL uses only L, PASS
+only U (splitting α as a two-sided interval would cost ~3 points of power at 2 minutes).
+
+Why a point prior at δ1 = 1.25: the prior decides where the test is fast. A half-normal spends
+mass near δ = 0 (effects no test detects in 30 blocks) and on large δ (found in 3–4 blocks by
+any prior); the effects a gate is slow on sit 1–2 block-sd beyond the margin (a +15–20 % p95
+regression against a +10 % margin is 1–1.7 sd of a 10 s block). The point mass at 1.25 buys ~4
+points of power at 2 minutes there (bench/judge) for ~0–10 s more on a +50 % regression; the
+error rate is α by the martingale property for any δ1, so the choice costs validity nothing.
+I_n is computed by quadrature on a grid around its peak (log-concave integrand), exactly for n = 1.
 Bounds are intersected over time (running max of L, min of U): coverage is unchanged and a
 decision never reverts.
 """
@@ -36,32 +51,62 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import stdtr
+from scipy.special import gammaln, log_ndtr, stdtr
 
 FloatArray = npt.NDArray[np.float64]
 
-# Prior scale² of the standardised effect. 2 puts the mixture's power where our per-block
-# effects live (a +20 % p95 regression is ~2 block-sd beyond a +10 % margin); chosen on the
-# bench (bench/judge, power at 2 minutes flat for g in 1–4), not on the A/A runs.
-DEFAULT_G = 2.0
+# The standardised effect (θ − θ0)/σ_block where the mixture puts its mass (see above): chosen for
+# power at 2 minutes on +15–20 % p95 regressions with 10 s and 15 s blocks in a tuning simulation
+# (bench/judge's model, another seed), checked on bench/judge; not on the A/A runs.
+DEFAULT_DELTA = 1.25
+DEFAULT_G = 2.0  # scale² of the half-normal prior of `log_bf_half_normal` (the previous default)
 _BISECT = 36
 _BRACKET = 1e4  # spreads below the mean where the search starts; wider bounds read as −∞
+# quadrature nodes for log I_n: 12 local sds left of the peak (steeper there), 12 units right
+_LEFT = np.linspace(-12.0, 0.0, 97)
+_RIGHT = np.linspace(0.0, 12.0, 193)[1:]
+_CHUNK = 1 << 14
 
 
-def log_bf_upper(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, g: float = DEFAULT_G) -> FloatArray:
-    """log BF⁺ for "mean > θ0" from the sums of y = x − θ0 (vectorised; 0 for n = 0 or S = 0)."""
+def _log_moment(n: FloatArray, b: FloatArray) -> FloatArray:
+    """log I_n(b) = log ∫₀^∞ u^(n−1) exp(−u²/2 + b u) du, elementwise (n ≥ 1)."""
+    n, b = np.broadcast_arrays(np.asarray(n, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    flat_n, flat_b = n.ravel(), b.ravel()
+    out = np.empty_like(flat_b)
+    for i in range(0, flat_b.size, _CHUNK):
+        nn, bb = flat_n[i : i + _CHUNK, None], flat_b[i : i + _CHUNK, None]
+        peak = 0.5 * (bb + np.sqrt(bb * bb + 4.0 * (nn - 1.0)))  # h'(u) = (n−1)/u − u + b = 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sd = np.where(nn > 1, 1.0 / np.sqrt(1.0 + (nn - 1.0) / np.maximum(peak, 1e-300) ** 2), 1.0)
+        u = np.concatenate([peak + sd * _LEFT, peak + _RIGHT], axis=1)
+        w = np.concatenate([np.full_like(peak, 0.0) + sd * (_LEFT[1] - _LEFT[0]), np.full_like(peak, 0.0) + (_RIGHT[1] - _RIGHT[0])], axis=1)
+        w = np.repeat(w, [_LEFT.size, _RIGHT.size], axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.where(u > 0, (nn - 1.0) * np.log(np.where(u > 0, u, 1.0)) - 0.5 * u * u + bb * u, -np.inf)
+        top = h.max(axis=1, keepdims=True)
+        out[i : i + _CHUNK] = (top + np.log(np.sum(w * np.exp(h - top), axis=1, keepdims=True)))[:, 0]
+    exact = flat_n == 1  # I_1(b) = Φ(b)/φ(b), where the integrand does not vanish at u = 0
+    out[exact] = log_ndtr(flat_b[exact]) + 0.5 * flat_b[exact] ** 2 + 0.5 * np.log(2.0 * np.pi)
+    return out.reshape(b.shape)
+
+
+def log_bf_upper(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, delta: float = DEFAULT_DELTA) -> FloatArray:
+    """log BF⁺ for "mean > θ0" from the sums of y = x − θ0, point prior δ1 = delta (vectorised;
+    0 for n = 0 or S = 0)."""
     n = np.asarray(n, dtype=np.float64)
     s2 = np.asarray(sum_y2, dtype=np.float64)
+    ok = (n >= 1) & (s2 > 0)
+    nn = np.where(ok, n, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.where(s2 > 0, np.asarray(sum_y, dtype=np.float64) / np.sqrt(s2), 0.0)
-        shrink = g / (1.0 + n * g)
-        rest = np.maximum(1.0 - shrink * a * a, 1e-300)
-        k = a * np.sqrt(shrink) / np.sqrt(rest)
-        cdf = stdtr(np.maximum(n, 1.0), k * np.sqrt(n))
-        out = np.log(2.0) - 0.5 * np.log1p(n * g) - 0.5 * n * np.log(rest) + np.log(np.maximum(cdf, 1e-300))
-    return np.where((n >= 1) & (s2 > 0), out, 0.0)
+        a = np.where(ok, np.asarray(sum_y, dtype=np.float64) / np.sqrt(np.where(ok, s2, 1.0)), 0.0)
+    a = np.clip(a, -np.sqrt(nn), np.sqrt(nn))
+    log_norm = (0.5 * nn - 1.0) * np.log(2.0) + gammaln(0.5 * nn)  # log I_n(0)
+    out = -0.5 * nn * delta * delta + _log_moment(nn, delta * a) - log_norm
+    return np.where(ok, out, 0.0)
 
 
+def log_bf_half_normal(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, g: float = DEFAULT_G) -> FloatArray:
+    """log BF⁺ with the half-normal prior of scale² g on δ (closed form; the previous default)."""
 def _prefix_sums(x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     n = np.arange(1, x.shape[-1] + 1, dtype=np.float64) * np.ones_like(x)
     return n, np.cumsum(x, axis=-1), np.cumsum(x * x, axis=-1)

@@ -75,7 +75,8 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
           say: Callable[[str], None]) -> list[tuple[str, int]]:
     from ai_deploy_ci import gates, pipeline
     from ai_deploy_ci.cluster.api import Kube
-    from ai_deploy_ci.commands.run import print_report, promote_last_gate
+    from ai_deploy_ci.commands.run import print_report
+    from ai_deploy_ci.commands.run_availability import deploy_with_evidence
     from ai_deploy_ci.commands.run_gate import LoadAndJudge
     from ai_deploy_ci.plan.observed import RunInfo
     from ai_deploy_ci.testing.apiserver import start_api_server
@@ -97,7 +98,7 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
             print(f"\n== {label}: {spec.metadata.name} {version}"
                   f"{f' (+{extra_ms:g} ms per request)' if extra_ms else ''}", flush=True)
             try:
-                result = pipeline.deploy(candidate, kube, RunInfo(run_id=label), gate, opts)
+                result = deploy_with_evidence(candidate, kube, RunInfo(run_id=label), gate, opts)
                 outcome = result.record["outcome"]
             except RegressionDetected as exc:
                 say(f"regression: {exc.message}")
@@ -105,7 +106,6 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
             except UserError as exc:  # shown even with --quiet: it explains an unexpected outcome
                 print(f"  error: {exc.message}", file=sys.stderr, flush=True)
                 outcome = "failed"
-            promote_last_gate(results)
             if (results / "rollout.json").is_file() and label != "0-stable":
                 print_report(results, path, echo=not args.quiet)
             return str(outcome), _requests(results)

@@ -37,15 +37,28 @@ def target_url(target: Target | None, spec: Spec, which: str) -> str:
     raise UserError(f"no {which} target", fix=f"pass --{which} URL or set load.targets.{which}")
 
 
+def flag_duration(flag: str, value: str | None) -> float | None:
+    """Seconds of a duration flag; a malformed one is the user's to fix, not a traceback."""
+    from ai_deploy_ci.spec.durations import DurationError, parse_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise UserError(f"{flag} {value!r}: {exc}", fix=f"for example: {flag} 30s") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ai_deploy_ci.load.runner import run_load_test
-    from ai_deploy_ci.spec.durations import parse_duration
     from ai_deploy_ci.spec.load import load_spec
 
+    duration = flag_duration("--duration", args.duration)
+    warmup = flag_duration("--warmup", args.warmup)
     spec = load_spec(args.file)
     load = spec.load
-    if args.warmup is not None:
-        load = dataclasses.replace(load, warmup=parse_duration(args.warmup))
+    if warmup is not None:
+        load = dataclasses.replace(load, warmup=warmup)
     if args.processes is not None:
         if args.processes < 1:
             raise UserError("--processes must be at least 1")
@@ -53,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
     spec = dataclasses.replace(spec, load=load)
     baseline = (args.baseline or target_url(load.baseline, spec, "baseline")).rstrip("/")
     candidate = (args.candidate or target_url(load.candidate, spec, "candidate")).rstrip("/")
-    duration = parse_duration(args.duration) if args.duration is not None else None
     out = Path(args.out)
     summary = run_load_test(spec, out, baseline_url=baseline, candidate_url=candidate, duration=duration,
                             base_dir=Path(args.file).resolve().parent)

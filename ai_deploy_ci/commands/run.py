@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ai_deploy_ci.artifacts import LOCUST_HTML, ROLLOUT_FILE, SAMPLES_FILE, SUMMARY_FILE, VERDICT_FILE
+from ai_deploy_ci.commands import run_availability
 from ai_deploy_ci.errors import UserError, in_github_actions
 from ai_deploy_ci.spec.model import Spec, Target
 
@@ -36,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--github-outputs", action="store_true",
                         help="write verdict/outcome/p95-change to $GITHUB_OUTPUT (default in Actions)")
     parser.add_argument("--no-report", action="store_true", help="do not render the report at the end")
+    parser.add_argument("--availability-url",
+                        help="public endpoint probed during the rollout (default: the public Service)")
 
 
 def with_overrides(spec: Spec, args: argparse.Namespace) -> Spec:
@@ -92,7 +95,8 @@ def _run(args: argparse.Namespace, results: Path) -> None:
                         candidate_url=args.candidate_url, load_duration=args.load_duration)
     opts = pipeline.Options(results_dir=results, time_scale=args.time_scale, dry_run=args.dry_run,
                             manifest=manifest)
-    result = pipeline.deploy(spec, kube, RunInfo.from_env(), gate, opts)
+    result = run_availability.deploy_with_evidence(spec, kube, RunInfo.from_env(), gate, opts,
+                                                   availability_url=args.availability_url)
     if args.dry_run:  # the engine returns the plan's record without writing it
         from ai_deploy_ci.plan import records
 

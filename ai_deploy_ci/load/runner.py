@@ -133,7 +133,11 @@ def first_start(files: Sequence[Path]) -> float | None:
 
 
 def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
-    """Write the run config and the generated locustfile; clear old per-process files."""
+    """Write the run config and the generated locustfile; clear old per-process files.
+
+    The paths returned are absolute: Locust runs with `out_dir` as its working directory.
+    """
+    out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = Path(config.samples_dir)
     raw.mkdir(parents=True, exist_ok=True)
@@ -148,6 +152,7 @@ def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
 def execute(config: RunConfig, out_dir: Path, *, extra_env: dict[str, str] | None = None,
             user_label: str = "", tolerance: float = 0.0) -> LoadSummary:
     """Run one load test here from a ready RunConfig; write samples, HTML and summary.json."""
+    out_dir = out_dir.resolve()  # Locust's working directory is out_dir: relative paths would miss
     config_path, locustfile = prepare(config, out_dir)
     cmd = locustfile_gen.locust_command(sys.executable, locustfile, config, out_dir / LOCUST_HTML)
     run = run_locust(cmd, config_path, out_dir / "locust.log", config.run_time + STARTUP_GRACE, extra_env)
@@ -216,6 +221,8 @@ def _warnings(config: RunConfig, run: LocustRun, meta: list[dict[str, object]],
 
 def spec_config(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,
                 duration: float | None, base_dir: Path) -> RunConfig:
+    """The RunConfig of a spec; every path in it is absolute, for Locust runs elsewhere."""
+    out_dir, base_dir = out_dir.resolve(), base_dir.resolve()
     load = spec.load
     return locustfile_gen.make_config(
         load, protocol=spec.server.protocol, model_name=spec.server.model_name,
@@ -229,7 +236,9 @@ def run_load_test(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url
 
     Runs on this machine (`load.processes` Locust processes). `load.distributedWorkers > 0`
     needs a cluster client: the caller uses `distributed.run_distributed_load_test` instead.
+    Relative `out_dir` and `base_dir` are taken from the current working directory.
     """
+    out_dir, base_dir = out_dir.resolve(), base_dir.resolve()
     config = spec_config(spec, out_dir, baseline_url=baseline_url, candidate_url=candidate_url,
                          duration=duration, base_dir=base_dir)
     label = locustfile_gen.user_kind(spec.load, spec.server.protocol)

@@ -16,16 +16,11 @@ from pathlib import Path
 import pytest
 
 from ai_deploy_ci.testing.model_server.process import ModelServerProcess
+from tests.unit.analysis.factory import canary_deploy
 
-DEPLOY = """\
-apiVersion: ai-deploy-ci/v1
-kind: ModelDeployment
-metadata: {name: demo, namespace: default}
-server: {image: ai-deploy-ci/sample-model-server:latest, version: v2, port: 8080}
-strategy:
-  type: canary
-  canary: {steps: [{setWeight: 20}, {analysis: {duration: 20s}}, {setWeight: 100}]}
-trafficRouter: {type: gatewayAPI, hosts: [demo.local]}
+DEPLOY = canary_deploy(
+    "20s",
+    """\
 load:
   payloads: [{text: great movie}, {text: terrible plot}]
   users: 4
@@ -40,7 +35,8 @@ analysis:
     - {name: p95-latency, type: latency, quantile: 0.95, maxIncrease: 0.1, critical: true}
     - {name: error-rate, type: errorRate, slo: {max: 0.01}, maxIncrease: 0.01, critical: true}
     - {name: agreement, type: agreement, slo: {min: 0.95}}
-"""
+""",
+)
 
 
 @pytest.mark.e2e

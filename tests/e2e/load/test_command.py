@@ -17,9 +17,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "local-demo-canary.yaml"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ai_deploy_ci", "load-test", *args], capture_output=True,
-                          text=True, timeout=90)
+                          text=True, timeout=90, cwd=cwd)
 
 
 def test_load_test_command(model_server_factory: Factory, tmp_path: Path) -> None:
@@ -44,3 +44,17 @@ def test_missing_target_is_a_user_error(tmp_path: Path) -> None:
     done = cli(str(tmp_path / "deploy.yaml"), "--out", str(tmp_path / "r"))
     assert done.returncode == 1
     assert "no baseline target" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_relative_out_and_file_paths(model_server_factory: Factory, tmp_path: Path) -> None:
+    """As a workflow step calls it: paths relative to the workspace, Locust elsewhere."""
+    server = model_server_factory()
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "deploy" / "deploy.yaml")
+    done = cli("deploy/deploy.yaml", "--baseline", server.url, "--candidate", server.url,
+               "--duration", "2s", "--warmup", "1s", "--out", "results", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "results"
+    assert {SUMMARY_FILE, SAMPLES_FILE, LOCUST_HTML} <= {p.name for p in out.iterdir()}
+    assert json.loads((out / SUMMARY_FILE).read_text())["targets"]["candidate"]["count"] > 0
+    assert not (out / "results").exists()

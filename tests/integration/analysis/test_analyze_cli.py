@@ -11,17 +11,11 @@ import numpy as np
 import pytest
 
 from ai_deploy_ci.load.samples_io import write_samples
-from tests.unit.analysis.factory import lognormal_run
+from tests.unit.analysis.factory import canary_deploy, lognormal_run
 
-DEPLOY = """\
-apiVersion: ai-deploy-ci/v1
-kind: ModelDeployment
-metadata: {name: demo, namespace: default}
-server: {image: ai-deploy-ci/sample-model-server:latest, version: v2, port: 8080}
-strategy:
-  type: canary
-  canary: {steps: [{setWeight: 20}, {analysis: {duration: 60s}}, {setWeight: 100}]}
-trafficRouter: {type: gatewayAPI, hosts: [demo.local]}
+DEPLOY = canary_deploy(
+    "60s",
+    """\
 load: {payloads: [{text: a}], users: 10, duration: 60s, warmup: 5s}
 analysis:
   blockLength: 5s
@@ -31,7 +25,8 @@ analysis:
   metrics:
     - {name: p95-latency, type: latency, quantile: 0.95, maxIncrease: 0.1, critical: true}
     - {name: error-rate, type: errorRate, slo: {max: 0.01}, critical: true}
-"""
+""",
+)
 
 
 def analyze(directory: Path) -> subprocess.CompletedProcess[str]:

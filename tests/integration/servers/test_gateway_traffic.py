@@ -170,31 +170,36 @@ def test_service_selector_flip_moves_all_traffic_without_errors(env: Env) -> Non
     )
 
 
-def test_httproute_weights_move_0_to_100(env: Env) -> None:
-    route: dict[str, Any] = {
+HTTPROUTES = ("gateway.networking.k8s.io", "v1", "default", "httproutes")
+
+
+@contextmanager
+def httproute(env: Env, name: str, spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """An HTTPRoute for HOST with this spec, deleted after the block; yields the object."""
+    route = {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
-        "metadata": {"name": "model"},
-        "spec": {
-            "parentRefs": [{"name": "gw"}],
-            "hostnames": [HOST],
-            "rules": [
-                {
-                    "backendRefs": [
-                        {"name": "model-v1", "port": 80, "weight": 100},
-                        {"name": "model-v2", "port": 80, "weight": 0},
-                    ]
-                }
-            ],
-        },
+        "metadata": {"name": name},
+        "spec": {"hostnames": [HOST], **spec},
     }
-    args = ("gateway.networking.k8s.io", "v1", "default", "httproutes")
-    env.custom.create_namespaced_custom_object(*args, route)
+    env.custom.create_namespaced_custom_object(*HTTPROUTES, route)
     try:
+        yield route
+    finally:
+        env.custom.delete_namespaced_custom_object(*HTTPROUTES, name)
+
+
+def test_httproute_weights_move_0_to_100(env: Env) -> None:
+    backends = [
+        {"name": "model-v1", "port": 80, "weight": 100},
+        {"name": "model-v2", "port": 80, "weight": 0},
+    ]
+    spec = {"parentRefs": [{"name": "gw"}], "rules": [{"backendRefs": backends}]}
+    with httproute(env, "model", spec) as route:
         for weight in (0, 25, 50, 75, 100):
-            route["spec"]["rules"][0]["backendRefs"][0]["weight"] = 100 - weight
-            route["spec"]["rules"][0]["backendRefs"][1]["weight"] = weight
-            env.custom.patch_namespaced_custom_object(*args, "model", {"spec": route["spec"]})
+            backends[0]["weight"] = 100 - weight
+            backends[1]["weight"] = weight
+            env.custom.patch_namespaced_custom_object(*HTTPROUTES, "model", {"spec": route["spec"]})
             env.wait(
                 lambda t, w=weight: any(
                     b[1] == w and b[0].service == "model-v2" for m in t.httproutes for b in m.backends
@@ -204,33 +209,15 @@ def test_httproute_weights_move_0_to_100(env: Env) -> None:
             n = 2000 if 0 < weight < 100 else 200
             seen = env.send(env.gateway.public_url, n, {"Host": HOST})
             assert seen["v2"] / n == pytest.approx(weight / 100, abs=0.05), (weight, seen)
-    finally:
-        env.custom.delete_namespaced_custom_object(*args, "model")
 
 
 def test_httproute_mirror_copies_a_share_to_the_candidate(env: Env) -> None:
-    route: dict[str, Any] = {
-        "apiVersion": "gateway.networking.k8s.io/v1",
-        "kind": "HTTPRoute",
-        "metadata": {"name": "mirror"},
-        "spec": {
-            "hostnames": [HOST],
-            "rules": [
-                {
-                    "backendRefs": [{"name": "model-v1", "port": 80}],
-                    "filters": [
-                        {
-                            "type": "RequestMirror",
-                            "requestMirror": {"backendRef": {"name": "model-v2", "port": 80}, "percent": 40},
-                        }
-                    ],
-                }
-            ],
-        },
+    mirror = {
+        "type": "RequestMirror",
+        "requestMirror": {"backendRef": {"name": "model-v2", "port": 80}, "percent": 40},
     }
-    args = ("gateway.networking.k8s.io", "v1", "default", "httproutes")
-    env.custom.create_namespaced_custom_object(*args, route)
-    try:
+    rules = [{"backendRefs": [{"name": "model-v1", "port": 80}], "filters": [mirror]}]
+    with httproute(env, "mirror", {"rules": rules}):
         env.wait(lambda t: any(m.mirrors for m in t.httproutes), "the mirror")
         before = env.gateway.stats().get("mirrored", {}).get("default/model-v2", 0)
         seen_before = env.candidate_predictions()
@@ -239,8 +226,6 @@ def test_httproute_mirror_copies_a_share_to_the_candidate(env: Env) -> None:
         mirrored = env.gateway.stats().get("mirrored", {}).get("default/model-v2", 0) - before
         assert mirrored == pytest.approx(400, abs=60)
         assert env.candidate_predictions() - seen_before == mirrored  # the candidate saw every copy
-    finally:
-        env.custom.delete_namespaced_custom_object(*args, "mirror")
 
 
 @contextmanager

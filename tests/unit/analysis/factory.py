@@ -64,3 +64,22 @@ def lognormal_run(
     t[-1] = blocks * block_s - 1e-3
     lat = scale * np.exp(rng.normal(0, 0.3, n))
     return table(lat, t, ok=rng.random(n) >= error_rate, tokens=tokens)
+
+
+def canary_deploy(analysis_duration: str, sections: str) -> str:
+    """A deploy.yaml canary of the sample model server with these `load:` and `analysis:` sections.
+
+    The analysis tests differ only in how long they load and what they judge; the rest is here once.
+    """
+    steps = f"[{{setWeight: 20}}, {{analysis: {{duration: {analysis_duration}}}}}, {{setWeight: 100}}]"
+    head = f"""\
+apiVersion: ai-deploy-ci/v1
+kind: ModelDeployment
+metadata: {{name: demo, namespace: default}}
+server: {{image: ai-deploy-ci/sample-model-server:latest, version: v2, port: 8080}}
+strategy:
+  type: canary
+  canary: {{steps: {steps}}}
+trafficRouter: {{type: gatewayAPI, hosts: [demo.local]}}
+"""
+    return head + sections
