@@ -65,6 +65,11 @@ _BRACKET = 1e4  # spreads below the mean where the search starts; wider bounds r
 # quadrature nodes for log I_n: 12 local sds left of the peak (steeper there), 12 units right
 _LEFT = np.linspace(-12.0, 0.0, 97)
 _RIGHT = np.linspace(0.0, 12.0, 193)[1:]
+_W_LEFT = np.full(_LEFT.size, _LEFT[1] - _LEFT[0])
+_W_LEFT[0] *= 0.5
+_W_LEFT[-1] = 0.5 * (_LEFT[1] - _LEFT[0]) + 0.5 * (_RIGHT[1] - _RIGHT[0])
+_W_RIGHT = np.full(_RIGHT.size, _RIGHT[1] - _RIGHT[0])
+_W_RIGHT[-1] *= 0.5
 _CHUNK = 1 << 14
 
 
@@ -79,8 +84,8 @@ def _log_moment(n: FloatArray, b: FloatArray) -> FloatArray:
         with np.errstate(divide="ignore", invalid="ignore"):
             sd = np.where(nn > 1, 1.0 / np.sqrt(1.0 + (nn - 1.0) / np.maximum(peak, 1e-300) ** 2), 1.0)
         u = np.concatenate([peak + sd * _LEFT, peak + _RIGHT], axis=1)
-        w = np.concatenate([np.full_like(peak, 0.0) + sd * (_LEFT[1] - _LEFT[0]), np.full_like(peak, 0.0) + (_RIGHT[1] - _RIGHT[0])], axis=1)
-        w = np.repeat(w, [_LEFT.size, _RIGHT.size], axis=1)
+        # trapezoid weights: the peak node is shared by both halves, the far ends count half
+        w = np.concatenate([sd * _W_LEFT, np.broadcast_to(_W_RIGHT, (peak.shape[0], _RIGHT.size))], axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             h = np.where(u > 0, (nn - 1.0) * np.log(np.where(u > 0, u, 1.0)) - 0.5 * u * u + bb * u, -np.inf)
         top = h.max(axis=1, keepdims=True)
@@ -107,6 +112,18 @@ def log_bf_upper(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, delta: fl
 
 def log_bf_half_normal(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, g: float = DEFAULT_G) -> FloatArray:
     """log BF⁺ with the half-normal prior of scale² g on δ (closed form; the previous default)."""
+    n = np.asarray(n, dtype=np.float64)
+    s2 = np.asarray(sum_y2, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(s2 > 0, np.asarray(sum_y, dtype=np.float64) / np.sqrt(s2), 0.0)
+        shrink = g / (1.0 + n * g)
+        rest = np.maximum(1.0 - shrink * a * a, 1e-300)
+        k = a * np.sqrt(shrink) / np.sqrt(rest)
+        cdf = stdtr(np.maximum(n, 1.0), k * np.sqrt(n))
+        out = np.log(2.0) - 0.5 * np.log1p(n * g) - 0.5 * n * np.log(rest) + np.log(np.maximum(cdf, 1e-300))
+    return np.where((n >= 1) & (s2 > 0), out, 0.0)
+
+
 def _prefix_sums(x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     n = np.arange(1, x.shape[-1] + 1, dtype=np.float64) * np.ones_like(x)
     return n, np.cumsum(x, axis=-1), np.cumsum(x * x, axis=-1)
