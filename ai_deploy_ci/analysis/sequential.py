@@ -62,12 +62,13 @@ DEFAULT_DELTA = 1.25
 DEFAULT_G = 2.0  # scale² of the half-normal prior of `log_bf_half_normal` (the previous default)
 _BISECT = 36
 _BRACKET = 1e4  # spreads below the mean where the search starts; wider bounds read as −∞
-# quadrature nodes for log I_n: 12 local sds left of the peak (steeper there), 12 units right
-_LEFT = np.linspace(-12.0, 0.0, 97)
+# quadrature nodes for log I_n: from max(0, peak − 12 local sds) to the peak (steeper there), then
+# 12 units right of it (the log-integrand has curvature ≤ −1 everywhere)
+_LEFT = np.linspace(-1.0, 0.0, 97)
 _RIGHT = np.linspace(0.0, 12.0, 193)[1:]
-_W_LEFT = np.full(_LEFT.size, _LEFT[1] - _LEFT[0])
+_W_LEFT = np.full(_LEFT.size, _LEFT[1] - _LEFT[0])  # × the span
 _W_LEFT[0] *= 0.5
-_W_LEFT[-1] = 0.5 * (_LEFT[1] - _LEFT[0]) + 0.5 * (_RIGHT[1] - _RIGHT[0])
+_W_LEFT[-1] *= 0.5  # the peak: the right half's share is added where the weights are built
 _W_RIGHT = np.full(_RIGHT.size, _RIGHT[1] - _RIGHT[0])
 _W_RIGHT[-1] *= 0.5
 _CHUNK = 1 << 14
@@ -83,19 +84,28 @@ def _log_moment(n: FloatArray, b: FloatArray) -> FloatArray:
         peak = 0.5 * (bb + np.sqrt(bb * bb + 4.0 * (nn - 1.0)))  # h'(u) = (n−1)/u − u + b = 0
         with np.errstate(divide="ignore", invalid="ignore"):
             sd = np.where(nn > 1, 1.0 / np.sqrt(1.0 + (nn - 1.0) / np.maximum(peak, 1e-300) ** 2), 1.0)
-        u = np.concatenate([peak + sd * _LEFT, peak + _RIGHT], axis=1)
+        span = np.minimum(12.0 * sd, peak)  # the grid starts at u = 0 when that is nearer
+        u = np.concatenate([peak + span * _LEFT, peak + _RIGHT], axis=1)
         # trapezoid weights: the peak node is shared by both halves, the far ends count half
-        w = np.concatenate([sd * _W_LEFT, np.broadcast_to(_W_RIGHT, (peak.shape[0], _RIGHT.size))], axis=1)
+        w = np.concatenate([span * _W_LEFT, np.broadcast_to(_W_RIGHT, (peak.shape[0], _RIGHT.size))], axis=1)
+        w[:, _LEFT.size - 1] += 0.5 * (_RIGHT[1] - _RIGHT[0])
         with np.errstate(divide="ignore", invalid="ignore"):
             h = np.where(u > 0, (nn - 1.0) * np.log(np.where(u > 0, u, 1.0)) - 0.5 * u * u + bb * u, -np.inf)
+            h = np.where((u <= 0) & (nn == 1), 0.0, h)  # n = 1 is replaced by its closed form below
         top = h.max(axis=1, keepdims=True)
         out[i : i + _CHUNK] = (top + np.log(np.sum(w * np.exp(h - top), axis=1, keepdims=True)))[:, 0]
-    exact = flat_n == 1  # I_1(b) = Φ(b)/φ(b), where the integrand does not vanish at u = 0
-    out[exact] = log_ndtr(flat_b[exact]) + 0.5 * flat_b[exact] ** 2 + 0.5 * np.log(2.0 * np.pi)
+    # closed forms where the integrand does not vanish fast at u = 0 (a trapezoid would be coarse):
+    # I_1(b) = Φ(b)/φ(b), I_2(b) = 1 + b I_1(b)
+    small = flat_n <= 2
+    b_s = flat_b[small]
+    log_i1 = log_ndtr(b_s) + 0.5 * b_s**2 + 0.5 * np.log(2.0 * np.pi)
+    out[small] = np.where(flat_n[small] == 1, log_i1, np.log(np.maximum(1.0 + b_s * np.exp(log_i1), 1e-300)))
     return out.reshape(b.shape)
 
 
-def log_bf_upper(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, delta: float = DEFAULT_DELTA) -> FloatArray:
+def log_bf_upper(
+    n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, delta: float = DEFAULT_DELTA
+) -> FloatArray:
     """log BF⁺ for "mean > θ0" from the sums of y = x − θ0, point prior δ1 = delta (vectorised;
     0 for n = 0 or S = 0)."""
     n = np.asarray(n, dtype=np.float64)
@@ -110,7 +120,9 @@ def log_bf_upper(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, delta: fl
     return np.where(ok, out, 0.0)
 
 
-def log_bf_half_normal(n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, g: float = DEFAULT_G) -> FloatArray:
+def log_bf_half_normal(
+    n: FloatArray, sum_y: FloatArray, sum_y2: FloatArray, g: float = DEFAULT_G
+) -> FloatArray:
     """log BF⁺ with the half-normal prior of scale² g on δ (closed form; the previous default)."""
     n = np.asarray(n, dtype=np.float64)
     s2 = np.asarray(sum_y2, dtype=np.float64)
@@ -129,19 +141,23 @@ def _prefix_sums(x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     return n, np.cumsum(x, axis=-1), np.cumsum(x * x, axis=-1)
 
 
-def crossed_upper(x: FloatArray, theta0: float, alpha: float, g: float = DEFAULT_G) -> npt.NDArray[np.bool_]:
+def crossed_upper(
+    x: FloatArray, theta0: float, alpha: float, delta: float = DEFAULT_DELTA
+) -> npt.NDArray[np.bool_]:
     """After each look (last axis): has the lower bound risen above θ0, i.e. BF⁺(θ0) ≥ 1/α?"""
     n, s1, s2 = _prefix_sums(np.asarray(x, dtype=np.float64))
     sy, sy2 = s1 - n * theta0, s2 - 2 * theta0 * s1 + n * theta0 * theta0
-    return np.logical_or.accumulate(log_bf_upper(n, sy, sy2, g) >= np.log(1.0 / alpha), axis=-1)
+    return np.logical_or.accumulate(log_bf_upper(n, sy, sy2, delta) >= np.log(1.0 / alpha), axis=-1)
 
 
-def crossed_lower(x: FloatArray, theta0: float, alpha: float, g: float = DEFAULT_G) -> npt.NDArray[np.bool_]:
+def crossed_lower(
+    x: FloatArray, theta0: float, alpha: float, delta: float = DEFAULT_DELTA
+) -> npt.NDArray[np.bool_]:
     """After each look: has the upper bound fallen below θ0?"""
-    return crossed_upper(-np.asarray(x, dtype=np.float64), -theta0, alpha, g)
+    return crossed_upper(-np.asarray(x, dtype=np.float64), -theta0, alpha, delta)
 
 
-def lower_bounds(x: FloatArray, alpha: float, g: float = DEFAULT_G) -> FloatArray:
+def lower_bounds(x: FloatArray, alpha: float, delta: float = DEFAULT_DELTA) -> FloatArray:
     """Always-valid lower bound L_n after each look (last axis), intersected over time; −∞ if none yet."""
     v = np.asarray(x, dtype=np.float64)
     n, s1, s2 = _prefix_sums(v)
@@ -151,7 +167,7 @@ def lower_bounds(x: FloatArray, alpha: float, g: float = DEFAULT_G) -> FloatArra
     lo, hi = mean - _BRACKET * spread, mean  # BF⁺ ≥ 1/α at lo (if anywhere), < 1/α at the mean
 
     def bf(theta: FloatArray) -> FloatArray:
-        return log_bf_upper(n, s1 - n * theta, s2 - 2 * theta * s1 + n * theta * theta, g)
+        return log_bf_upper(n, s1 - n * theta, s2 - 2 * theta * s1 + n * theta * theta, delta)
 
     possible = bf(lo) >= level
     for _ in range(_BISECT):
@@ -161,11 +177,11 @@ def lower_bounds(x: FloatArray, alpha: float, g: float = DEFAULT_G) -> FloatArra
     return np.maximum.accumulate(np.where(possible, lo, -np.inf), axis=-1)
 
 
-def bounds(x: FloatArray, alpha: float, g: float = DEFAULT_G) -> tuple[float, float]:
+def bounds(x: FloatArray, alpha: float, delta: float = DEFAULT_DELTA) -> tuple[float, float]:
     """(L, U) after the last look of a 1-d series; non-finite blocks are dropped; (−∞, ∞) if empty."""
     v = np.asarray(x, dtype=np.float64)
     v = v[np.isfinite(v)]
     if v.size == 0:
         return -np.inf, np.inf
-    both = lower_bounds(np.stack([v, -v]), alpha, g)  # one bisection for both sides
+    both = lower_bounds(np.stack([v, -v]), alpha, delta)  # one bisection for both sides
     return float(both[0, -1]), float(-both[1, -1])
