@@ -144,7 +144,8 @@ def rollback(
 
 def observe(kube: Kube, spec: Spec, run: RunInfo, opts: Options) -> ObservedState:
     stable = kube.get(ObjectRef("apps/v1", "Deployment", spec.metadata.namespace, spec.metadata.name))
-    return ObservedState(run=run, stable=stable, manifest=opts.manifest)
+    hpa = preflight.stable_hpa(kube, spec.metadata.namespace, spec.metadata.name) if stable else None
+    return ObservedState(run=run, stable=stable, manifest=opts.manifest, hpa=hpa)
 
 
 def _drive(

@@ -17,9 +17,9 @@ from kubernetes.client.exceptions import ApiException
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.resources import CRDS, KINDS
 from ai_deploy_ci.errors import ClusterError
-from ai_deploy_ci.plan import permissions
+from ai_deploy_ci.plan import autoscaling, permissions
 from ai_deploy_ci.plan.capacity import extra_pods, free_gpus
-from ai_deploy_ci.plan.model import LABEL_NAME, Plan
+from ai_deploy_ci.plan.model import LABEL_NAME, ObjectRef, Plan
 
 GPU = "nvidia.com/gpu"
 
@@ -124,6 +124,43 @@ def check_gpus(kube: Kube, plan: Plan, gpus_per_pod: int, current_pods: int, rep
         )
 
 
+def stable_hpa(kube: Kube, namespace: str, name: str) -> dict[str, Any] | None:
+    """The autoscaling/v2 HPA scaling Deployment `name`, for the planner (`ObservedState.hpa`).
+
+    Not allowed to list (403): None here, and the access review then names the missing
+    `list horizontalpodautoscalers` before any write (it is in every plan's permissions).
+    """
+    try:
+        items = _list(kube, "horizontalpodautoscalers", namespace)
+    except ApiException as exc:
+        if exc.status in (403, 404):
+            return None
+        raise
+    return autoscaling.find(items, name)
+
+
+def hpa_plan_text(plan: Plan, hpa_name: str) -> str:
+    """What this run does with the HPA scaling stable, in one sentence for the warning."""
+    candidate = ObjectRef(autoscaling.API_VERSION, autoscaling.KIND, plan.namespace, f"{plan.name}-candidate")
+    stable = ObjectRef(autoscaling.API_VERSION, autoscaling.KIND, plan.namespace, hpa_name)
+    parts = []
+    if stable in plan.touches:
+        parts.append(
+            "the replicas router splits traffic by pod counts, so the run pins it "
+            "(minReplicas = maxReplicas = the planned stable count at each step) and restores it at "
+            "promotion or rollback"
+        )
+    if candidate in plan.touches:
+        parts.append(
+            f"the candidate gets HPA {candidate.name} (a copy of its metrics and behavior with bounds for "
+            "the candidate's role), deleted at promotion or rollback"
+        )
+    if not parts:
+        parts.append("the run leaves it alone and it keeps scaling the Deployment")
+    parts.append(f"promotion writes {plan.name}'s replicas, which the HPA then adjusts")
+    return "; ".join(parts)
+
+
 def check_autoscaling(kube: Kube, plan: Plan, report: Report) -> None:
     for what in ("horizontalpodautoscalers", "poddisruptionbudgets"):
         try:
@@ -132,11 +169,9 @@ def check_autoscaling(kube: Kube, plan: Plan, report: Report) -> None:
             continue
         for item in items:
             spec = item.get("spec", {})
-            if what == "horizontalpodautoscalers" and spec.get("scaleTargetRef", {}).get("name") == plan.name:
-                report.warnings.append(
-                    f"HPA {item['metadata']['name']} scales {plan.name}: the candidate gets no HPA during "
-                    "the run, and the HPA may change the stable replica counts the plan writes"
-                )
+            if what == "horizontalpodautoscalers" and autoscaling.targets(item, plan.name):
+                name = item["metadata"]["name"]
+                report.warnings.append(f"HPA {name} scales {plan.name}: {hpa_plan_text(plan, name)}")
             if what == "poddisruptionbudgets":
                 labels = spec.get("selector", {}).get("matchLabels", {})
                 if labels.get(LABEL_NAME) == plan.name:

@@ -37,6 +37,13 @@ KINDS: dict[tuple[str, str], Kind] = {
     ("coordination.k8s.io/v1", "Lease"): Kind(
         client.CoordinationV1Api, "namespaced_lease", "coordination.k8s.io", "v1", "leases"
     ),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): Kind(
+        client.AutoscalingV2Api,
+        "namespaced_horizontal_pod_autoscaler",
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+    ),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): Kind(
         client.CustomObjectsApi, None, "gateway.networking.k8s.io", "v1", "httproutes"
     ),

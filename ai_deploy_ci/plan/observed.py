@@ -40,12 +40,15 @@ class ObservedState:
     `stable` is the live stable Deployment (None on a first deploy, which every strategy turns
     into a plain create-and-wait: there is nothing to compare or roll back to).
     `manifest` is the user's own Deployment manifest when `server.manifest` is set, already read.
+    `hpa` is the live autoscaling/v2 HorizontalPodAutoscaler whose scaleTargetRef is the stable
+    Deployment, if any (`ai_deploy_ci.plan.autoscaling` says what a run does with it).
     """
 
     run: RunInfo
     stable: Manifest | None = None
     manifest: Manifest | None = None
     objects: dict[str, Manifest] = field(default_factory=dict)  # other live objects by "Kind/name"
+    hpa: Manifest | None = None
 
     @property
     def baseline_version(self) -> str | None:

@@ -20,6 +20,7 @@ RESOURCES: dict[tuple[str, str], tuple[str, str]] = {
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): ("gateway.networking.k8s.io", "httproutes"),
     ("networking.istio.io/v1", "VirtualService"): ("networking.istio.io", "virtualservices"),
     ("networking.istio.io/v1", "DestinationRule"): ("networking.istio.io", "destinationrules"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): ("autoscaling", "horizontalpodautoscalers"),
 }
 WRITE_VERBS = ("get", "create", "update", "delete")
 # Always needed: the run's state and lock, and reading pods/events/logs to explain failures.
@@ -37,7 +38,11 @@ BASE: frozenset[Permission] = frozenset(
 
 
 def required(plan: Plan) -> frozenset[Permission]:
-    """Every namespaced permission the plan and its rollback use."""
+    """Every namespaced permission the plan and its rollback use.
+
+    HPA writes are needed only by plans that touch an HPA (a stable HPA exists and the strategy
+    runs a candidate); listing HPAs (observation, preflight) is always needed.
+    """
     out = set(BASE)
     for ref in plan.touches:
         group, resource = RESOURCES[(ref.api_version, ref.kind)]

@@ -9,6 +9,9 @@ Order matters more than anything else here:
    candidate.
 2. everything else the run changed returns to the snapshot, and stable is awaited;
 3. what the run created is deleted.
+HorizontalPodAutoscalers go before the Deployments they scale: a pinned stable HPA gets its own
+bounds back before stable is restored (else it would hold stable at the pinned count), and the
+candidate's HPA is deleted before the candidate.
 Every step is a desired state, so running the rollback twice (or after a crash) converges.
 """
 
@@ -45,7 +48,8 @@ def plan_rollback(
     carriers = [r for r in route_refs if _rank(r) == first_rank]
     later = [r for r in route_refs if _rank(r) != first_rank]
     deployments = [r for r in touched if r.kind == "Deployment" and r not in route_refs]
-    others = [r for r in touched if r not in route_refs and r not in deployments]
+    hpas = [r for r in touched if r.kind == "HorizontalPodAutoscaler"]
+    others = [r for r in touched if r not in route_refs and r not in deployments and r not in hpas]
 
     def restore(refs: list[ObjectRef]) -> tuple[Manifest, ...]:
         return tuple(m for r in refs if (m := snapshot.get(r)) is not None and _differs(m, live.get(r)))
@@ -64,7 +68,7 @@ def plan_rollback(
             Step(
                 kind="restore",
                 description="restore stable and wait for it before moving traffic",
-                apply=stable_restore,
+                apply=restore(hpas) + stable_restore,
                 wait_for=(plan.name,),
                 route=off,
                 route_objects=restore(carriers),
@@ -83,7 +87,7 @@ def plan_rollback(
                 weight=0,
             )
         )
-    rest = restore(deployments) + restore(others)
+    rest = restore(hpas) + restore(deployments) + restore(others)
     waits = tuple(r.name for r in deployments if snapshot.get(r) is not None)
     steps.append(
         Step(
@@ -95,7 +99,7 @@ def plan_rollback(
             delete=created(later),
         )
     )
-    gone = created(deployments) + created(others)
+    gone = created(hpas) + created(deployments) + created(others)
     steps.append(Step(kind="cleanup", description="delete what the run created", delete=gone))
     return tuple(steps)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ai_deploy_ci.plan import objects
+from ai_deploy_ci.plan import autoscaling, objects
 from ai_deploy_ci.plan.model import Endpoints, Manifest, ObjectRef, Plan, Route, Step, StepKind
 from ai_deploy_ci.plan.objects import Names
 from ai_deploy_ci.plan.observed import ObservedState
@@ -44,6 +44,45 @@ class Context:
     def ref(self, api_version: str, kind: str, name: str) -> ObjectRef:
         return ObjectRef(api_version, kind, self.names.namespace, name)
 
+    @property
+    def pins_hpas(self) -> bool:
+        """True when HPAs would fight the weights: a canary whose weights are pod counts."""
+        return (
+            self.state.hpa is not None
+            and self.spec.strategy.type == "canary"
+            and self.router.type == "replicas"
+        )
+
+    def candidate_hpa(self, pods: int) -> tuple[Manifest, ...]:
+        """The candidate's HPA for `pods` planned pods (none when stable has no HPA)."""
+        hpa = self.state.hpa
+        if hpa is None:
+            return ()
+        role = "pinned" if self.pins_hpas else "full" if self.spec.strategy.type == "blueGreen" else "canary"
+        lo, hi = autoscaling.candidate_bounds(hpa, pods, role=role)
+        return (
+            autoscaling.for_candidate(
+                {**hpa, "metadata": {**hpa["metadata"], "namespace": self.names.namespace}},
+                name=self.names.candidate,
+                target=self.names.candidate,
+                min_replicas=lo,
+                max_replicas=hi,
+                labels=objects.labels(self.spec, "candidate"),
+                annotations=objects.run_annotations(self.state),
+            ),
+        )
+
+    def pinned_stable_hpa(self, replicas: int) -> tuple[Manifest, ...]:
+        """Stable's HPA pinned to `replicas` when it would fight the weights, else nothing."""
+        if not self.pins_hpas or self.state.hpa is None:
+            return ()
+        return (autoscaling.pinned(self.state.hpa, replicas, objects.run_annotations(self.state)),)
+
+    def candidate_hpa_refs(self) -> tuple[ObjectRef, ...]:
+        if self.state.hpa is None:
+            return ()
+        return (self.ref(autoscaling.API_VERSION, autoscaling.KIND, self.names.candidate),)
+
 
 def prepare(ctx: Context, candidate_replicas: int) -> Step:
     """Candidate Deployment + Service up and ready; the route gains a weight-0 candidate backend."""
@@ -52,7 +91,12 @@ def prepare(ctx: Context, candidate_replicas: int) -> Step:
     return Step(
         kind="apply",
         description=f"start candidate {ctx.spec.server.version} ({candidate_replicas} pods)",
-        apply=(*ctx.router.reconcile(), ctx.deployment("candidate", candidate_replicas), cand_svc),
+        apply=(
+            *ctx.router.reconcile(),
+            ctx.deployment("candidate", candidate_replicas),
+            *ctx.candidate_hpa(candidate_replicas),
+            cand_svc,
+        ),
         wait_for=(ctx.names.candidate,),
         route=Route(100, 0),
         route_objects=change.apply,
@@ -84,9 +128,15 @@ def route(
 
 
 def promote(ctx: Context) -> tuple[Step, ...]:
-    """Stable takes the candidate's template; then traffic returns to stable; then clean-up."""
+    """Stable takes the candidate's template; then traffic returns to stable; then clean-up.
+
+    A pinned stable HPA gets its pre-run bounds back first, so it cannot hold stable at the
+    pinned count while stable is rolled out to full size.
+    """
     final = ctx.router.finalize()
+    restored = (autoscaling.original(ctx.state.hpa),) if ctx.pins_hpas and ctx.state.hpa is not None else ()
     candidate_objects = (
+        *ctx.candidate_hpa_refs(),
         ctx.ref("apps/v1", "Deployment", ctx.names.candidate),
         ctx.ref("v1", "Service", ctx.names.candidate_service),
     )
@@ -94,7 +144,7 @@ def promote(ctx: Context) -> tuple[Step, ...]:
         Step(
             kind="promote",
             description=f"stable takes version {ctx.spec.server.version}",
-            apply=(ctx.deployment("stable", ctx.replicas),),
+            apply=(*restored, ctx.deployment("stable", ctx.replicas)),
             wait_for=(ctx.names.stable,),
         ),
         Step(

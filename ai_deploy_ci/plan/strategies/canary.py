@@ -3,6 +3,8 @@
 Weighted routers split requests exactly and the candidate gets ceil(N·w/100) pods (at least
 one); the `replicas` router expresses the weight as pod counts (`ai_deploy_ci.plan.replicas`),
 scaling the candidate up and waiting *before* scaling stable down, so capacity never dips.
+With an HPA on stable, the candidate gets its own (`ai_deploy_ci.plan.autoscaling`); with the
+`replicas` router both HPAs are pinned to the planned counts so they cannot move the weights.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _set_weight(ctx: s.Context, weight: int, by_replicas: bool) -> Step:
             "setWeight",
             f"{weight}% to the candidate ({pods} pods)",
             route,
-            apply=(ctx.deployment("candidate", pods),),
+            apply=(ctx.deployment("candidate", pods), *ctx.candidate_hpa(pods)),
             wait_for=(ctx.names.candidate,),
         )
     cand, stable = replicas.split(ctx.replicas, weight)
@@ -56,11 +58,13 @@ def _set_weight(ctx: s.Context, weight: int, by_replicas: bool) -> Step:
         f"{weight}% to the candidate: {cand} candidate / {stable} stable pods "
         f"(≈{replicas.effective_weight(cand, stable):g}%)",
         route,
-        apply=(ctx.deployment("candidate", cand),),
+        apply=(ctx.deployment("candidate", cand), *ctx.candidate_hpa(cand)),
         wait_for=(ctx.names.candidate,),
     )
+    # Stable shrinks only after the candidate is ready; its HPA is pinned right with it, so the
+    # HPA cannot scale stable back and shift the weight (`ai_deploy_ci.plan.autoscaling`).
     scaled = objects.rescale(ctx.state.stable, stable, ctx.state)
-    return replace(step, route_objects=(*step.route_objects, scaled))
+    return replace(step, route_objects=(*step.route_objects, scaled, *ctx.pinned_stable_hpa(stable)))
 
 
 def _pause_text(seconds: float) -> str:

@@ -124,6 +124,13 @@ def objects_in(kube: Kube, namespace: str) -> dict[str, Any]:
             ),
         ),
     ]
+    auto = client.AutoscalingV2Api(kube.api_client)
+    lists.append(
+        (
+            "HorizontalPodAutoscaler",
+            lambda: kube.raw("l", auto.list_namespaced_horizontal_pod_autoscaler, namespace),
+        )
+    )
     for kind, fn in lists:
         try:
             items = fn().get("items", [])

@@ -116,8 +116,32 @@ def approval_canary(spec: Spec) -> Spec:
     return replace(spec, strategy=replace(spec.strategy, canary=CanaryStrategy(steps=steps)))
 
 
-def state_with_stable(spec: Spec, run_id: str = "run-1", baseline: str = "1.0.0") -> ObservedState:
-    """An observed state whose stable Deployment runs `baseline` (as a previous run left it)."""
+def stable_hpa(spec: Spec, min_replicas: int = 2, max_replicas: int = 10) -> dict[str, object]:
+    """A user's autoscaling/v2 HPA on the stable Deployment, with metrics and behavior to copy."""
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": f"{spec.metadata.name}-hpa", "namespace": spec.metadata.namespace},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.metadata.name},
+            "minReplicas": min_replicas,
+            "maxReplicas": max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 60}},
+        },
+    }
+
+
+def state_with_stable(
+    spec: Spec, run_id: str = "run-1", baseline: str = "1.0.0", hpa: dict[str, object] | None = None
+) -> ObservedState:
+    """An observed state whose stable Deployment runs `baseline` (as a previous run left it),
+    optionally scaled by `hpa`."""
     from ai_deploy_ci.plan import objects
 
     run = RunInfo(run_id=run_id, commit="abc123", pull_request=7)
@@ -125,4 +149,4 @@ def state_with_stable(spec: Spec, run_id: str = "run-1", baseline: str = "1.0.0"
     stable = objects.deployment(
         spec, base, name=spec.metadata.name, track="stable", replicas=spec.server.replicas, version=baseline
     )
-    return ObservedState(run=run, stable=stable)
+    return ObservedState(run=run, stable=stable, hpa=hpa)

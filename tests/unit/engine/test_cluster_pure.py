@@ -13,7 +13,7 @@ from ai_deploy_ci.cluster.wait import rollout_status
 from ai_deploy_ci.plan import permissions
 from ai_deploy_ci.plan.capacity import extra_pods, free_gpus
 from ai_deploy_ci.plan.registry import make_plan
-from tests.unit.engine.specs import make_spec, state_with_stable, supported_pairs
+from tests.unit.engine.specs import make_spec, stable_hpa, state_with_stable, supported_pairs
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -143,7 +143,8 @@ def test_rbac_role_is_exactly_what_the_plans_need() -> None:
     needed: set[tuple[str, str, str]] = set()
     for strategy, router in supported_pairs():
         spec = make_spec(strategy, router)
-        needed |= permissions.required(make_plan(spec, state_with_stable(spec)))
+        for hpa in (None, stable_hpa(spec)):  # with a stable HPA, plans also write HPAs
+            needed |= permissions.required(make_plan(spec, state_with_stable(spec, hpa=hpa)))
     role = next(
         d for d in yaml.safe_load_all((ROOT / "docs" / "rbac.yaml").read_text()) if d["kind"] == "Role"
     )
