@@ -66,7 +66,7 @@ def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s:
             parts.append((v, explain.reason_margin(v, what, text, b.label, n, ok)))
         interval, kind = (math.exp(low), math.exp(high)), "ratio"
         test = (
-            f"mSPRT (one-sided t-mixture) on per-block log-ratio of {what}, "
+            f"mSPRT (one-sided, scale-invariant: σ unknown) on per-block log-ratio of {what}, "
             f"{n} paired blocks of {block_s:g} s"
         )
     if slos:

@@ -117,3 +117,16 @@ def test_bounds_need_data(x: list[float], finite: bool) -> None:
     assert (math.isfinite(low) and math.isfinite(high)) is finite
     if finite:
         assert low < 0.1 < high
+
+
+def test_cached_critical_a_matches_the_bayes_factor() -> None:
+    """crossed_upper compares a with the cached a*_n; it must agree with BF⁺ ≥ 1/α computed directly."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(0.5, 1.0, (300, 25))
+    for theta, alpha in ((0.0, 0.05), (0.3, 0.05), (-0.2, 0.01)):
+        y = x - theta
+        n = np.arange(1, 26) * np.ones_like(y)
+        direct = np.logical_or.accumulate(
+            log_bf_upper(n, y.cumsum(-1), (y * y).cumsum(-1)) >= math.log(1 / alpha), axis=-1
+        )
+        assert np.array_equal(crossed_upper(x, theta, alpha), direct)
