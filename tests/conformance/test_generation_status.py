@@ -71,3 +71,12 @@ def test_scale_subresource(k8s_api_client: Any, k8s_namespace: str) -> None:
         lambda: apps.read_namespaced_deployment_scale("scaled", k8s_namespace).status.replicas == 3,
         what="scale status replicas 3",
     )
+
+
+def test_create_answers_with_a_status_zero_value(k8s_api_client: Any, k8s_namespace: str) -> None:
+    """A new object already has a status, before any controller wrote one (clients read it at once)."""
+    apps = typed(client.AppsV1Api, k8s_api_client)
+    d = apps.create_namespaced_deployment(k8s_namespace, deployment("fresh", replicas=0))
+    assert d.status is not None
+    code, got, _ = raw(k8s_api_client, "GET", f"/apis/apps/v1/namespaces/{k8s_namespace}/deployments/fresh")
+    assert code == 200 and isinstance(got.get("status"), dict)

@@ -30,6 +30,16 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 
+# Status zero values as a real server serialises them: fields without `omitempty` appear (the
+# typed client rejects a ReplicaSet status without `replicas`).
+_INITIAL_STATUS: dict[str, Obj] = {
+    "Pod": {"phase": "Pending"},
+    "ReplicaSet": {"replicas": 0},
+    "HorizontalPodAutoscaler": {"currentReplicas": 0, "desiredReplicas": 0},
+    "Service": {"loadBalancer": {}},
+}
+
+
 def _spec_view(obj: Obj) -> Obj:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
@@ -92,13 +102,24 @@ class Api:
                 f"namespace {namespace} because it is being terminated",
             )
 
-    def _validate(self, rt: ResourceType, obj: Obj, strict: bool, old: Obj | None) -> list[str]:
-        validation.check_kind(obj, rt)
+    def _validate(
+        self, rt: ResourceType, obj: Obj, strict: bool, old: Obj | None, *, status: bool = False
+    ) -> list[str]:
+        """Schema and semantic checks. A write to the main resource carries the stored status
+        along unchanged, so only a /status write has its status validated (as a real server)."""
+        checked = obj if status else {k: v for k, v in obj.items() if k != "status"}
+        validation.check_kind(checked, rt)
         warnings = (
-            validation.validate_custom(obj, rt, strict)
+            validation.validate_custom(checked, rt, strict)
             if rt.crd_name
-            else validation.validate_builtin(obj, rt, strict)
+            else validation.validate_builtin(checked, rt, strict)
         )
+        if checked is not obj:  # keep what validation defaulted or pruned; the status rides along
+            kept = obj.get("status")
+            obj.clear()
+            obj.update(checked)
+            if kept is not None:
+                obj["status"] = kept
         defaults.apply(obj)
         if not rt.crd_name:
             semantics.check(obj, rt, old)
@@ -137,8 +158,8 @@ class Api:
                 raise bad_request("resourceVersion should not be set on objects to be created")
             warnings = self._validate(rt, obj, strict, None)
             self._check_namespace(rt, namespace)
-            if rt.has_status:  # status is the controllers' to write, as on a real server
-                obj.pop("status", None)
+            if rt.has_status:  # the controllers' to write; a real server answers its zero value
+                obj["status"] = copy.deepcopy(_INITIAL_STATUS.get(rt.kind, {}))
         else:
             obj.setdefault("apiVersion", rt.api_version)
             obj.setdefault("kind", rt.kind)
@@ -260,7 +281,7 @@ class Api:
                 meta["namespace"] = namespace
             warnings: builtins.list[str] = []
             if not internal:
-                warnings = self._validate(rt, new, strict, old)
+                warnings = self._validate(rt, new, strict, old, status=sub == "status")
             else:
                 new.setdefault("apiVersion", rt.api_version)
                 new.setdefault("kind", rt.kind)
