@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
+from ai_deploy_ci.plan.model import ObjectRef, Plan
 from ai_deploy_ci.plan.observed import ObservedState, RunInfo
 from ai_deploy_ci.spec import capabilities
 from ai_deploy_ci.spec.model import (
@@ -150,3 +152,18 @@ def state_with_stable(
         spec, base, name=spec.metadata.name, track="stable", replicas=spec.server.replicas, version=baseline
     )
     return ObservedState(run=run, stable=stable, hpa=hpa)
+
+
+def live_after(plan: Plan, upto: int, stable_ready: int = 2) -> dict[ObjectRef, Any]:
+    """The objects a run has written after its first `upto` steps, Deployments marked ready
+    (stable with `stable_ready` pods), as a rollback would find them in the cluster."""
+    live: dict[ObjectRef, Any] = {}
+    for step in plan.steps[:upto]:
+        for obj in (*step.apply, *step.route_objects):
+            live[ObjectRef.of(obj)] = obj
+        for ref in step.delete:
+            live.pop(ref, None)
+    for ref, obj in live.items():
+        if ref.kind == "Deployment":
+            obj.setdefault("status", {})["readyReplicas"] = stable_ready if ref.name == plan.name else 1
+    return live

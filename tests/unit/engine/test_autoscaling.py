@@ -13,7 +13,7 @@ from ai_deploy_ci.plan.model import LABEL_MANAGED, ObjectRef, Plan
 from ai_deploy_ci.plan.registry import make_plan
 from ai_deploy_ci.plan.rollback import plan_rollback
 from tests.unit.engine.schemas import validate
-from tests.unit.engine.specs import make_spec, stable_hpa, state_with_stable, supported_pairs
+from tests.unit.engine.specs import live_after, make_spec, stable_hpa, state_with_stable, supported_pairs
 
 PAIRS = supported_pairs()
 HPA = "HorizontalPodAutoscaler"
@@ -149,18 +149,6 @@ def test_min_replicas_defaults_to_one_and_find_picks_the_hpa_on_stable() -> None
     assert autoscaling.bounds({"spec": {"maxReplicas": 4}}) == (1, 4)
 
 
-def _live_after(plan: Plan, upto: int, stable_ready: int) -> dict[ObjectRef, Any]:
-    live: dict[ObjectRef, Any] = {}
-    for step in plan.steps[:upto]:
-        for obj in (*step.apply, *step.route_objects):
-            live[ObjectRef.of(obj)] = obj
-        for ref in step.delete:
-            live.pop(ref, None)
-    for ref, obj in live.items():
-        if ref.kind == "Deployment":
-            obj.setdefault("status", {})["readyReplicas"] = stable_ready if ref.name == plan.name else 1
-    return live
-
 
 @pytest.mark.parametrize("stable_ready", [2, 0], ids=["stable-ready", "stable-not-ready"])
 def test_rollback_restores_the_pinned_hpa_before_stable_and_deletes_the_candidates(stable_ready: int) -> None:
@@ -172,7 +160,7 @@ def test_rollback_restores_the_pinned_hpa_before_stable_and_deletes_the_candidat
     snapshot: dict[ObjectRef, Any] = {ref: None for ref in plan.touches}
     snapshot[ObjectRef.of(state.stable)] = normalize(state.stable)
     snapshot[STABLE] = normalize(original)
-    live = _live_after(plan, 4, stable_ready)  # at 50 %: stable pinned at 2
+    live = live_after(plan, 4, stable_ready)  # at 50 %: stable pinned at 2
     live.setdefault(ObjectRef.of(state.stable), {**state.stable, "status": {"readyReplicas": stable_ready}})
     steps = plan_rollback(plan, snapshot, live)
     first_restore = next(s for s in steps if s.apply)

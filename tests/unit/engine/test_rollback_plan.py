@@ -9,20 +9,7 @@ from ai_deploy_ci.plan.compare import normalize
 from ai_deploy_ci.plan.model import ObjectRef, Plan
 from ai_deploy_ci.plan.registry import make_plan
 from ai_deploy_ci.plan.rollback import plan_rollback
-from tests.unit.engine.specs import make_spec, state_with_stable
-
-
-def _live_after(plan: Plan, upto: int, stable_ready: int = 2) -> dict[ObjectRef, Any]:
-    live: dict[ObjectRef, Any] = {}
-    for step in plan.steps[:upto]:
-        for obj in (*step.apply, *step.route_objects):
-            live[ObjectRef.of(obj)] = obj
-        for ref in step.delete:
-            live.pop(ref, None)
-    for ref, obj in live.items():
-        if ref.kind == "Deployment":
-            obj.setdefault("status", {})["readyReplicas"] = stable_ready if ref.name == plan.name else 1
-    return live
+from tests.unit.engine.specs import live_after, make_spec, state_with_stable
 
 
 def _snapshot(plan: Plan, state_stable: dict[str, Any]) -> dict[ObjectRef, Any]:
@@ -38,7 +25,7 @@ def test_canary_rollback_moves_traffic_in_one_write_then_cleans_up() -> None:
     snapshot = _snapshot(plan, state.stable)
     svc = objects.service(spec, state, name="sentiment", track="stable")
     snapshot[ObjectRef.of(svc)] = svc
-    live = _live_after(plan, 2)  # candidate at 25 %
+    live = live_after(plan, 2)  # candidate at 25 %
     live[ObjectRef.of(state.stable)] = {**state.stable, "status": {"readyReplicas": 3}}
     first, restore, cleanup = plan_rollback(plan, snapshot, live)
     assert [ObjectRef.of(o).kind for o in first.route_objects] == [] and [r.kind for r in first.delete] == [
@@ -54,7 +41,7 @@ def test_replicas_rollback_restores_stable_before_moving_traffic_when_stable_has
     state = state_with_stable(spec)
     plan = make_plan(spec, state)
     assert state.stable is not None
-    live = _live_after(plan, 4, stable_ready=0)
+    live = live_after(plan, 4, stable_ready=0)
     steps = plan_rollback(plan, _snapshot(plan, state.stable), live)
     assert steps[0].wait_for == ("sentiment",)
     assert [o["kind"] for o in steps[0].apply] == ["Deployment"]
