@@ -152,6 +152,7 @@ def test_namespace_deletion_removes_contents(api_server: ApiServerHandle) -> Non
     wait_for(
         lambda: "tmp" not in [n.metadata.name for n in core.list_namespace().items], what="namespace gone"
     )
+    assert not [c for c in core.list_config_map_for_all_namespaces().items if c.metadata.namespace == "tmp"]
 
 
 def test_startup_is_fast_enough_to_start_per_test() -> None:

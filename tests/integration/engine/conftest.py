@@ -7,7 +7,8 @@ told the same scale, so pauses, probes and progress deadlines shrink together.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,56 +82,29 @@ def objects_in(kube: Kube, namespace: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     apps, core = client.AppsV1Api(kube.api_client), kube.core()
     net, custom = client.NetworkingV1Api(kube.api_client), client.CustomObjectsApi(kube.api_client)
-    lists = [
+    auto, coord = client.AutoscalingV2Api(kube.api_client), client.CoordinationV1Api(kube.api_client)
+    lists: list[tuple[str, Callable[[], Any]]] = [
         ("Deployment", lambda: kube.raw("l", apps.list_namespaced_deployment, namespace)),
         ("Service", lambda: kube.raw("l", core.list_namespaced_service, namespace)),
         ("ConfigMap", lambda: kube.raw("l", core.list_namespaced_config_map, namespace)),
         ("Ingress", lambda: kube.raw("l", net.list_namespaced_ingress, namespace)),
-        (
-            "Lease",
-            lambda: kube.raw("l", client.CoordinationV1Api(kube.api_client).list_namespaced_lease, namespace),
-        ),
-        (
-            "HTTPRoute",
-            lambda: kube.raw(
-                "l",
-                custom.list_namespaced_custom_object,
-                "gateway.networking.k8s.io",
-                "v1",
-                namespace,
-                "httproutes",
-            ),
-        ),
-        (
-            "VirtualService",
-            lambda: kube.raw(
-                "l",
-                custom.list_namespaced_custom_object,
-                "networking.istio.io",
-                "v1",
-                namespace,
-                "virtualservices",
-            ),
-        ),
-        (
-            "DestinationRule",
-            lambda: kube.raw(
-                "l",
-                custom.list_namespaced_custom_object,
-                "networking.istio.io",
-                "v1",
-                namespace,
-                "destinationrules",
-            ),
-        ),
-    ]
-    auto = client.AutoscalingV2Api(kube.api_client)
-    lists.append(
+        ("Lease", lambda: kube.raw("l", coord.list_namespaced_lease, namespace)),
         (
             "HorizontalPodAutoscaler",
             lambda: kube.raw("l", auto.list_namespaced_horizontal_pod_autoscaler, namespace),
+        ),
+    ]
+    for kind, group, plural in (
+        ("HTTPRoute", "gateway.networking.k8s.io", "httproutes"),
+        ("VirtualService", "networking.istio.io", "virtualservices"),
+        ("DestinationRule", "networking.istio.io", "destinationrules"),
+    ):
+        lists.append(
+            (
+                kind,
+                partial(kube.raw, "l", custom.list_namespaced_custom_object, group, "v1", namespace, plural),
+            )
         )
-    )
     for kind, fn in lists:
         try:
             items = fn().get("items", [])
