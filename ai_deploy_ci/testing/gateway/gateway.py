@@ -180,6 +180,11 @@ class Gateway:
         number = port if port is not None else int(spec["ports"][0]["port"])
         address = (str(spec.get("clusterIP")), number)
         listener = self.listeners.get(address)
+        if listener is None and self.cluster_ips:
+            raise KeyError(
+                f"no listener on {address[0]}:{number} for Service {namespace}/{name}: "
+                + self.bind_errors.get(address, "not yet")
+            )
         actual = int(listener.server_address[1]) if listener else number
         return f"http://{address[0]}:{actual}"
 
@@ -187,10 +192,11 @@ class Gateway:
         with self._rebuild_lock:
             if self._stopped:
                 return
-            self.core.table = table = RouteTable(snapshot_from(self.watcher.snapshot()))
-            self.generation += 1
-            if self.cluster_ips:
+            table = RouteTable(snapshot_from(self.watcher.snapshot()))
+            if self.cluster_ips:  # listeners first: whoever sees the new table can connect at once
                 self._reconcile(table.listeners())
+            self.core.table = table
+            self.generation += 1
 
     def _reconcile(self, wanted: set[tuple[str, int]]) -> None:
         for address in set(self.listeners) - wanted:
