@@ -4,6 +4,8 @@ Optimistic concurrency: a replace carries the resourceVersion we read, so a conc
 change makes it fail with 409 and we re-read and decide again, instead of overwriting blindly.
 A create that timed out may have happened: 409 AlreadyExists means "re-read", not "fail".
 Writes that would change nothing are skipped (`same`), which makes re-runs after a crash cheap.
+A route object is merged into the live one first (`ai_deploy_ci.routers.merge`: the user's other
+rules stay) and it is the merged object that is compared and written.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import ClusterError
 from ai_deploy_ci.plan.compare import same
 from ai_deploy_ci.plan.model import Manifest, ObjectRef
+from ai_deploy_ci.routers import merge
 
 Outcome = Literal["created", "updated", "unchanged", "deleted", "absent"]
 ATTEMPTS = 8
@@ -24,15 +27,17 @@ ATTEMPTS = 8
 
 def apply(kube: Kube, desired: Manifest) -> Outcome:
     ref = ObjectRef.of(desired)
+    other = merge.related(desired)
     for _ in range(ATTEMPTS):
         live = kube.get(ref)
+        body = merge.merge(desired, live, kube.get(other) if other is not None else None)
         try:
             if live is None:
-                kube.create(desired)
+                kube.create(body)
                 return "created"
-            if same(desired, live):
+            if same(body, live):
                 return "unchanged"
-            kube.replace(_for_replace(desired, live))
+            kube.replace(_for_replace(body, live))
             return "updated"
         except ApiException as exc:
             if exc.status == 409:  # conflict or already exists: someone wrote first; decide again

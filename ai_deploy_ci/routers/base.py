@@ -5,6 +5,9 @@ Ours only *render*: each method returns the manifests that express a routing sta
 executor writes them. That keeps every router testable without a cluster, lets the plan carry
 pre-rendered route objects (so `ai-deploy-ci plan` shows exactly what will be written), and
 makes a crash-resume idempotent: re-applying the same manifests converges.
+A route object the user already has (an HTTPRoute, VirtualService, DestinationRule or Ingress
+named in the spec) is not overwritten: the rendered object carries a merge directive, and the
+executor splices only the model's part into the live object (`ai_deploy_ci.routers.merge`, pure).
 
 Capabilities are declared, so validation can refuse a strategy its router cannot express
 (a shadow through a plain Service) before anything touches a cluster.

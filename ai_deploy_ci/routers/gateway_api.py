@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from ai_deploy_ci.plan.model import Manifest, ObjectRef, Route, RouteMatch
+from ai_deploy_ci.routers import merge
 from ai_deploy_ci.routers.base import RouteChange, TrafficRouter
 
 API_VERSION = "gateway.networking.k8s.io/v1"
@@ -73,7 +74,12 @@ class GatewayApiRouter(TrafficRouter):
             "metadata": self.meta(self.route_name),
             "spec": spec,
         }
-        return RouteChange(apply=(obj,))
+        # A live HTTPRoute of that name keeps its other rules: `merge` splices ours in at write time.
+        return RouteChange(apply=(merge.mark(obj, "httpRoute", self._services),))
+
+    @property
+    def _services(self) -> tuple[str, str]:
+        return (self.names.service, self.names.candidate_service)
 
     def get_routes(self, live: Mapping[ObjectRef, Manifest]) -> Route | None:
         obj = live.get(self.ref(API_VERSION, "HTTPRoute", self.route_name))
@@ -82,21 +88,20 @@ class GatewayApiRouter(TrafficRouter):
         weights: dict[str, int] = {}
         match: RouteMatch | None = None
         mirror: float | None = None
-        for rule in obj["spec"].get("rules", []):
-            conds = [
-                (kind, c)
-                for m in rule.get("matches", [])
-                for kind, key in (("header", "headers"), ("query", "queryParams"))
-                for c in m.get(key, [])
-            ]
-            if conds:
-                match = RouteMatch(conds[0][0], conds[0][1]["name"], conds[0][1]["value"])  # type: ignore[arg-type]
+        ns = self.names.namespace
+        # Only our rules: those sending to the model's Services (the user's other rules are theirs).
+        rules = [r for r in obj["spec"].get("rules", []) if merge.gateway_rule_is_ours(r, self._services, ns)]
+        defaults = [r for r in rules if merge.gateway_rule_is_ours(r, self._services[:1], ns)]
+        for rule in rules:
+            if rule not in defaults:  # the A/B rule: candidate only, our condition on the user's match
+                if rule.get("matches"):
+                    match = _our_condition(rule["matches"][0], defaults[0] if defaults else {})
                 continue
             for ref in rule.get("backendRefs", []):
                 weights[ref["name"]] = weights.get(ref["name"], 0) + int(ref.get("weight", 1))
             for f in rule.get("filters", []):
                 rm = f.get("requestMirror")
-                if rm:
+                if rm and merge.gateway_ref_is(rm["backendRef"], self._services[1:], ns):
                     frac = rm.get("fraction")
                     mirror = (
                         float(rm.get("percent", 100))
@@ -111,6 +116,17 @@ class GatewayApiRouter(TrafficRouter):
 
     def owned(self) -> tuple[ObjectRef, ...]:
         return (self.ref(API_VERSION, "HTTPRoute", self.route_name),)
+
+
+def _our_condition(ab_match: Manifest, default_rule: Manifest) -> RouteMatch | None:
+    """The condition our A/B rule adds to the user's match (the default rule carries theirs)."""
+    base = (default_rule.get("matches") or [{}])[0]
+    for kind, key in (("header", "headers"), ("query", "queryParams")):
+        theirs = base.get(key, [])
+        for c in reversed(ab_match.get(key, [])):
+            if c not in theirs:
+                return RouteMatch(kind, c["name"], c["value"])  # type: ignore[arg-type]
+    return None
 
 
 def _mirror_share(percent: float) -> Manifest:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from ai_deploy_ci.plan.model import LABEL_TRACK, Manifest, ObjectRef, Route, RouteMatch
+from ai_deploy_ci.routers import merge
 from ai_deploy_ci.routers.base import RouteChange, TrafficRouter
 
 API_VERSION = "networking.istio.io/v1"
@@ -36,12 +37,14 @@ class IstioRouter(TrafficRouter):
         subsets = [{"name": "stable", "labels": {LABEL_TRACK: "stable"}}]
         if with_candidate:
             subsets.append({"name": "candidate", "labels": {LABEL_TRACK: "candidate"}})
-        return {
+        obj = {
             "apiVersion": API_VERSION,
             "kind": "DestinationRule",
             "metadata": self.meta(self.dr_name),
             "spec": {"host": self.names.service, "subsets": subsets},
         }
+        # A live DestinationRule keeps its trafficPolicy and other subsets (see `merge`).
+        return merge.mark(obj, "destinationRule", (self.names.service,))
 
     def set_routes(self, route: Route) -> RouteChange:
         self.check(route)
@@ -76,6 +79,7 @@ class IstioRouter(TrafficRouter):
             "metadata": self.meta(self.vs_name),
             "spec": vs_spec,
         }
+        merge.mark(vs, "virtualService", (self.names.service,))  # a live one keeps its other routes
         # The DestinationRule gains the candidate subset before the route names it, and loses it
         # only after (same write order: the executor applies in sequence).
         return RouteChange(
@@ -89,21 +93,29 @@ class IstioRouter(TrafficRouter):
         weights = {"stable": 0, "candidate": 0}
         match: RouteMatch | None = None
         mirror: float | None = None
-        for rule in vs["spec"].get("http", []):
-            if rule.get("match"):
-                match = _parse_match(rule["match"][0])
+        svc, ns = self.names.service, self.names.namespace
+        # Only our routes: those sending to the model's Service (the user's other routes are theirs).
+        http = [r for r in vs["spec"].get("http", []) if merge.istio_route_is_ours(r, svc, ns)]
+        defaults = [r for r in http if merge.istio_route_is_template(r, svc, ns)]
+        for rule in http:
+            if rule not in defaults:  # the A/B route: candidate only, our condition on the user's match
+                if rule.get("match"):
+                    base = ((defaults[0] if defaults else {}).get("match") or [{}])[0]
+                    match = _parse_match(_ours_only(rule["match"][0], base))
                 continue
             for r in rule.get("route", []):
                 subset = r["destination"].get("subset", "stable")
                 weights[subset] = weights.get(subset, 0) + int(r.get("weight", 100))
-            if rule.get("mirror"):
+            m = rule.get("mirror")
+            if m and merge.istio_dest_is(m, svc, ns, ("candidate",)):
                 mirror = float(rule.get("mirrorPercentage", {}).get("value", 100.0))
+            for m in rule.get("mirrors") or []:  # beside a user's own mirror (see `merge`)
+                if merge.istio_dest_is(m.get("destination"), svc, ns, ("candidate",)):
+                    mirror = float(m.get("percentage", {}).get("value", 100.0))
         total = weights["stable"] + weights["candidate"] or 1
         cand = round(100 * weights["candidate"] / total)
         present = any(
-            r["destination"].get("subset") == "candidate"
-            for rule in vs["spec"].get("http", [])
-            for r in rule.get("route", [])
+            r["destination"].get("subset") == "candidate" for rule in http for r in rule.get("route", [])
         )
         return Route(
             100 - cand, cand, match=match, mirror_percent=mirror, candidate=present or mirror is not None
@@ -123,6 +135,14 @@ def _match(m: RouteMatch) -> Manifest:
         return {"queryParams": {m.name: {"exact": m.value}}}
     pattern = f"^(.*?;\\s*)?({re.escape(m.name)}={re.escape(m.value)})(;.*)?$"
     return {"headers": {"cookie": {"regex": pattern}}}
+
+
+def _ours_only(ab: Manifest, base: Manifest) -> Manifest:
+    """The conditions of an A/B match that the user's own match (`base`) does not have."""
+    return {
+        key: {k: v for k, v in (ab.get(key) or {}).items() if (base.get(key) or {}).get(k) != v}
+        for key in ("headers", "queryParams")
+    }
 
 
 def _parse_match(m: Manifest) -> RouteMatch | None:

@@ -5,6 +5,8 @@ ingress-nginx routes a share of a host's requests to the Ingress marked
 (+ `canary-by-header-value`) or `canary-by-cookie` (the cookie's value must be `always`).
 It has no percentage mirror and no query match, so shadow and query A/B tests are refused.
 Rollback deletes the canary Ingress: one write takes all traffic off the candidate.
+A stable Ingress the user already has is theirs and never written; the canary copies its
+host/path rules for the model's Service (`ai_deploy_ci.routers.merge`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ai_deploy_ci.plan.model import Manifest, ObjectRef, Route, RouteMatch
+from ai_deploy_ci.routers import merge
 from ai_deploy_ci.routers.base import RouteChange, TrafficRouter
 
 API_VERSION = "networking.k8s.io/v1"
@@ -45,7 +48,11 @@ class NginxRouter(TrafficRouter):
         if route.match is not None and route.match.kind == "cookie" and route.match.value != "always":
             raise ValueError("ingress-nginx routes by cookie only when its value is 'always'")
         self.check(route)
-        stable = self._ingress(self.ingress_name, self.names.service)
+        # A live stable Ingress that is not ours is the user's: left as it is. The canary copies its
+        # host/path rules for our Service (ingress-nginx pairs a canary with the same host + path).
+        stable = merge.mark(
+            self._ingress(self.ingress_name, self.names.service), "primary", (self.names.service,)
+        )
         if not route.candidate:
             return RouteChange(apply=(stable,), delete=(self.ref(API_VERSION, "Ingress", self.canary_name),))
         ann = {PREFIX + "canary": "true", PREFIX + "canary-weight": str(route.candidate_weight)}
@@ -55,7 +62,12 @@ class NginxRouter(TrafficRouter):
                 ann.update({PREFIX + "canary-by-header": m.name, PREFIX + "canary-by-header-value": m.value})
             else:
                 ann[PREFIX + "canary-by-cookie"] = m.name
-        canary = self._ingress(self.canary_name, self.names.candidate_service, ann)
+        canary = merge.mark(
+            self._ingress(self.canary_name, self.names.candidate_service, ann),
+            "canary",
+            (self.names.service,),
+            primary=self.ingress_name,
+        )
         return RouteChange(apply=(stable, canary))
 
     def get_routes(self, live: Mapping[ObjectRef, Manifest]) -> Route | None:
