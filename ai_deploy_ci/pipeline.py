@@ -8,6 +8,10 @@ Resumability: the plan, progress and pre-run snapshot live in the cluster (`clus
 written before the first change and after every step. A re-run for the same deploy.yaml resumes
 at the first unfinished step (steps are desired states, so re-running a half-done one is safe);
 a re-run for a different deploy.yaml first rolls the unfinished one back.
+
+rollout.json is written for every outcome, including a run that stops before its first change
+(lock held, preflight refused, cluster unreadable): outcome `not_started` with the stage, the
+error's reason and fix, and the same exception (and exit code) raised as before.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,7 @@ from ai_deploy_ci.cluster import state as states
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.execute import run_step
 from ai_deploy_ci.cluster.lock import Lock
-from ai_deploy_ci.errors import ClusterError, LockHeld, RegressionDetected
+from ai_deploy_ci.errors import ClusterError, LockHeld, RegressionDetected, UserError
 from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis, request_for
 from ai_deploy_ci.plan import records
 from ai_deploy_ci.plan.model import ObjectRef, Plan
@@ -66,14 +71,18 @@ def deploy(
     opts = opts or Options()
     ns, name = spec.metadata.namespace, spec.metadata.name
     if opts.dry_run:
-        plan = make_plan(spec, observe(kube, spec, run, opts))
-        report = preflight.run(
-            kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(kube, plan)
-        )
+        with _not_started(spec, run, opts, "plan") as early:
+            observed = observe(kube, spec, run, opts)
+            plan = early.plan = make_plan(spec, observed)
+            early.stage = "preflight"
+            report = preflight.run(
+                kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(observed)
+            )
         rec = records.start(plan, outcome="dry_run")
         records.write(opts.results_dir, rec)
         return Result(rec, report.warnings)
-    lock = Lock(kube, ns, name, run.run_id, opts.lock_seconds).start()
+    with _not_started(spec, run, opts, "lock"):
+        lock = Lock(kube, ns, name, run.run_id, opts.lock_seconds).start()
     try:
         st = states.load(kube, ns, name)
         if st is not None and (st.phase == "rolling_back" or st.spec_key != spec_key(spec)):
@@ -82,22 +91,26 @@ def deploy(
             st = None
         warnings: list[str] = []
         if st is None:
-            plan = make_plan(spec, observe(kube, spec, run, opts))
-            if not plan.steps:
-                opts.on_event(f"{plan.name} already runs {plan.candidate_version}: nothing to do")
-                rec = records.start(plan, outcome="promoted")
-                records.write(opts.results_dir, rec)
-                return Result(rec)
-            warnings = preflight.run(
-                kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(kube, plan)
-            ).warnings
-            st = states.RunState(
-                plan=plan,
-                snapshot=snapshot.capture(kube, plan.touches),
-                spec_key=spec_key(spec),
-                started=records.now(),
-            )
-            states.save(kube, st)  # the first write of the run: from here on, a crash can resume
+            with _not_started(spec, run, opts, "plan") as early:
+                observed = observe(kube, spec, run, opts)
+                plan = early.plan = make_plan(spec, observed)
+                if not plan.steps:
+                    opts.on_event(f"{plan.name} already runs {plan.candidate_version}: nothing to do")
+                    rec = records.start(plan, outcome="promoted")
+                    records.write(opts.results_dir, rec)
+                    return Result(rec)
+                early.stage = "preflight"
+                warnings = preflight.run(
+                    kube, plan, gpus_per_pod=spec.server.resources.gpus, current_pods=_current_pods(observed)
+                ).warnings
+                early.stage = "plan"
+                st = states.RunState(
+                    plan=plan,
+                    snapshot=snapshot.capture(kube, plan.touches),
+                    spec_key=spec_key(spec),
+                    started=records.now(),
+                )
+                states.save(kube, st)  # the first write of the run: from here on, a crash can resume
         elif st.phase == "paused":
             return Result(_finish(st, "paused", opts, keep_state=True), warnings)
         return Result(_drive(kube, spec, st, gate, opts, lock), warnings)
@@ -251,6 +264,40 @@ def _wait_timeout(spec: Spec, opts: Options) -> float:
     return spec.strategy.progress_deadline_seconds / opts.time_scale * 1.5 + 5.0
 
 
-def _current_pods(kube: Kube, plan: Plan) -> int:
-    dep = kube.get(ObjectRef("apps/v1", "Deployment", plan.namespace, plan.name))
-    return int((dep or {}).get("spec", {}).get("replicas") or 0)
+def _current_pods(observed: ObservedState) -> int:
+    """Stable's pods as the plan saw them: the same read its replica counts start from (with an
+    HPA, `ai_deploy_ci.plan.replicas.run_total`), so the GPU preflight replays the plan's numbers."""
+    stable = observed.stable
+    if stable is None:
+        return 0
+    count = stable.get("spec", {}).get("replicas")
+    return 1 if count is None else int(count)  # the API server's default
+
+
+@dataclass
+class _EarlyFailure:
+    stage: str
+    plan: Plan | None = None
+
+
+@contextmanager
+def _not_started(spec: Spec, run: RunInfo, opts: Options, stage: str) -> Iterator[_EarlyFailure]:
+    """A UserError raised inside (lock held, preflight refused, the cluster unreadable) still
+    leaves a rollout.json saying nothing was deployed and why, so `report` can explain it; the
+    error itself propagates unchanged (same exit code)."""
+    early = _EarlyFailure(stage)
+    try:
+        yield early
+    except UserError as exc:
+        try:
+            plan = early.plan
+            if plan is None:  # planned without reading the cluster: the identity fields only
+                unread = ObservedState(run=run, manifest=opts.manifest)
+                plan = replace(make_plan(spec, unread), baseline_version=None)
+            rec = records.not_started(
+                plan, early.stage, exc.message, fix=exc.fix, error=type(exc).__name__, exit_code=exc.exit_code
+            )
+            records.write(opts.results_dir, rec)
+        except Exception as bug:  # never let the record hide the error that stopped the run
+            opts.on_event(f"could not write rollout.json to {opts.results_dir}: {type(bug).__name__}: {bug}")
+        raise

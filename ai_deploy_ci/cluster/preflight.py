@@ -119,7 +119,8 @@ def check_gpus(kube: Kube, plan: Plan, gpus_per_pod: int, current_pods: int, rep
         raise ClusterError(
             f"{plan.strategy} needs {extra} more pods × {gpus_per_pod} {GPU} = {need} GPUs at its peak, "
             f"but only {free} are free on schedulable nodes",
-            fix="free GPUs, add GPU nodes, lower server.replicas, or use a strategy with a smaller surge "
+            fix="free GPUs, add GPU nodes, lower server.replicas (with an HPA on stable: the count it "
+            "chose, which the plan starts from), or use a strategy with a smaller surge "
             "(canary with small weights, or recreate)",
         )
 
@@ -157,7 +158,17 @@ def hpa_plan_text(plan: Plan, hpa_name: str) -> str:
         )
     if not parts:
         parts.append("the run leaves it alone and it keeps scaling the Deployment")
-    parts.append(f"promotion writes {plan.name}'s replicas, which the HPA then adjusts")
+    sizes = [
+        int(o["spec"].get("replicas", 1))
+        for step in plan.steps
+        for o in step.apply
+        if o.get("kind") == "Deployment" and o["metadata"]["name"] == plan.name
+    ]
+    if sizes:
+        parts.append(
+            f"{plan.name} keeps the HPA's count ({sizes[-1]} replicas, not server.replicas) "
+            "when it takes the new version"
+        )
     return "; ".join(parts)
 
 

@@ -4,7 +4,8 @@ Gates: by default each analysis step runs the real load-and-judge gate (`command
 `--no-analysis` passes every gate (readiness, the progress deadline and rollback on cluster
 failures still apply) — for clusters where load cannot reach the model, or for smoke deploys.
 Exit codes: 0 promoted or paused for approval, 3 cluster error (rolled back), 4 regression
-(rolled back), 5 another run holds the lock.
+(rolled back), 5 another run holds the lock. rollout.json is written in every case (outcome
+`not_started` when the lock or preflight stopped the run before any change).
 """
 
 from __future__ import annotations

@@ -19,7 +19,13 @@ Flagger and Argo Rollouts users expect two things, and this module renders both:
   replicas as bounds, so a count of 0 pins to 1: the HPA controller leaves a target scaled to 0
   alone ("scaling is disabled since the replica count of the target is zero").
 
-Rolling and recreate update stable in place: the HPA keeps scaling it and nothing changes.
+- **stable keeps the HPA's size**: the HPA, not `server.replicas`, owns stable's replica count.
+  Every count a run plans starts from what the HPA chose (the live spec.replicas within its
+  bounds): the canary split, green's and the candidate's size, the GPU preflight's peak. The
+  promoted stable keeps max(that, the candidate's planned pods) within the HPA's bounds, so
+  promotion never scales a loaded model server down (`ai_deploy_ci.plan.replicas.promoted`).
+
+Rolling and recreate update stable in place at the HPA's count: the HPA keeps scaling it.
 """
 
 from __future__ import annotations

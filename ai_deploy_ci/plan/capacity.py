@@ -3,7 +3,9 @@ many GPUs are free on schedulable nodes.
 
 The peak is found by replaying the plan's Deployment replica counts step by step, plus the
 rolling-update surge when a Deployment's template changes (maxSurge of 25 % rounds up, as the
-Deployment controller does). Blue/green therefore needs twice the stable size.
+Deployment controller does). Blue/green therefore needs twice the stable size. `current_pods` is
+stable's spec.replicas from the same read the plan was made from, and the plan's counts follow an
+HPA on stable (`ai_deploy_ci.plan.replicas.run_total`), so the peak is the one the run will reach.
 """
 
 from __future__ import annotations

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from ai_deploy_ci.artifacts import ROLLOUT_FILE, RollbackRecord, RolloutRecord, StepRecord
+from ai_deploy_ci.artifacts import ROLLOUT_FILE, NotStartedRecord, RollbackRecord, RolloutRecord, StepRecord
 from ai_deploy_ci.plan.model import Plan, Step
 
 __all__ = [
     "RollbackRecord",
     "RolloutRecord",
     "finish",
+    "not_started",
     "now",
     "rollback",
     "start",
@@ -60,6 +61,19 @@ def rollback(
 
 def start(plan: Plan, outcome: str) -> RolloutRecord:
     return finish(plan, now(), [], outcome, None)
+
+
+def not_started(
+    plan: Plan, stage: str, reason: str, *, fix: str | None, error: str, exit_code: int
+) -> RolloutRecord:
+    """rollout.json for a run that changed nothing: the lock was held, preflight refused, or the
+    cluster could not be read; `stage` says which, `reason`/`fix` are the error's own words."""
+    rec = start(plan, outcome="not_started")
+    why: dict[str, Any] = {"stage": stage, "reason": reason, "error": error, "exit_code": exit_code}
+    if fix:
+        why["fix"] = fix
+    rec["not_started"] = cast(NotStartedRecord, why)
+    return rec
 
 
 def finish(

@@ -7,7 +7,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from ai_deploy_ci.errors import UserError
-from ai_deploy_ci.plan import objects
+from ai_deploy_ci.plan import autoscaling, objects, replicas
 from ai_deploy_ci.plan.compare import same
 from ai_deploy_ci.plan.model import Plan
 from ai_deploy_ci.plan.observed import ObservedState
@@ -55,7 +55,8 @@ def _up_to_date(spec: Spec, state: ObservedState) -> bool:
         spec, state, name=spec.metadata.name, track="stable", replicas=spec.server.replicas
     )
     live = state.stable
-    return (
-        same(desired["spec"]["template"], live.get("spec", {}).get("template"))
-        and live.get("spec", {}).get("replicas") == spec.server.replicas
-    )
+    count = live.get("spec", {}).get("replicas")
+    want = spec.server.replicas
+    if state.hpa is not None and autoscaling.targets(state.hpa, spec.metadata.name):  # the HPA's count
+        want = replicas.run_total(want, 1 if count is None else int(count), autoscaling.bounds(state.hpa))
+    return same(desired["spec"]["template"], live.get("spec", {}).get("template")) and count == want

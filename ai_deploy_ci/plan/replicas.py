@@ -47,3 +47,47 @@ def effective_weight(candidate: int, stable: int) -> float:
 def candidate_replicas(total: int, weight: int) -> int:
     """Pods the candidate needs behind a weighted router: its share, at least one."""
     return max(1, split(total, weight)[0])
+
+
+# --- With a HorizontalPodAutoscaler on stable -------------------------------------------------
+#
+# The HPA owns stable's size, so `server.replicas` (the size of a first deploy) says nothing about
+# the capacity users are being served with. A run sizes against what the HPA chose instead:
+#
+#     total    = clamp(L, min, max)                   what every split and candidate size starts from
+#     promoted = clamp(max(L, C), min, max)           stable's spec.replicas at promotion
+#
+# L = the live stable's spec.replicas as read before planning, C = the candidate's planned pods
+# when promotion starts, [min, max] = the HPA's bounds. The clamp is what the HPA controller would
+# do next anyway; the max() means promotion never shrinks stable below what the HPA chose nor
+# below what is serving the candidate's share when stable takes all the traffic back. Without an
+# HPA on stable both are `server.replicas`, as before.
+#
+# Worked examples (server.replicas N, L, HPA min..max, C → total, promoted):
+#
+#     N=2, L=8, 2..10, C=8  → 8, 8     canary to 100 %: the candidate ran 8 pods, stable keeps 8
+#     N=2, L=6, 2..10, C=3  → 6, 6     canary ended at 50 % (3 pods): stable keeps the HPA's 6
+#     N=2, L=6, 2..10, C=0  → 6, 6     replicas router: stable was scaled down, it comes back to 6
+#     N=4, L=1, 2..10, C=0  → 2, 2     below the HPA's min (just created): its min
+#     N=2, L=12, 2..10, C=9 → 10, 10   above the HPA's max (a manual scale): its max
+#     N=2, L=3, 2..10, C=5  → 3, 5     a candidate larger than stable (no strategy plans one today)
+#     N=2, L=8, none,  C=8  → 2, 2     no HPA: server.replicas, exactly as without this rule
+
+
+def _clamp(value: int, bounds: tuple[int, int]) -> int:
+    lo, hi = bounds
+    return max(lo, min(hi, value))
+
+
+def run_total(server: int, live: int | None = None, hpa: tuple[int, int] | None = None) -> int:
+    """The total a run splits and sizes its candidate against (`total` above)."""
+    if hpa is None or live is None:
+        return server
+    return _clamp(live, hpa)
+
+
+def promoted(server: int, candidate: int, live: int | None = None, hpa: tuple[int, int] | None = None) -> int:
+    """Stable's replicas once it takes the candidate's template (`promoted` above)."""
+    if hpa is None or live is None:
+        return server
+    return _clamp(max(live, candidate), hpa)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ai_deploy_ci.plan import autoscaling, objects
+from ai_deploy_ci.plan import replicas as counts
 from ai_deploy_ci.plan.model import Endpoints, Manifest, ObjectRef, Plan, Route, Step, StepKind
 from ai_deploy_ci.plan.objects import Names
 from ai_deploy_ci.plan.observed import ObservedState
@@ -35,7 +36,22 @@ class Context:
 
     @property
     def replicas(self) -> int:
-        return self.spec.server.replicas
+        """The total the run sizes against: `server.replicas`, or with an HPA on stable the count
+        the HPA chose (`ai_deploy_ci.plan.replicas.run_total`)."""
+        return counts.run_total(self.spec.server.replicas, *self.hpa_scaling)
+
+    @property
+    def hpa_scaling(self) -> tuple[int | None, tuple[int, int] | None]:
+        """(live stable spec.replicas, HPA bounds) when the observed HPA scales stable, else (None, None)."""
+        stable, hpa = self.state.stable, self.state.hpa
+        if stable is None or hpa is None or not autoscaling.targets(hpa, self.names.stable):
+            return None, None
+        live = stable.get("spec", {}).get("replicas")
+        return (1 if live is None else int(live)), autoscaling.bounds(hpa)
+
+    def promoted_replicas(self, candidate: int) -> int:
+        """Stable's size at promotion (`ai_deploy_ci.plan.replicas.promoted`)."""
+        return counts.promoted(self.spec.server.replicas, candidate, *self.hpa_scaling)
 
     def deployment(self, track: objects.Track, replicas: int) -> Manifest:
         name = self.names.stable if track == "stable" else self.names.candidate
@@ -127,11 +143,13 @@ def route(
     )
 
 
-def promote(ctx: Context) -> tuple[Step, ...]:
+def promote(ctx: Context, candidate: int = 0) -> tuple[Step, ...]:
     """Stable takes the candidate's template; then traffic returns to stable; then clean-up.
 
     A pinned stable HPA gets its pre-run bounds back first, so it cannot hold stable at the
-    pinned count while stable is rolled out to full size.
+    pinned count while stable is rolled out to full size. `candidate` is the candidate's planned
+    pods when promotion starts: with an HPA on stable, stable keeps max(what the HPA chose, that)
+    within the HPA's bounds instead of `server.replicas` (`ai_deploy_ci.plan.replicas.promoted`).
     """
     final = ctx.router.finalize()
     restored = (autoscaling.original(ctx.state.hpa),) if ctx.pins_hpas and ctx.state.hpa is not None else ()
@@ -144,7 +162,7 @@ def promote(ctx: Context) -> tuple[Step, ...]:
         Step(
             kind="promote",
             description=f"stable takes version {ctx.spec.server.version}",
-            apply=(*restored, ctx.deployment("stable", ctx.replicas)),
+            apply=(*restored, ctx.deployment("stable", ctx.promoted_replicas(candidate))),
             wait_for=(ctx.names.stable,),
         ),
         Step(

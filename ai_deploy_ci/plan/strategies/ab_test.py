@@ -29,8 +29,9 @@ def plan(spec: Spec, state: ObservedState) -> Plan:
         return s.first_deploy(ctx)
     match = route_match(spec)
     duration = spec.strategy.ab_test.duration if spec.strategy.ab_test else 0.0
+    pods = replicas.candidate_replicas(ctx.replicas, 50)
     steps = (
-        s.prepare(ctx, replicas.candidate_replicas(ctx.replicas, 50)),
+        s.prepare(ctx, pods),
         s.route(
             ctx,
             "match",
@@ -38,6 +39,6 @@ def plan(spec: Spec, state: ObservedState) -> Plan:
             Route(100, 0, match=match),
         ),
         Step(kind="analysis", description=f"A/B analysis for {duration:g}s", analysis=duration, weight=0),
-        *s.promote(ctx),
+        *s.promote(ctx, pods),
     )
     return s.finish(ctx, steps)

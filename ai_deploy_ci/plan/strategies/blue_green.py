@@ -4,6 +4,9 @@ Steps: green (the candidate Deployment, full size) and its preview Service → a
 the preview → approval pause unless autoPromote → switch (one write: the Service selector or
 the router's weights) → blue kept for `scaleDownDelay` so a rollback is one write back →
 blue takes green's template (rolled out while green serves) → route back to blue → green removed.
+With an HPA on blue, green's size and blue's size after promotion are what the HPA chose for blue
+(`ai_deploy_ci.plan.replicas.run_total`), not `server.replicas`: green must carry all of blue's
+traffic at the switch.
 """
 
 from __future__ import annotations
@@ -45,5 +48,5 @@ def plan(spec: Spec, state: ObservedState) -> Plan:
                 weight=100,
             )
         )
-    steps.extend(s.promote(ctx))
+    steps.extend(s.promote(ctx, ctx.replicas))
     return s.finish(ctx, tuple(steps))

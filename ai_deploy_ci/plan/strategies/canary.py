@@ -5,6 +5,9 @@ one); the `replicas` router expresses the weight as pod counts (`ai_deploy_ci.pl
 scaling the candidate up and waiting *before* scaling stable down, so capacity never dips.
 With an HPA on stable, the candidate gets its own (`ai_deploy_ci.plan.autoscaling`); with the
 `replicas` router both HPAs are pinned to the planned counts so they cannot move the weights.
+With an HPA on stable the total split is what the HPA chose (live spec.replicas within its
+bounds), not `server.replicas`, and stable keeps that size at promotion
+(`ai_deploy_ci.plan.replicas.run_total` / `promoted`).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ def plan(spec: Spec, state: ObservedState) -> Plan:
         return s.first_deploy(ctx)
     canary = spec.strategy.canary or CanaryStrategy(steps=())
     by_replicas = ctx.router.type == "replicas"
-    first = next((c.set_weight for c in canary.steps if c.set_weight is not None), 0)
-    out: list[Step] = [s.prepare(ctx, 0 if by_replicas else replicas.candidate_replicas(ctx.replicas, first))]
+    weights = [c.set_weight for c in canary.steps if c.set_weight is not None]
+    first = 0 if by_replicas else _pods(ctx, weights[0] if weights else 0, by_replicas)
+    out: list[Step] = [s.prepare(ctx, first)]
     for c in canary.steps:
         if c.set_weight is not None:
             out.append(_set_weight(ctx, c.set_weight, by_replicas))
@@ -34,8 +38,16 @@ def plan(spec: Spec, state: ObservedState) -> Plan:
         else:
             duration = c.analysis.duration if c.analysis and c.analysis.duration is not None else 0.0
             out.append(Step(kind="analysis", description="analysis", analysis=duration))
-    out.extend(s.promote(ctx))
+    out.extend(s.promote(ctx, _pods(ctx, weights[-1] if weights else 0, by_replicas)))
     return s.finish(ctx, tuple(_carry_weight(out)))
+
+
+def _pods(ctx: s.Context, weight: int, by_replicas: bool) -> int:
+    """The candidate's planned pods at `weight` (the `replicas` router: its share of the total,
+    0 at 0 %; weighted routers: at least one)."""
+    if by_replicas:
+        return replicas.split(ctx.replicas, weight)[0]
+    return replicas.candidate_replicas(ctx.replicas, weight)
 
 
 def _set_weight(ctx: s.Context, weight: int, by_replicas: bool) -> Step:

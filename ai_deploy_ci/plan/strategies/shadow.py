@@ -35,6 +35,6 @@ def plan(spec: Spec, state: ObservedState) -> Plan:
             analysis=sh.duration,
             weight=0,
         ),
-        *s.promote(ctx),
+        *s.promote(ctx, pods),
     )
     return s.finish(ctx, steps)

@@ -125,7 +125,11 @@ class Driver:
     def close(self) -> None:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+        try:  # the driver exits once its last child is reaped; slow only on a loaded machine
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
 
 
 def _baseline(kube: Kube, ns: str, strategy: str, router: str, results: Path) -> dict[str, object]:
