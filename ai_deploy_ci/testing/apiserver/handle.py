@@ -6,12 +6,12 @@ import os
 import shlex
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..httpserver import require_loopback
 from .clock import Clock
 from .controllers import ControllerManager
 from .faults import Faults
@@ -52,10 +52,7 @@ class ApiServerHandle:
         self.url = f"http://{self.host}:{self.port}"
         self.token = http.token
         self.kubeconfig_path = write_kubeconfig(kubeconfig_path, self.url, self.token)
-        self._thread = threading.Thread(
-            target=http.serve_forever, kwargs={"poll_interval": 0.1}, name="apiserver-http", daemon=True
-        )
-        self._thread.start()
+        http.start()
         self._stopped = False
 
     def api_client(self) -> Any:
@@ -83,12 +80,9 @@ class ApiServerHandle:
         if self._stopped:
             return
         self._stopped = True
-        self._http.stopping.set()
+        self._http.stopping.set()  # watches end while the controllers stop
         self._manager.stop()
-        self._http.shutdown()
-        self._http.close_connections()
-        self._http.server_close()
-        self._thread.join(timeout=5)
+        self._http.close(timeout=5)
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -120,8 +114,7 @@ def start_api_server(
     kubelet appends `--host <podIP> --port <containerPort>`; default: $AI_DEPLOY_CI_POD_COMMAND, split
     as a shell would, if set). `token=None` serves without auth.
     """
-    if not host.startswith("127."):
-        raise ValueError("the local API server binds only to 127.0.0.0/8")
+    require_loopback(host, "the local API server binds only to 127.0.0.0/8")
     own = workdir is None
     wd = Path(tempfile.mkdtemp(prefix="ai-deploy-ci-cluster-")) if workdir is None else Path(workdir)
     clock = Clock(time_scale)

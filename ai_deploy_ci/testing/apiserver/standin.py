@@ -10,19 +10,19 @@ import json
 import os
 import signal
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..httpserver import FastHandler, LocalHTTPServer
 
-class _Handler(BaseHTTPRequestHandler):
+
+class _Handler(FastHandler):
+    protocol_version = "HTTP/1.0"  # one request per connection, as before
+
     def _reply(self) -> None:
-        body = json.dumps({"version": os.environ.get("MODEL_VERSION", "v1"), "path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("x-model-version", os.environ.get("MODEL_VERSION", "v1"))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        version = os.environ.get("MODEL_VERSION", "v1")
+        body = json.dumps({"version": version, "path": self.path}).encode()
+        headers = [("Content-Type", "application/json"), ("x-model-version", version)]
+        self.wfile.write(self.whole_response(200, [*self.standard_headers(), *headers], body))
 
     do_GET = _reply
     do_POST = _reply
@@ -36,12 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
-    server = ThreadingHTTPServer((args.host, args.port), _Handler)
+    server = LocalHTTPServer((args.host, args.port), _Handler, name="standin")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(json.dumps({"event": "listening", "url": f"http://{args.host}:{args.port}"}), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        server.serve_forever(poll_interval=0.1)
-    server.server_close()
+        server.serve_forever(poll_interval=server.poll_interval)
+    server.close()
     return 0
 
 

@@ -8,15 +8,11 @@ them (`no healthy upstream` 503, `upstream connect error` 502) and counted.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ai_deploy_ci.testing.gateway.objects import Request
 from ai_deploy_ci.testing.gateway.proxy import UpstreamError, drop_pool, forward, request_headers
+from ai_deploy_ci.testing.httpserver import FastHandler, LocalHTTPServer
 
 if TYPE_CHECKING:
     from ai_deploy_ci.testing.gateway.gateway import GatewayCore
@@ -24,15 +20,10 @@ if TYPE_CHECKING:
 MAX_BODY = 16 * 1024 * 1024
 
 
-class ProxyHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class ProxyHandler(FastHandler):
     timeout = 300  # idle client connections end eventually, so threads never pile up
     core: GatewayCore
     cluster_ip: tuple[str, int] | None = None  # None → the public listener
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def finish(self) -> None:
         try:
@@ -83,51 +74,34 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self._answer(502, f"upstream connect error: {exc}\n".encode(), key)
             return
         core.stats.count("routed", key)
-        head = [f"HTTP/1.1 {upstream.status} {upstream.reason}"]
-        head += [f"{k}: {v}" for k, v in upstream.headers]
-        head.append(f"x-routed-to: {key}")
-        if self.close_connection:
-            head.append("Connection: close")
+        head = [*upstream.headers, ("x-routed-to", key)]
         no_body = self.command == "HEAD" or upstream.status in (204, 304)
         try:
             if not upstream.streamed or no_body:
                 data = b"".join(upstream.body)
-                head.append(f"Content-Length: {len(data)}")
-                self.wfile.write(
-                    ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (b"" if no_body else data)
+                response = self.whole_response(
+                    upstream.status, head, data, reason=upstream.reason, head_only=no_body
                 )
+                self.wfile.write(response)
             else:
-                head.append("Transfer-Encoding: chunked")
-                self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+                self.send_chunked_head(upstream.status, head, reason=upstream.reason)
                 for chunk in upstream.body:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                self.wfile.write(b"0\r\n\r\n")
+                    self.send_chunk(chunk)
+                self.end_chunks()
         except OSError:
             self.close_connection = True
             upstream.body.close() if hasattr(upstream.body, "close") else None
 
     def _answer(self, status: int, body: bytes, key: str = "") -> None:
-        head = [
-            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
-            "Content-Type: text/plain",
-            f"Content-Length: {len(body)}",
-        ]
-        if key:
-            head.append(f"x-routed-to: {key}")
-        if self.close_connection:
-            head.append("Connection: close")
+        head = [("Content-Type", "text/plain"), *([("x-routed-to", key)] if key else [])]
         try:
-            self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+            self.wfile.write(self.whole_response(status, head, body))
         except OSError:
             self.close_connection = True
 
 
-class Listener(ThreadingHTTPServer):
-    """A ThreadingHTTPServer that remembers its client sockets so `close()` ends them all."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 1024
+class Listener(LocalHTTPServer):
+    """The public listener or one ClusterIP:port; `thread.start()` serves, `close()` ends it all."""
 
     def __init__(
         self, address: tuple[str, int], core: GatewayCore, cluster_ip: tuple[str, int] | None = None
@@ -135,36 +109,4 @@ class Listener(ThreadingHTTPServer):
         """`cluster_ip`: the Service address this listener stands for (it may differ from `address`
         when a privileged port had to be moved, see `Gateway.service_url`)."""
         handler = type("Handler", (ProxyHandler,), {"core": core, "cluster_ip": cluster_ip})
-        self._sockets: set[socket.socket] = set()
-        self._sockets_lock = threading.Lock()
-        super().__init__(address, handler)
-        self.thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"gateway-{address[0]}:{self.server_address[1]}",
-            daemon=True,
-        )
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._sockets_lock:
-            self._sockets.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._sockets_lock:
-            self._sockets.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
-
-    def close(self) -> None:
-        """Stop accepting, close the socket, end open client connections."""
-        self.shutdown()
-        self.server_close()
-        with self._sockets_lock:
-            sockets = list(self._sockets)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        super().__init__(address, handler, name="gateway")

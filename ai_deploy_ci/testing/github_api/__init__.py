@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from ai_deploy_ci.testing.github_api.handler import WRITES, Handler
 from ai_deploy_ci.testing.github_api.state import BOT, Fault, GitHubApiState, LoggedRequest, TokenInfo
+from ai_deploy_ci.testing.httpserver import LocalHTTPServer, require_loopback
 
 __all__ = ["BOT", "Fault", "GitHubApi", "GitHubApiState", "LoggedRequest", "TokenInfo", "start_github_api"]
 
@@ -30,10 +29,9 @@ __all__ = ["BOT", "Fault", "GitHubApi", "GitHubApiState", "LoggedRequest", "Toke
 class GitHubApi:
     """Handle on a running stand-in: URL, tokens, knobs, state, request log, `stop()`."""
 
-    def __init__(self, server: ThreadingHTTPServer, state: GitHubApiState, thread: threading.Thread) -> None:
-        self._server, self.state, self._thread = server, state, thread
-        host, port = server.server_address[:2]
-        self.url = f"http://{host!s}:{port}"
+    def __init__(self, server: LocalHTTPServer, state: GitHubApiState) -> None:
+        self._server, self.state = server, state
+        self.url = server.url
         self._tmp = tempfile.TemporaryDirectory(prefix="gh-api-")
 
     write_token = property(lambda self: self.state.write_token)
@@ -127,9 +125,7 @@ class GitHubApi:
         }
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.close(timeout=5)
         self._tmp.cleanup()
 
     def __enter__(self) -> GitHubApi:
@@ -143,14 +139,7 @@ def start_github_api(
     host: str = "127.0.0.1", port: int = 0, state: GitHubApiState | None = None
 ) -> GitHubApi:
     """Start the stand-in on a free loopback port in a daemon thread."""
-    if not host.startswith("127."):
-        raise ValueError("the GitHub stand-in binds to loopback only")
+    require_loopback(host, "the GitHub stand-in binds to loopback only")
     st = state or GitHubApiState()
     handler = type("BoundHandler", (Handler,), {"state": st})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="github-api-stand-in", daemon=True
-    )
-    thread.start()
-    return GitHubApi(server, st, thread)
+    return GitHubApi(LocalHTTPServer((host, port), handler, name="github-api-stand-in").start(), st)

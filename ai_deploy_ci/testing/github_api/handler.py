@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,30 +21,19 @@ from ai_deploy_ci.testing.github_api.state import (
     LoggedRequest,
     TokenInfo,
 )
+from ai_deploy_ci.testing.httpserver import FastHandler
 
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(FastHandler):
     server_version = "GitHub.com"
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # two-write responses otherwise wait for delayed ACKs
     state: GitHubApiState  # set on the subclass the server creates
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log
-        pass
-
     def do_GET(self) -> None:
-        self._handle("GET")
+        self._handle(self.command)
 
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PATCH(self) -> None:
-        self._handle("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
+    do_POST = do_PATCH = do_DELETE = do_GET
 
     def _handle(self, method: str) -> None:
         started = time.time()
@@ -132,10 +120,6 @@ class Handler(BaseHTTPRequestHandler):
             "x-github-api-version-selected": "2022-11-28",
             **reply.headers,
         }
-        self.send_response(reply.status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if payload:
-            self.wfile.write(payload)
+        self.wfile.write(
+            self.whole_response(reply.status, [*self.standard_headers(), *headers.items()], payload)
+        )
