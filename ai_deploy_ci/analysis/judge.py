@@ -56,12 +56,13 @@ def _check(
     enough: bool,
     context: dict[str, str] | None,
     source: MetricSource | None,
+    tolerance: float,
 ) -> Check:
     alpha = 1.0 - analysis.confidence
     if metric.type == "errorRate":
         return evaluate.count_check(metric, observe.error_counts(base, cand), alpha, enough)
     if metric.type == "agreement":
-        return evaluate.count_check(metric, observe.agreement_counts(base, cand), alpha, enough)
+        return evaluate.count_check(metric, observe.agreement_counts(base, cand, tolerance), alpha, enough)
     if metric.type == "prometheus":
         try:
             return evaluate.prometheus_check(metric, _source_for(metric, source), context, enough)
@@ -107,11 +108,13 @@ def judge(
     warmup: float = 0.0,
     elapsed: float | None = None,
     final: bool = True,
+    agreement_tolerance: float = 0.0,
 ) -> VerdictFile:
     """Judge complete blocks of `samples` ("baseline", "candidate"); `final`: the analysis window is over.
 
     warmup: seconds at the start to ignore (0 when the load step already dropped them, as
-    samples.jsonl.gz does); elapsed: seconds of load so far if known (else from the last request).
+    samples.jsonl.gz does); elapsed: seconds of load so far if known (else from the last request);
+    agreement_tolerance: the spec's `load.agreement.tolerance` (numbers within it agree; 0: exact).
     """
     base = observe.reorder(samples.get("baseline") or empty_samples())
     cand = observe.reorder(samples.get("candidate") or empty_samples())
@@ -121,7 +124,10 @@ def judge(
         lay = blocks.Layout(cap, lay.length, lay.start)
     enough = lay.count >= MIN_BLOCKS and lay.elapsed >= analysis.min_duration
     cuts = blocks.Cut.of(base, lay), blocks.Cut.of(cand, lay)
-    checks = [_check(m, *cuts, lay, analysis, enough, context, metric_source) for m in analysis.metrics]
+    checks = [
+        _check(m, *cuts, lay, analysis, enough, context, metric_source, agreement_tolerance)
+        for m in analysis.metrics
+    ]
     scored = scoring.combine(
         [(Verdict[c["verdict"]], c["critical"], c["weight"]) for c in checks],
         analysis.pass_score,
@@ -200,11 +206,13 @@ class SequentialJudge:
         context: dict[str, str] | None = None,
         metric_source: MetricSource | None = None,
         warmup: float = 0.0,
+        agreement_tolerance: float = 0.0,
     ):
         self.analysis = analysis
         self.context = context
         self.metric_source = metric_source
         self.warmup = warmup
+        self.agreement_tolerance = agreement_tolerance
         self.result: VerdictFile | None = None
 
     def update(
@@ -223,6 +231,7 @@ class SequentialJudge:
             warmup=self.warmup,
             elapsed=elapsed,
             final=at_max,
+            agreement_tolerance=self.agreement_tolerance,
         )
         verdict = Verdict[result["verdict"]]
         stop = at_max or (verdict is not Verdict.INCONCLUSIVE and not saturated)

@@ -15,7 +15,8 @@ import numpy.typing as npt
 
 from ai_deploy_ci.analysis import blocks as bl
 from ai_deploy_ci.analysis.blocks import Cut, FloatArray, IntArray, Layout
-from ai_deploy_ci.samples import Samples
+from ai_deploy_ci.load.agreement import outputs_agree
+from ai_deploy_ci.samples import OutputBook, Samples
 from ai_deploy_ci.spec.model import Metric
 
 UNITS = {
@@ -81,6 +82,8 @@ def reorder(s: Samples) -> Samples:
         itl_offsets=offsets,
         payload=s.payload[perm],
         output=[s.output[i] for i in perm],
+        output_code=None if s.output_code is None else s.output_code[perm],
+        book=s.book,
     )
 
 
@@ -158,62 +161,130 @@ def error_counts(base: Cut, cand: Cut) -> Counts:
     return Counts(out[0], out[1], out[2], out[3], "error rate")
 
 
-def _codes(outputs: list[str], book: dict[str, int]) -> IntArray:
-    """Integer code per output text from a shared book ('' → -1); dict/map run at C speed."""
-    for text in dict.fromkeys(outputs):
-        book.setdefault(text, len(book) - 1)
-    return np.fromiter(map(book.__getitem__, outputs), np.int64, len(outputs))
+def _codes(base: Samples, cand: Samples) -> tuple[IntArray, IntArray, OutputBook]:
+    """Both targets' output codes in one book: the ones `read_samples` assigned when they share
+    a book (an empty table fits any), else coded here (tables built by hand)."""
+    book = base.book if base.book is not None else cand.book
+    if book is not None and all(
+        len(s) == 0 or (s.book is book and s.output_code is not None) for s in (base, cand)
+    ):
+        return _coded(base), _coded(cand), book
+    book = OutputBook()
+    return book.encode(base.output), book.encode(cand.output), book
+
+
+def _coded(s: Samples) -> IntArray:
+    return s.output_code if s.output_code is not None and len(s) else np.zeros(len(s), np.int64)
 
 
 def _reference(payload: IntArray, codes: IntArray, usable: npt.NDArray[np.bool_]) -> IntArray:
-    """Most common output code per payload index among usable requests (-2: none), by bincount."""
-    p, c = payload[usable], codes[usable]
-    if p.size == 0:
+    """Most common output code per payload index among usable requests (-2: none); ties go to
+    the lowest code (the text seen first). A bincount table when payloads × codes is small, else
+    counts of the distinct (payload, code) pairs (many distinct outputs, e.g. a regressor's)."""
+    if not usable.any():
         return np.zeros(0, np.int64)
-    width = int(c.max()) + 1
-    counts = np.bincount(p * width + c, minlength=(int(p.max()) + 1) * width).reshape(-1, width)
-    return np.where(counts.max(axis=1) > 0, counts.argmax(axis=1), -2).astype(np.int64)
+    width = int(codes.max()) + 1
+    rows = int(payload.max()) + 1
+    if rows * width <= max(4 * payload.size, 1 << 20):
+        key = payload * width
+        key += codes
+        key[~usable] = rows * width  # one spare bin for the rest: no compacting copies
+        counts = np.bincount(key, minlength=rows * width + 1)[:-1].reshape(rows, width)
+        return np.where(counts.max(axis=1) > 0, counts.argmax(axis=1), -2).astype(np.int64)
+    p, c = payload[usable], codes[usable]
+    keys, n = np.unique(p * width + c, return_counts=True)  # sorted by payload, then code
+    order = np.lexsort((-n, keys // width))  # stable: among equal counts the lowest code first
+    ranked = keys[order]
+    first = np.ones(ranked.size, bool)
+    first[1:] = ranked[1:] // width != ranked[:-1] // width
+    table = np.full(rows, -2, np.int64)
+    table[ranked[first] // width] = ranked[first] % width
+    return table
 
 
-def agreement_counts(base: Cut, cand: Cut) -> Counts:
+def _within_tolerance(
+    expected: IntArray,
+    code: IntArray,
+    differs: npt.NDArray[np.bool_],
+    book: OutputBook,
+    tolerance: float,
+    memo: dict[int, bool],
+) -> npt.NDArray[np.bool_]:
+    """Which differing answers still agree within `tolerance` (numbers only: `outputs_agree`).
+
+    The text comparison runs once per distinct (expected, answer) code pair, memoised across
+    targets; the pairs are few when the model is deterministic, so the rest stays vectorised.
+    """
+    if not differs.any():
+        return differs
+    width = len(book)
+    none = width * width  # the key of rows that do not differ: its slot stays False
+    keys = np.where(differs, expected * width + code, none)
+    dense = none <= max(4 * differs.size, 1 << 20)  # a table over all pairs: no sort
+    if dense:
+        seen = np.zeros(none + 1, bool)
+        seen[keys] = True
+        seen[none] = False
+        pairs = np.flatnonzero(seen)
+    else:
+        pairs = np.unique(keys[differs])
+    for key in pairs.tolist():
+        if key not in memo:
+            memo[key] = outputs_agree(book.text(key // width), book.text(key % width), tolerance)
+    within = pairs[np.fromiter((memo[key] for key in pairs.tolist()), bool, pairs.size)]
+    if dense:
+        table = np.zeros(none + 1, bool)
+        table[within] = True
+        return table[keys]
+    return differs & np.isin(keys, within)  # many distinct outputs: sorted, not tabled
+
+
+def agreement_counts(base: Cut, cand: Cut, tolerance: float = 0.0) -> Counts:
     """Candidate: answers equal to the baseline's usual answer for the same payload.
 
     Baseline: its own answers equal to that usual answer (its self-consistency), the reference
-    a candidate cannot be expected to beat when the model samples.
+    a candidate cannot be expected to beat when the model samples. `tolerance` (load.agreement):
+    numbers within it agree, for both targets; labels and strings must still be equal.
     """
-    book: dict[str, int] = {"": -1}
-    codes = [_codes(c.samples.output, book) for c in (base, cand)]
+    bcode, ccode, book = _codes(base.samples, cand.samples)
     bs = base.samples
-    table = _reference(bs.payload, codes[0], bs.ok & (codes[0] >= 0) & (bs.payload >= 0))
+    table = _reference(bs.payload, bcode, bs.ok & (bcode >= 0) & (bs.payload >= 0))
+    top = max([table.size - 1] + [int(c.samples.payload.max()) for c in (base, cand) if len(c.samples)])
+    lookup = np.full(top + 2, -2, np.int64)  # payload → expected code; unknown and -1 (the last) → -2
+    lookup[: table.size] = table
     out = []
     example = None
-    for c, code in zip((base, cand), codes, strict=True):
+    memo: dict[int, bool] = {}
+    for c, codes in zip((base, cand), (bcode, ccode), strict=True):
+        lo, hi = int(c.bounds[0]), int(c.bounds[-1])  # only the analysed blocks' requests count
         s = c.samples
-        known = (s.payload >= 0) & (s.payload < table.size)
-        expected = np.full(len(s), -2, np.int64)
-        expected[known] = table[s.payload[known]]
-        answered = s.ok & (code >= 0) & (expected >= 0)
+        payload, code = s.payload[lo:hi], codes[lo:hi]
+        if payload.size and int(payload.min()) >= -1:  # -1 wraps to the last entry (-2)
+            expected = np.take(lookup, payload, mode="wrap")
+        else:
+            expected = lookup[np.maximum(payload, -1)]
+        answered = s.ok[lo:hi] & (code >= 0) & (expected >= 0)
         agree = answered & (code == expected)
-        out += [bl.block_counts(agree, c.bounds), bl.block_counts(answered, c.bounds)]
+        if tolerance > 0:
+            agree |= _within_tolerance(expected, code, answered & ~agree, book, tolerance, memo)
+        bounds = c.bounds - lo
+        out += [bl.block_counts(agree, bounds), bl.block_counts(answered, bounds)]
         if c is cand:
-            example = _example(s, answered & ~agree, expected, book, c.bounds)
+            example = _example(payload, answered & ~agree, expected, code, book)
     return Counts(out[0], out[1], out[2], out[3], "agreement", example)
 
 
 def _example(
-    s: Samples,
+    payload: IntArray,
     differs: npt.NDArray[np.bool_],
     expected: IntArray,
-    book: dict[str, int],
-    bounds: IntArray,
+    code: IntArray,
+    book: OutputBook,
     width: int = 100,
 ) -> str | None:
     """'payload 3: baseline {…} vs candidate {…}' for the first disagreeing analysed answer."""
-    lo, hi = int(bounds[0]), int(bounds[-1])
-    hits = np.flatnonzero(differs[lo:hi])
-    if hits.size == 0:
+    i = int(np.argmax(differs)) if differs.size else 0  # the first True, or 0 when none
+    if differs.size == 0 or not differs[i]:
         return None
-    i = lo + int(hits[0])
-    text = {code: t for t, code in book.items()}
-    base_text, cand_text = text[int(expected[i])][:width], s.output[i][:width]
-    return f"payload {int(s.payload[i])}: baseline {base_text} vs candidate {cand_text}"
+    base_text, cand_text = book.text(int(expected[i]))[:width], book.text(int(code[i]))[:width]
+    return f"payload {int(payload[i])}: baseline {base_text} vs candidate {cand_text}"

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         saturated=bool(summary.get("saturated", False)),
         context=_context(args.context, spec.metadata.name, spec.metadata.namespace),
         elapsed=float(elapsed) if elapsed is not None else None,
+        agreement_tolerance=spec.load.agreement.tolerance,
     )
     out: Path = args.out or directory / VERDICT_FILE
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,8 @@ class LoadAndJudge:
                                 duration=duration, base_dir=self.base_dir)
         samples = read_samples(out / SAMPLES_FILE)
         verdict = judge(request.spec.analysis, samples, saturated=bool(summary.get("saturated")),
-                        context=request.context)
+                        context=request.context,
+                        agreement_tolerance=request.spec.load.agreement.tolerance)
         (out / VERDICT_FILE).write_text(json.dumps(verdict, indent=2), encoding="utf-8")
         counts = {k: t.get("count", 0) for k, t in summary.get("targets", {}).items()}
         self.on_event(f"gate {request.number}: {verdict['verdict']}: {verdict['reason']} (requests {counts})")

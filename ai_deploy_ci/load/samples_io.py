@@ -11,6 +11,9 @@ Arrays instead of objects keep the file about three times smaller. Per-process f
 array of rows (one `json.dumps` per batch costs a quarter of one per row); their `t` is
 absolute (epoch seconds, Locust's `start_time`). The merge rebases `t` on the measured
 window's start, drops requests outside the window and sorts by time, as the judge expects.
+
+Reading assigns output codes (`Samples.output_code`) from one `OutputBook` per file, shared by
+its targets; the codes are not stored, so files of any version-1 writer read the same.
 """
 
 from __future__ import annotations
@@ -25,14 +28,26 @@ from typing import Any
 import numpy as np
 
 from ai_deploy_ci.load.capture import Row, append_rows
-from ai_deploy_ci.samples import TARGETS, Samples
+from ai_deploy_ci.samples import TARGETS, OutputBook, Samples
 
 __all__ = ["COLUMNS", "append_rows", "iter_rows", "merge_process_files", "read_samples", "write_samples"]
 
 FORMAT = "ai-deploy-ci-samples"
 VERSION = 1
-COLUMNS = ("target", "t", "latency_ms", "ok", "status", "nbytes", "error", "ttft_ms", "tokens", "itl_ms",
-           "payload", "output")
+COLUMNS = (
+    "target",
+    "t",
+    "latency_ms",
+    "ok",
+    "status",
+    "nbytes",
+    "error",
+    "ttft_ms",
+    "tokens",
+    "itl_ms",
+    "payload",
+    "output",
+)
 
 
 def iter_rows(path: Path) -> Iterator[Row]:
@@ -52,8 +67,9 @@ def read_header(path: Path) -> dict[str, Any]:
     return json.loads(first) if first.startswith("{") else {}
 
 
-def merge_process_files(files: Iterable[Path], out: Path, *, t0: float, warmup: float,
-                        duration: float) -> dict[str, int]:
+def merge_process_files(
+    files: Iterable[Path], out: Path, *, t0: float, warmup: float, duration: float
+) -> dict[str, int]:
     """Merge per-process files into `out`; return requests kept per target and dropped.
 
     t0 is the run's start (epoch seconds). Only requests that *started* inside the measured
@@ -72,8 +88,14 @@ def merge_process_files(files: Iterable[Path], out: Path, *, t0: float, warmup: 
             row[1] = round(row[1] - start, 6)
             kept.append(row)
     kept.sort(key=lambda r: r[1])
-    header = {"format": FORMAT, "version": VERSION, "columns": list(COLUMNS), "t0": start,
-              "duration": duration, "dropped": dropped}
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "columns": list(COLUMNS),
+        "t0": start,
+        "duration": duration,
+        "dropped": dropped,
+    }
     write_rows(out, kept, header)
     counts = {t: 0 for t in TARGETS}
     for r in kept:
@@ -90,15 +112,20 @@ def write_rows(out: Path, rows: Sequence[Row], header: dict[str, Any]) -> None:
 
 
 def read_samples(path: Path | str) -> dict[str, Samples]:
-    """The merged file as one `Samples` table per target ("baseline", "candidate" always present)."""
+    """The merged file as one `Samples` table per target ("baseline", "candidate" always present),
+    with output codes from one book shared by the targets (baseline's texts coded first)."""
     by_target: dict[str, list[Row]] = {t: [] for t in TARGETS}
     for row in iter_rows(Path(path)):
         by_target.setdefault(row[0], []).append(row)
-    return {t: rows_to_samples(rows) for t, rows in by_target.items()}
+    book = OutputBook()
+    return {t: rows_to_samples(rows, book) for t, rows in by_target.items()}
 
 
-def rows_to_samples(rows: Sequence[Row]) -> Samples:
+def rows_to_samples(rows: Sequence[Row], book: OutputBook | None = None) -> Samples:
+    """Rows of one target as a table; outputs are coded with `book` (a new one unless given)."""
     rows = sorted(rows, key=lambda r: r[1])
+    book = book if book is not None else OutputBook()
+    output = [r[11] for r in rows]
     n = len(rows)
     itl: list[float] = []
     offsets = np.zeros(n + 1, dtype=np.int64)
@@ -117,7 +144,9 @@ def rows_to_samples(rows: Sequence[Row]) -> Samples:
         itl_ms=np.array(itl, dtype=np.float64),
         itl_offsets=offsets,
         payload=np.array([r[10] for r in rows], dtype=np.int64),
-        output=[r[11] for r in rows],
+        output=output,
+        output_code=book.encode(output),
+        book=book,
     )
 
 
@@ -125,10 +154,23 @@ def samples_to_rows(target: str, s: Samples) -> list[Row]:
     rows: list[Row] = []
     for i in range(len(s)):
         ttft = float(s.ttft_ms[i])
-        itl = s.itl_ms[s.itl_offsets[i]:s.itl_offsets[i + 1]]
-        rows.append([target, float(s.t[i]), float(s.latency_ms[i]), int(bool(s.ok[i])), int(s.status[i]),
-                     int(s.nbytes[i]), s.error[i], None if math.isnan(ttft) else ttft, int(s.tokens[i]),
-                     [float(x) for x in itl], int(s.payload[i]), s.output[i]])
+        itl = s.itl_ms[s.itl_offsets[i] : s.itl_offsets[i + 1]]
+        rows.append(
+            [
+                target,
+                float(s.t[i]),
+                float(s.latency_ms[i]),
+                int(bool(s.ok[i])),
+                int(s.status[i]),
+                int(s.nbytes[i]),
+                s.error[i],
+                None if math.isnan(ttft) else ttft,
+                int(s.tokens[i]),
+                [float(x) for x in itl],
+                int(s.payload[i]),
+                s.output[i],
+            ]
+        )
     return rows
 
 
