@@ -49,6 +49,7 @@ class TargetSummary(TypedDict):
     tpot_ms: NotRequired[float]
     tokens_per_second: NotRequired[float]
     agreement: NotRequired[float]
+    goodput: float  # successful requests/s meeting every SLO of LoadSummary.goodput_slos (all: none given)
     timeline: list[Bucket]
 
 
@@ -71,6 +72,9 @@ class LoadSummary(TypedDict):  # summary.json
     saturated: bool  # Locust's CPU warning fired: the run is not trustworthy
     warnings: list[str]
     targets: dict[str, TargetSummary]  # "baseline", "candidate"
+    # per-request bounds goodput applied, from the analysis SLOs: latency_ms, ttft_ms, tpot_ms (the itl
+    # SLO on each request's mean token gap); {} means none was declared: goodput = successful rps
+    goodput_slos: dict[str, float]
     availability: NotRequired[Availability]
     locust_html: NotRequired[str]
     samples_file: str
@@ -128,18 +132,29 @@ class RollbackRecord(TypedDict):
     writes_to_no_traffic: NotRequired[int]  # API writes from the decision to no traffic on the candidate
 
 
+class NotStartedRecord(TypedDict):
+    """Why a run stopped before its first change to the cluster (outcome "not_started")."""
+
+    stage: Literal["lock", "preflight", "plan"]  # lock held / preflight refused / reading or planning failed
+    reason: str  # the error's message, e.g. "not allowed in namespace ml: update httproutes…"
+    fix: NotRequired[str]  # the error's fix text
+    error: str  # the error class: "LockHeld", "ClusterError", ...
+    exit_code: int  # the command's exit code (5 lock held, 3 cluster error, ...)
+
+
 class RolloutRecord(TypedDict):  # rollout.json
     run_id: str
     name: str
     namespace: str
     strategy: str
     router: str
-    baseline_version: str | None
+    baseline_version: str | None  # None on a first deploy, and when the run did not start
     candidate_version: str
-    outcome: Literal["promoted", "rolled_back", "paused", "failed", "dry_run"]
+    outcome: Literal["promoted", "rolled_back", "paused", "failed", "dry_run", "not_started"]
     started: str
     ended: str
-    steps: list[StepRecord]
+    steps: list[StepRecord]  # empty when not_started
     rollback: NotRequired[RollbackRecord]
+    not_started: NotRequired[NotStartedRecord]  # with outcome "not_started" only
     commit: NotRequired[str]
     pull_request: NotRequired[int]

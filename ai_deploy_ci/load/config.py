@@ -42,6 +42,12 @@ class RunConfig:
     duration: float = 30.0
     progress_interval: float = 5.0
     max_inflight: int = 2000  # open model: arrivals beyond this many pending are dropped and counted
+    # load.stages, per target: {"duration": s, "users": n} (closed) or {"duration": s, "rate": r/s} (open);
+    # empty: one level (users_per_target / arrival_rate) for the whole run. See shapes.schedule.
+    stages: list[dict[str, float]] = field(default_factory=list)
+    # per-request SLOs for goodput (summary.goodput keywords: latency_ms, ttft_ms, tpot_ms); read by the
+    # runner after the run, not inside Locust
+    goodput_slos: dict[str, float] = field(default_factory=dict)
 
     @property
     def run_time(self) -> float:

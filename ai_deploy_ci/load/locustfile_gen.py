@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ai_deploy_ci.load.config import RunConfig
-from ai_deploy_ci.spec.model import Load, Protocol, UserKind
+from ai_deploy_ci.spec.model import Load, LoadStage, Protocol, UserKind
 
 BUILTIN_USERS: dict[str, str] = {
     "json": "ai_deploy_ci.load_users.json_predict:JsonPredictUser",
@@ -51,14 +51,18 @@ def user_ref(load: Load, protocol: Protocol, base_dir: Path) -> str:
 
 def make_config(load: Load, *, protocol: Protocol, model_name: str, targets: dict[str, str],
                 samples_dir: Path, payloads: list[object], base_dir: Path,
-                duration: float | None = None) -> RunConfig:
+                duration: float | None = None, goodput_slos: dict[str, float] | None = None) -> RunConfig:
     """The RunConfig for a spec's `load` section; `duration` overrides the spec (CLI --duration).
 
-    Progress every 5 s, or often enough that even a short run prints about four lines.
+    With `load.stages` the spec's duration is their sum; an override holds the last stage or
+    cuts the schedule (shapes.schedule). Progress every 5 s, or often enough that even a short
+    run prints about four lines.
     """
-    if load.model == "open" and not load.arrival_rate:
-        raise ValueError("load.model 'open' needs load.arrivalRate")
-    measured = duration if duration is not None else load.duration
+    if load.model == "open" and not load.arrival_rate and not load.stages:
+        raise ValueError("load.model 'open' needs load.arrivalRate or load.stages")
+    stages = [stage_dict(st, load.model) for st in load.stages]
+    measured = duration if duration is not None else (sum(st.duration for st in load.stages) if stages
+                                                       else load.duration)
     progress_interval = min(5.0, max(1.0, (load.warmup + measured) / 4.0))
     return RunConfig(
         targets=dict(targets), user_ref=user_ref(load, protocol, base_dir), samples_dir=str(samples_dir),
@@ -66,8 +70,20 @@ def make_config(load: Load, *, protocol: Protocol, model_name: str, targets: dic
         json_path=load.agreement.json_path, load_model=load.model, users_per_target=load.users,
         spawn_rate=load.spawn_rate, arrival_rate=load.arrival_rate, arrival=load.arrival,
         processes=max(1, load.processes), warmup=load.warmup,
-        duration=measured, progress_interval=progress_interval,
+        duration=measured, progress_interval=progress_interval, stages=stages,
+        goodput_slos=dict(goodput_slos or {}),
     )
+
+
+def stage_dict(stage: LoadStage, model: str) -> dict[str, float]:
+    """A spec stage as RunConfig carries it: `users` (closed) or `rate` (open) per target."""
+    if model == "open":
+        if stage.rate is None:
+            raise ValueError("every stage of the open model needs a rate")
+        return {"duration": stage.duration, "rate": float(stage.rate)}
+    if stage.users is None:
+        raise ValueError("every stage of the closed model needs users")
+    return {"duration": stage.duration, "users": float(stage.users)}
 
 
 def locust_command(python: str, locustfile: Path, config: RunConfig, html: Path) -> list[str]:

@@ -51,6 +51,7 @@ class _State:
         self.progress_started = False
         self.role = "local"
         self.pid = os.getpid()
+        self.started: float | None = None  # epoch seconds of test_start: the load's (and stages') t = 0
 
 
 STATE = _State()
@@ -73,7 +74,7 @@ def flush() -> None:
     capture.append_rows(path, rows)
     STATE.written += len(rows)
     meta = {"pid": STATE.pid, "role": STATE.role, "rows": STATE.written, "saturated": STATE.saturated,
-            "max_cpu": STATE.max_cpu, "dropped_arrivals": STATE.dropped_arrivals}
+            "max_cpu": STATE.max_cpu, "dropped_arrivals": STATE.dropped_arrivals, "started": STATE.started}
     (path.parent / f"meta-{STATE.pid}.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
@@ -100,7 +101,13 @@ def on_init(environment: Environment, **_: Any) -> None:
 
 @events.test_start.add_listener
 def on_test_start(environment: Environment, **_: Any) -> None:
-    """Progress runs from the start of the load (not of the process), once, where stats meet."""
+    """Progress runs from the start of the load (not of the process), once, where stats meet.
+
+    The start is also recorded (meta `started`): the runner's t = 0, so stage boundaries and
+    time blocks sit where the shape put them, not where the first request happened to start.
+    """
+    if STATE.started is None:
+        STATE.started = time.time()
     if STATE.role != "worker" and STATE.config is not None and not STATE.progress_started:
         STATE.progress_started = True
         gevent.spawn(_progress_loop, environment)
@@ -142,7 +149,7 @@ def on_quitting(environment: Environment, **_: Any) -> None:
         path = Path(STATE.config.samples_dir) / f"meta-{STATE.pid}.json"
         path.write_text(json.dumps({"pid": STATE.pid, "role": "master", "rows": 0,
                                     "saturated": STATE.saturated, "max_cpu": STATE.max_cpu,
-                                    "dropped_arrivals": 0}), encoding="utf-8")
+                                    "dropped_arrivals": 0, "started": STATE.started}), encoding="utf-8")
 
 
 def note_dropped_arrival() -> None:

@@ -26,7 +26,7 @@ from ai_deploy_ci.errors import UserError
 from ai_deploy_ci.load import locustfile_gen, samples_io, shapes
 from ai_deploy_ci.load.config import CONFIG_ENV, RunConfig, write_config
 from ai_deploy_ci.load.progress import PREFIX
-from ai_deploy_ci.load.summary import summarize_target
+from ai_deploy_ci.load.summary import goodput_slos, summarize_target
 from ai_deploy_ci.spec.model import Load, Spec
 
 STARTUP_GRACE = 60.0  # seconds allowed on top of the run for Locust to start and shut down
@@ -125,11 +125,19 @@ def read_meta(samples_dir: Path) -> list[dict[str, object]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(samples_dir.glob("*meta-*.json"))]
 
 
-def first_start(files: Sequence[Path]) -> float | None:
-    """The earliest request start over all processes: the run's t = 0."""
+def first_start(files: Sequence[Path], meta: Sequence[dict[str, object]] = ()) -> float | None:
+    """The run's t = 0: when Locust started the load (meta `started`, the earliest process), or
+    the earliest request start when no process recorded it; None without any request.
+
+    The load's start, not the first request's: a first request delayed by connection setup
+    would otherwise shift every stage boundary and time block by its delay.
+    """
     starts = [min((r[1] for r in samples_io.iter_rows(f)), default=None) for f in files]
     known = [s for s in starts if s is not None]
-    return min(known) if known else None
+    if not known:
+        return None
+    recorded = [float(v) for m in meta if isinstance(v := m.get("started"), int | float)]
+    return min([*recorded, *known])
 
 
 def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
@@ -168,7 +176,8 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
     """
     raw = Path(config.samples_dir)
     files = sorted(raw.glob("*samples-*.jsonl.gz"))
-    t0 = first_start(files)
+    meta = read_meta(raw)
+    t0 = first_start(files, meta)
     if t0 is None:
         raise LoadTestFailed(f"Locust produced no samples (exit code {run.returncode}){_log_tail(run.log)}",
                              fix=f"read {run.log} for Locust's own output")
@@ -178,10 +187,9 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
     for f in files:
         f.unlink()
     samples = samples_io.read_samples(samples_path)
-    meta = read_meta(raw)
     targets = {t: summarize_target(s, url=config.targets.get(t, ""), duration=config.duration,
                                    reference=samples["baseline"] if t == "candidate" else None,
-                                   tolerance=tolerance)
+                                   tolerance=tolerance, slos=config.goodput_slos)
                for t, s in samples.items()}
     warnings = _warnings(config, run, meta, counts)
     warnings += [f"every request to {t} failed ({', '.join(s['errors_by_kind'])})"
@@ -191,7 +199,7 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
         duration_s=config.duration, warmup_s=config.warmup, user=user_label or config.user_ref,
         load_model=shapes.describe(config), processes=config.processes,
         saturated=any(bool(m.get("saturated")) for m in meta), warnings=warnings,
-        targets=targets, samples_file=SAMPLES_FILE,
+        targets=targets, goodput_slos=dict(config.goodput_slos), samples_file=SAMPLES_FILE,
     )
     if (out_dir / LOCUST_HTML).exists():
         summary["locust_html"] = LOCUST_HTML
@@ -227,7 +235,8 @@ def spec_config(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: 
     return locustfile_gen.make_config(
         load, protocol=spec.server.protocol, model_name=spec.server.model_name,
         targets={"baseline": baseline_url, "candidate": candidate_url}, samples_dir=out_dir / "raw",
-        payloads=load_payloads(load, base_dir), base_dir=base_dir, duration=duration)
+        payloads=load_payloads(load, base_dir), base_dir=base_dir, duration=duration,
+        goodput_slos=goodput_slos(spec.analysis.metrics))
 
 
 def run_load_test(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,

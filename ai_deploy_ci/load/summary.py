@@ -6,19 +6,23 @@ Pure: numpy only. Definitions (docs/load-testing.md has the mapping to vLLM and 
 - rps: requests started in the measured window / its length;
 - TTFT: request start → first non-empty token; ITL: gaps between consecutive tokens after the
   first; TPOT: (latency − TTFT) / (tokens − 1) per request, then the mean;
-- tokens_per_second: output tokens / latency per request, then the mean (the spec's metric).
+- tokens_per_second: output tokens / latency per request, then the mean (the spec's metric);
+- goodput: successful requests per second that met every per-request SLO of `goodput_slos`
+  (taken from the analysis metrics' `slo.max`); with none, the successful throughput.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
 from ai_deploy_ci.artifacts import Bucket, Quantiles, TargetSummary
 from ai_deploy_ci.load.agreement import agreement_rate
 from ai_deploy_ci.samples import FloatArray, Samples
+from ai_deploy_ci.spec.model import Metric
 
 QUANTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
 
@@ -91,9 +95,28 @@ def goodput(s: Samples, duration: float, *, latency_ms: float | None = None, ttf
     return float(mask.sum()) / duration if duration > 0 else 0.0
 
 
-def summarize_target(s: Samples, *, url: str, duration: float,
-                     reference: Samples | None = None, tolerance: float = 0.0) -> TargetSummary:
-    """One target's figures; `reference` (the baseline) adds the candidate's agreement."""
+# metric type → the per-request bound of `goodput` its `slo.max` becomes: the latency SLO bounds each
+# request's latency, TTFT each request's TTFT, and ITL each request's mean gap (its TPOT), as vLLM's
+# `--goodput e2el:/ttft:/tpot:`. Quantiles are not per request: a p95 ≤ 250 ms SLO counts each request
+# within 250 ms as good (DistServe's SLO attainment).
+GOODPUT_SLO = {"latency": "latency_ms", "ttft": "ttft_ms", "itl": "tpot_ms"}
+
+
+def goodput_slos(metrics: Iterable[Metric]) -> dict[str, float]:
+    """The `goodput` keywords from the analysis metrics' `slo.max`; the tightest when several."""
+    out: dict[str, float] = {}
+    for metric in metrics:
+        key = GOODPUT_SLO.get(metric.type)
+        if key is None or metric.slo is None or metric.slo.max is None:
+            continue
+        out[key] = min(out.get(key, math.inf), float(metric.slo.max))
+    return out
+
+
+def summarize_target(s: Samples, *, url: str, duration: float, reference: Samples | None = None,
+                     tolerance: float = 0.0, slos: Mapping[str, float] | None = None) -> TargetSummary:
+    """One target's figures; `reference` (the baseline) adds the candidate's agreement, `slos`
+    the per-request bounds of goodput (none: goodput is the successful throughput)."""
     errors = [e or "unknown" for e, ok in zip(s.error, s.ok, strict=True) if not ok]
     lat = quantiles(s.latency_ms)
     out = TargetSummary(
@@ -101,6 +124,7 @@ def summarize_target(s: Samples, *, url: str, duration: float,
         rps=_r(len(s) / duration) if duration > 0 else 0.0,
         latency_ms=lat or Quantiles(p50=0.0, p90=0.0, p95=0.0, p99=0.0, max=0.0),
         timeline=timeline(s, duration, bucket_length(duration)),
+        goodput=_r(goodput(s, duration, **dict(slos or {}))),
     )
     ttft = quantiles(s.ttft_ms[s.ok]) if len(s) else None
     if ttft is not None:

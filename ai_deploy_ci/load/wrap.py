@@ -19,13 +19,14 @@ from typing import Any
 
 import gevent
 import gevent.pool
-from locust import LoadTestShape, User, constant
+from locust import User, constant
 from locust.exception import InterruptTaskSet, RescheduleTask, StopUser
 from locust.user.users import LOCUST_STATE_STOPPING
 
 from ai_deploy_ci.load import plugin, shapes
 from ai_deploy_ci.load.capture import TARGET_KEY
 from ai_deploy_ci.load.config import RunConfig, current_config
+from ai_deploy_ci.load_users.stages import StagesShape
 
 
 def resolve_user_class(ref: str) -> type[User]:
@@ -69,7 +70,12 @@ def _run_task(user: User, task: Any) -> None:
 
 
 def _open_dispatch(user: User) -> None:
-    """Open model: spawn the user's task on a schedule, never waiting for earlier requests."""
+    """Open model: spawn the user's task on a schedule, never waiting for earlier requests.
+
+    The schedule (`load.stages` or one rate) runs from this dispatcher's start, which is the
+    shape's start: all dispatchers are spawned at once. When it ends, the dispatcher idles
+    until the shape's hard stop; returning would make Locust run the task (the schedule) again.
+    """
     config = current_config()
     assert config is not None
     declared: list[Any] = getattr(type(user), "adc_tasks", [])
@@ -78,54 +84,70 @@ def _open_dispatch(user: User) -> None:
         raise RuntimeError("open model needs function tasks (@task methods), not TaskSets")
     pool = gevent.pool.Pool(config.max_inflight)
     rng = random.Random()
-    due = time.perf_counter()
+    started = time.perf_counter()
+    arrivals = shapes.arrival_times(shapes.dispatcher_segments(config), config.arrival, rng,
+                                    1.0 / max(1, config.processes))
     try:
-        for gap in shapes.arrival_gaps(shapes.dispatcher_rate(config), config.arrival, rng):
+        for offset in arrivals:
             if user._state == LOCUST_STATE_STOPPING:  # graceful stop: no new arrivals, let pending finish
-                pool.join(timeout=2.0)
-                return
-            due += gap
-            delay = due - time.perf_counter()
+                break
+            delay = started + offset - time.perf_counter()
             if delay > 0:
                 gevent.sleep(delay)
             if pool.full():
                 plugin.note_dropped_arrival()
                 continue
             pool.spawn(_run_task, user, rng.choice(tasks))
+        while user._state != LOCUST_STATE_STOPPING:
+            gevent.sleep(0.2)
+        pool.join(timeout=2.0)
     finally:
         pool.kill(block=False)
 
 
-_spawned: dict[str, int] = {}  # users started in this process, per target
+_alive: dict[str, int] = {}  # users running in this process, per target
 
 
 def make_target_class(base: type[User], target: str, url: str, config: RunConfig) -> type[User]:
     def __init__(self: User, *args: Any, **kwargs: Any) -> None:
-        chosen = shapes.pick_target(_spawned, target, list(config.targets))
+        if config.processes > 1:
+            chosen = shapes.pick_target(_alive, target, list(config.targets))
+        else:
+            # One process: Locust keeps the two equal-weight classes equal at every user count, a
+            # stage's ramp-down included (it stops users by class), so the class is the target.
+            chosen = target
+            _alive[chosen] = _alive.get(chosen, 0) + 1
         self.adc_target = chosen  # type: ignore[attr-defined]
         self.host = config.targets[chosen]
         base.__init__(self, *args, **kwargs)
+
+    def on_stop(self: User) -> None:
+        _alive[self.adc_target] -= 1  # type: ignore[attr-defined]  # a later ramp-up refills this side
+        base.on_stop(self)
 
     def context(self: User) -> dict[str, Any]:
         return {**base.context(self), TARGET_KEY: self.adc_target}  # type: ignore[attr-defined]
 
     attrs: dict[str, Any] = {"host": url, "weight": 1, "adc_target": target, "context": context,
-                             "__init__": __init__, "__module__": __name__}
+                             "__init__": __init__, "on_stop": on_stop, "__module__": __name__}
     if config.load_model == "open":
         attrs.update(adc_tasks=list(base.tasks), tasks=[_open_dispatch], wait_time=constant(0))
         if hasattr(base, "concurrency"):  # FastHttpUser's connection pool must hold the in-flight requests
             attrs["concurrency"] = config.max_inflight
-    return type(f"{base.__name__}_{target}", (base,), attrs)
+    cls: type[User] = type(f"{base.__name__}_{target}", (base,), attrs)
+    if config.load_model == "open":
+        # Locust's metaclass adds the base class's tasks to the declared ones: without this, the
+        # user would also run the task closed-loop (back to back) whenever it is picked instead
+        # of the dispatcher, e.g. a burst at the start before the dispatcher is chosen
+        cls.tasks = [_open_dispatch]
+    return cls
 
 
-class StagedShape(LoadTestShape):
-    """Ramps at the spawn rate, holds, and stops at warm-up + duration (the hard stop)."""
+class RunShape(StagesShape):
+    """The run's stages (`shapes.locust_stages`): warm-up + duration, then the hard stop."""
 
+    abstract = True
     config: RunConfig | None = None
-
-    def tick(self) -> tuple[int, float] | None:
-        assert self.config is not None
-        return shapes.users_at(self.config, self.get_run_time())
 
 
 def build(namespace: dict[str, Any]) -> None:
@@ -137,4 +159,6 @@ def build(namespace: dict[str, Any]) -> None:
     for target, url in config.targets.items():
         cls = make_target_class(base, target, url, config)
         namespace[cls.__name__] = cls
-    namespace["AdcShape"] = type("AdcShape", (StagedShape,), {"config": config, "__module__": __name__})
+    attrs = {"config": config, "stages": shapes.locust_stages(config), "abstract": False,
+             "__module__": __name__}
+    namespace["AdcShape"] = type("AdcShape", (RunShape,), attrs)

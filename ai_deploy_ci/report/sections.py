@@ -20,6 +20,13 @@ OUTCOME = {
     "paused": ("⏸️", "Paused for approval"),
     "failed": ("❌", "Failed"),
     "dry_run": ("🧪", "Dry run"),
+    "not_started": ("⛔", "Not deployed"),
+}
+# rollout.json's `not_started.stage`: why a run changed nothing (`ai_deploy_ci.artifacts.NotStartedRecord`)
+NOT_STARTED = {
+    "preflight": "preflight failed",
+    "lock": "another run holds the lock",
+    "plan": "the run could not read the cluster or plan",
 }
 
 
@@ -57,7 +64,10 @@ def headline(results: Results, ctx: RenderContext) -> Block:
     icon, words = headline_state(results)
     lines = [f"## {icon} {words}: {_title(results, ctx)} → {text(ctx.target)}"]
     reason = get(results.verdict, "reason", str) or get(get(results.rollout, "rollback", dict), "reason", str)
-    if reason:
+    why_not = not_started(results)
+    if why_not:
+        lines.append(why_not)
+    elif reason:
         lines.append(f"**{text(reason)}**")
     elif results.empty:
         lines.append("**No results were written: the run stopped before the load test.**")
@@ -66,12 +76,28 @@ def headline(results: Results, ctx: RenderContext) -> Block:
     if strategy:
         facts.append(f"{code(strategy)}" + (f" via {code(router)}" if router else ""))
     base, cand = get(results.rollout, "baseline_version", str), get(results.rollout, "candidate_version", str)
-    if cand:
+    if cand and get(results.rollout, "outcome", str) == "not_started":
+        facts.append(f"{code(cand)} not deployed")
+    elif cand:
         facts.append(f"{code(base) if base else 'nothing'} → {code(cand)}")
     facts.extend(_verdict_facts(results.verdict))
     if facts:
         lines.append(" · ".join(facts))
     return Block("\n\n".join(lines), name="headline")
+
+
+def not_started(results: Results) -> str | None:
+    """The sentence for a run that stopped before its first change (outcome `not_started`):
+    "Nothing was deployed: preflight failed — <reason>.", and the fix; None for any other run."""
+    if get(results.rollout, "outcome", str) != "not_started":
+        return None
+    record = get(results.rollout, "not_started", dict)
+    stage = get(record, "stage", str, "")
+    why = NOT_STARTED.get(stage, "the run stopped before its first step")
+    reason = get(record, "reason", str)
+    sentence = f"**Nothing was deployed: {why}" + (f" — {text(reason.rstrip('.'))}" if reason else "") + ".**"
+    fix = get(record, "fix", str)
+    return sentence + (f"\n\n**Fix:** {text(fix)}" if fix else "")
 
 
 def _verdict_facts(verdict: JsonObject | None) -> list[str]:
@@ -100,7 +126,8 @@ def problems(results: Results) -> Block | None:
         "rollout.json": results.rollout,
     }
     missing = [n for n, v in present.items() if v is None and not any(n in p for p in notes)]
-    if missing and not results.empty:
+    stopped_early = get(results.rollout, "outcome", str) == "not_started"  # no load ran: nothing missing
+    if missing and not results.empty and not stopped_early:
         notes.append("not written: " + ", ".join(code(m) for m in missing))
     if not notes:
         return None
@@ -141,6 +168,9 @@ def metrics(results: Results) -> Block | None:
                 decision,
             ]
         )
+    goodput = _goodput_row(results.summary)
+    if goodput:
+        rows.append(goodput)
     out = [
         "### Metrics",
         table(
@@ -158,6 +188,33 @@ def metrics(results: Results) -> Block | None:
     if why:
         out.append(bullets(why))
     return Block("\n\n".join(out), name="metrics")
+
+
+GOODPUT_SLO = {"latency_ms": "latency", "ttft_ms": "TTFT", "tpot_ms": "TPOT"}
+
+
+def _goodput_row(summary: JsonObject | None) -> list[str] | None:
+    """Goodput from summary.json, shown beside the judged metrics but not judged itself."""
+    targets = get(summary, "targets", dict, {})
+    base, cand = (number(get(targets, t, dict), "goodput") for t in ("baseline", "candidate"))
+    if base is None and cand is None:
+        return None
+    slos = get(summary, "goodput_slos", dict, {})
+    bounds = [
+        f"{GOODPUT_SLO.get(k, k)} ≤ {figures.value(v, 'ms')}"
+        for k, v in slos.items()
+        if isinstance(v, int | float)
+    ]
+    change = (cand / base - 1.0) * 100.0 if base and cand is not None else None
+    return [
+        "goodput",
+        figures.value(base, "req/s"),
+        figures.value(cand, "req/s"),
+        figures.change(change),
+        figures.DASH,
+        cell("per request: " + ", ".join(bounds) if bounds else "no SLO: every success counts"),
+        "not judged",
+    ]
 
 
 def _change(check: JsonObject, unit: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ai_deploy_ci.spec import model as m
 from ai_deploy_ci.spec.walk import Doc, get
 from ai_deploy_ci.spec.walk import kw as _kw
@@ -16,8 +18,15 @@ def _target(raw: Doc | None) -> m.Target | None:
     )
 
 
+def _stage(raw: Doc) -> m.LoadStage:
+    stage = m.LoadStage(**_kw(raw, {"duration": "duration", "users": "users"}, ("duration",)))
+    return stage if "rate" not in raw else m.LoadStage(stage.duration, stage.users, float(raw["rate"]))
+
+
 def load_section(raw: Doc) -> m.Load:
-    return m.Load(
+    stages = tuple(_stage(s) for s in raw.get("stages", ()))
+    load = m.Load(
+        stages=stages,
         payloads=tuple(raw.get("payloads", ())),
         baseline=_target(get(raw, "targets", "baseline")),
         candidate=_target(get(raw, "targets", "candidate")),
@@ -51,6 +60,8 @@ def load_section(raw: Doc) -> m.Load:
             ("duration", "warmup"),
         ),
     )
+    # with stages (the schema forbids `duration` beside them) the measured duration is their sum
+    return replace(load, duration=sum(st.duration for st in stages)) if stages else load
 
 
 def _metric(raw: Doc, line: int) -> m.Metric:

@@ -216,6 +216,19 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class LoadStage:
+    """One stage of `load.stages`: a level held for `duration` seconds, the same on both targets.
+
+    Exactly one level is set: `users` per target (closed model) or `rate` requests/s per target
+    (open model).
+    """
+
+    duration: float
+    users: int | None = None
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
 class Load:
     user: UserKind | None = None  # None: derived from server.protocol
     locustfile: str | None = None  # the user's own; raw samples are still captured
@@ -226,8 +239,8 @@ class Load:
     spawn_rate: float = 10.0
     arrival_rate: float | None = None  # open model, requests per second per target
     arrival: Literal["constant", "poisson"] = "poisson"
-    duration: float = 120.0
-    warmup: float = 10.0
+    duration: float = 120.0  # measured seconds; with stages, their sum
+    warmup: float = 10.0  # with stages: run at the first stage's level before the stages
     processes: int = 1
     distributed_workers: int = 0  # > 0: Locust master + workers as Kubernetes Jobs
     baseline: Target | None = None
@@ -235,6 +248,7 @@ class Load:
     availability: AvailabilityProbe = field(default_factory=AvailabilityProbe)
     agreement: Agreement = field(default_factory=Agreement)
     max_tokens: int = 64  # openai users
+    stages: tuple[LoadStage, ...] = ()  # replaces users/arrivalRate and duration (k6-like stages)
 
 
 @dataclass(frozen=True)

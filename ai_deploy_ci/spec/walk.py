@@ -67,6 +67,10 @@ def duration_fields(doc: Doc) -> Iterator[tuple[Path, Any]]:
             value = get(step, kind, "duration")
             if value is not None:
                 yield ("strategy", "canary", "steps", i, kind, "duration"), value
+    for i, stage in items(doc, "load", "stages"):
+        value = get(stage, "duration")
+        if value is not None:
+            yield ("load", "stages", i, "duration"), value
     for i, metric in items(doc, "analysis", "metrics"):
         for key in ("range", "step"):
             value = get(metric, "prometheus", key)

@@ -27,7 +27,7 @@ def test_closed_shape_doubles_per_target_figures_and_stops() -> None:
 def test_open_shape_one_dispatcher_per_target_and_process() -> None:
     c = cfg(load_model="open", arrival_rate=40.0, processes=2)
     assert shapes.users_at(c, 1.0) == (4, 4.0)
-    assert shapes.dispatcher_rate(c) == 20.0
+    assert shapes.dispatcher_segments(c) == [(15.0, 40.0)]  # one rate; each of 2 processes takes half
     assert shapes.describe(c) == "open: poisson 40/s per target"
 
 
