@@ -168,8 +168,11 @@ def _gateway_our_mirror(f: Mapping[str, Any], services: Sequence[str], namespace
     )
 
 
-def _gateway_combine(user: list[Manifest] | None, ours: list[Manifest]) -> list[Manifest]:
-    """Our A/B condition added to each of the template's matches (a path match must still hold)."""
+def _combine(
+    user: list[Manifest] | None, ours: list[Manifest], join: Callable[[str, Any, Any], Any]
+) -> list[Manifest]:
+    """Our A/B condition added to each of the template's matches (a path match must still hold):
+    `join(key, user's conditions, ours)` merges one condition list ("headers", "queryParams")."""
     if not user:
         return copy.deepcopy(ours)
     out = []
@@ -178,11 +181,20 @@ def _gateway_combine(user: list[Manifest] | None, ours: list[Manifest]) -> list[
             m = copy.deepcopy(um)
             for key in ("headers", "queryParams"):
                 if key in om:
-                    names = {_cond_name(key, c["name"]) for c in om[key]}
-                    kept = [c for c in m.get(key, []) if _cond_name(key, c["name"]) not in names]
-                    m[key] = kept + copy.deepcopy(om[key])
+                    m[key] = join(key, m.get(key), copy.deepcopy(om[key]))
             out.append(m)
     return out
+
+
+def _gateway_join(key: str, user: list[Manifest] | None, ours: list[Manifest]) -> list[Manifest]:
+    """Gateway API conditions are lists: ours replace the user's of the same name."""
+    names = {_cond_name(key, c["name"]) for c in ours}
+    return [c for c in user or [] if _cond_name(key, c["name"]) not in names] + ours
+
+
+def _istio_join(_key: str, user: Manifest | None, ours: Manifest) -> Manifest:
+    """Istio conditions are maps keyed by name: ours win."""
+    return {**(user or {}), **ours}
 
 
 def _cond_name(key: str, name: str) -> str:
@@ -198,7 +210,7 @@ def _http_route(body: Manifest, how: Mapping[str, Any], live: Manifest) -> Manif
         out = {k: copy.deepcopy(v) for k, v in tmpl.items() if k not in ("matches", "filters", "backendRefs")}
         if ab:
             out.pop("name", None)  # rule names are unique within a route
-            out["matches"] = _gateway_combine(tmpl.get("matches"), rendered["matches"])
+            out["matches"] = _combine(tmpl.get("matches"), rendered["matches"], _gateway_join)
         elif "matches" in tmpl:
             out["matches"] = copy.deepcopy(tmpl["matches"])
         filters = [
@@ -283,20 +295,6 @@ def istio_route_is_template(http: Mapping[str, Any], service: str, namespace: st
     )
 
 
-def _istio_combine(user: list[Manifest] | None, ours: list[Manifest]) -> list[Manifest]:
-    if not user:
-        return copy.deepcopy(ours)
-    out = []
-    for um in user:
-        for om in ours:
-            m = copy.deepcopy(um)
-            for key in ("headers", "queryParams"):
-                if key in om:
-                    m[key] = {**m.get(key, {}), **copy.deepcopy(om[key])}
-            out.append(m)
-    return out
-
-
 ISTIO_OURS = ("name", "match", "route", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors")
 
 
@@ -342,7 +340,7 @@ def _virtual_service(body: Manifest, how: Mapping[str, Any], live: Manifest) -> 
         out: Manifest = {}
         if ab:
             out["name"] = rendered["name"] if tname in (None, "primary") else f"{tname}-{rendered['name']}"
-            out["match"] = _istio_combine(tmpl.get("match"), rendered["match"])
+            out["match"] = _combine(tmpl.get("match"), rendered["match"], _istio_join)
         else:
             out["name"] = tname or rendered["name"]
             if "match" in tmpl:
