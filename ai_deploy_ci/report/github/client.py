@@ -2,10 +2,16 @@
 
 Waiting rules (GitHub's "Rate limits for the REST API"): on 403/429 honour `retry-after`;
 if `x-ratelimit-remaining` is 0 wait until `x-ratelimit-reset`; otherwise, for a secondary
-limit, back off from 60 s, doubling. 5xx and connection errors are retried with a short
-exponential backoff. Writes go one at a time (a process-wide lock and a pause between
-them), as GitHub recommends for content-creating requests. `sleep` and `clock` are
-parameters so tests run the real logic without real waiting.
+limit, back off from 60 s, doubling (GitHub refuses a limited request before doing it, so
+this holds for every method). 5xx and connection errors are retried with a short exponential
+backoff, but only for requests that are safe to repeat: GET, HEAD, PUT, PATCH and DELETE. A
+POST creates something, and a 5xx, a timeout or a reset after it was sent does not tell
+whether it did (GitHub answers 502 when it saved the comment but answered late), so it raises
+`UncertainWrite` instead of being sent again; `create` looks for what the POST would have
+made (`find`) and sends it again only when it is not there. A POST that never left (the
+connection could not be opened) is retried like any request. Writes go one at a time (a
+process-wide lock and a pause between them), as GitHub recommends for content-creating
+requests. `sleep` and `clock` are parameters so tests run the real logic without real waiting.
 
 The token lives in a `Secret` whose repr is `***` and is attached by an auth hook, so it is
 absent from this object's repr, from exceptions and from log lines.
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 WRITE_LOCK = threading.Lock()
 USER_AGENT = "ai-deploy-ci-report"
@@ -63,6 +70,11 @@ class GitHubError(Exception):
 
 class RateLimited(GitHubError):
     """Still limited after the allowed waits, or asked to wait longer than `max_wait`."""
+
+
+class UncertainWrite(GitHubError):
+    """A request not safe to repeat (POST) whose answer was lost after it was sent: a 5xx, a
+    timeout or a dropped connection. It may or may not have taken effect."""
 
 
 @dataclass(frozen=True)
@@ -129,22 +141,35 @@ class GitHubClient:
         self.close()
 
     def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        repeatable: bool | None = None,
     ) -> requests.Response:
-        """One logical request with retries; raises GitHubError unless the answer is 2xx/304."""
+        """One logical request with retries; raises GitHubError unless the answer is 2xx/304.
+
+        `repeatable` (default: every method but POST) says whether sending it twice is harmless;
+        when it is not, a lost answer raises `UncertainWrite` instead of a blind retry.
+        """
         method = method.upper()
+        again = method != "POST" if repeatable is None else repeatable
         if method in ("GET", "HEAD"):
-            return self._send(method, path, params, json)
+            return self._send(method, path, params, json, again)
         with WRITE_LOCK:
             pause = self._last_write + self.policy.write_interval - self.clock()
             if self._last_write and pause > 0:
                 self.sleep(pause)
             try:
-                return self._send(method, path, params, json)
+                return self._send(method, path, params, json, again)
             finally:
                 self._last_write = self.clock()
 
-    def _send(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any) -> requests.Response:
+    def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None, json: Any, repeatable: bool
+    ) -> requests.Response:
         url = path if path.startswith(("http://", "https://")) else f"{self.api_url}/{path.lstrip('/')}"
         shown = (
             "/" + url[len(self.api_url) :].lstrip("/").split("?")[0] if url.startswith(self.api_url) else path
@@ -157,6 +182,8 @@ class GitHubClient:
                     method, url, params=params, json=json, timeout=self.policy.timeout
                 )
             except requests.RequestException as exc:
+                if not repeatable and not _never_sent(exc):
+                    raise UncertainWrite(None, method, shown, type(exc).__name__) from None
                 if last:
                     raise GitHubError(None, method, shown, type(exc).__name__) from None
                 self._wait(
@@ -166,6 +193,8 @@ class GitHubClient:
             if response.status_code < 400:
                 return response
             message = _message(response)
+            if response.status_code >= 500 and not repeatable:
+                raise UncertainWrite(response.status_code, method, shown, message)
             if response.status_code >= 500 and not last:
                 self._wait(
                     self.policy.server_backoff * 2**attempt, f"{response.status_code} on {method} {shown}"
@@ -212,8 +241,31 @@ class GitHubClient:
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.request("GET", path, params=params).json()
 
-    def post_json(self, path: str, body: Any) -> Any:
-        return self.request("POST", path, json=body).json()
+    def post_json(self, path: str, body: Any, *, repeatable: bool = False) -> Any:
+        """POST once; `repeatable=True` where a duplicate is harmless (then retried like a GET)."""
+        return self.request("POST", path, json=body, repeatable=repeatable).json()
+
+    def create(self, path: str, body: Any, *, find: Callable[[], Any]) -> Any:
+        """POST `body`, never sent again while it may have landed. When the answer is lost
+        (`UncertainWrite`), wait the server backoff, then ask `find()` (reads only) for what the
+        POST would have made: return that when it is there, else send the POST again; at most
+        `policy.attempts` POSTs. (A write GitHub shows only after the lookup can still double.)"""
+        for attempt in range(self.policy.attempts):
+            try:
+                return self.post_json(path, body)
+            except UncertainWrite as exc:
+                self._wait(
+                    self.policy.server_backoff * 2**attempt,
+                    f"{exc.status or exc.message} on POST {exc.path}, which may have been saved; "
+                    "looking for it before sending it again",
+                )
+                found = find()
+                if found is not None:
+                    self.log(f"GitHub API: POST {exc.path} had been saved; not sending it again")
+                    return found
+                if attempt == self.policy.attempts - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def patch_json(self, path: str, body: Any) -> Any:
         return self.request("PATCH", path, json=body).json()
@@ -231,6 +283,14 @@ class GitHubClient:
             items = response.json()
             yield from items if isinstance(items, list) else []
             url, query = response.links.get("next", {}).get("url"), None
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """The connection could not even be opened, so the server cannot have acted on the request."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _message(response: requests.Response) -> str:

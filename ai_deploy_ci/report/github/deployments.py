@@ -4,13 +4,22 @@ A deployment is created for the release ref and the deploy target's environment;
 statuses follow the run: `in_progress` when the rollout starts, then `success` (promoted) or
 `failure` (rolled back / failed). `environment_url` points at the model's public URL when
 known and `log_url` at the workflow run.
+
+Lost answers: creating a deployment is not repeated blindly (a second one would show the
+release twice); its `payload` carries a write id, and after a 5xx, timeout or reset the
+deployments of that ref and environment are listed to find it before it is sent again. A
+status is sent again freely: a duplicate is one more identical line in the deployment's
+history, and the newest status (the state the environment shows) is the same.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import uuid
+from typing import Any, Literal
 
 from ai_deploy_ci.report.github.client import GitHubClient
+
+WRITE_KEY = "ai_deploy_ci_write"  # the write id's key in a deployment's `payload`
 
 State = Literal["queued", "in_progress", "success", "failure", "error", "inactive"]
 
@@ -31,8 +40,12 @@ def create_deployment(
     environment: str,
     description: str = "ai-deploy-ci rollout",
     production: bool = False,
+    write_id: str | None = None,
 ) -> int:
-    """A deployment for `ref`; merge checks off because the run itself is the check."""
+    """A deployment for `ref`; merge checks off because the run itself is the check.
+
+    Made once even when an answer is lost: see the module's docstring."""
+    write_id = write_id or uuid.uuid4().hex
     body = {
         "ref": ref,
         "environment": environment,
@@ -42,8 +55,18 @@ def create_deployment(
         "transient_environment": False,
         "production_environment": production,
         "task": "deploy",
+        "payload": {WRITE_KEY: write_id},
     }
-    return int(client.post_json(f"/repos/{repo}/deployments", body)["id"])
+
+    def made() -> dict[str, Any] | None:
+        query = {"ref": ref, "environment": environment, "task": "deploy"}
+        for dep in client.paginate(f"/repos/{repo}/deployments", query, max_pages=3):  # newest first
+            payload = dep.get("payload") if isinstance(dep, dict) else None
+            if isinstance(payload, dict) and payload.get(WRITE_KEY) == write_id:
+                return dep
+        return None
+
+    return int(client.create(f"/repos/{repo}/deployments", body, find=made)["id"])
 
 
 def set_status(
@@ -62,7 +85,8 @@ def set_status(
         body["environment_url"] = environment_url
     if log_url:
         body["log_url"] = log_url
-    return int(client.post_json(f"/repos/{repo}/deployments/{deployment_id}/statuses", body)["id"])
+    path = f"/repos/{repo}/deployments/{deployment_id}/statuses"
+    return int(client.post_json(path, body, repeatable=True)["id"])  # a duplicate status is harmless
 
 
 def start_release(

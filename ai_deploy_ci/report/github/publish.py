@@ -40,7 +40,7 @@ FORK_HELP = (
 @dataclass
 class PublishResult:
     markdown: str = ""  # the full report (job-summary size)
-    comment_body: str | None = None  # what was (or would have been) posted
+    comment_body: str | None = None  # what was (or would have been) posted, less its write-id line
     comment: sticky.CommentResult | None = None
     summary_written: bool = False
     report_path: Path | None = None
@@ -113,7 +113,7 @@ def publish(
     blocks = render_blocks(results, spec=spec, context=render_ctx)
     r.markdown, _ = trim(blocks, SUMMARY_LIMIT, measure=utf8_bytes)
     mark = sticky.marker(target)
-    r.comment_body, dropped = trim(blocks, COMMENT_LIMIT, prefix=mark + "\n")
+    r.comment_body, dropped = trim(blocks, COMMENT_LIMIT - sticky.WRITE_TAG_ROOM, prefix=mark + "\n")
     if dropped:
         p.say(
             "notice",
@@ -177,7 +177,13 @@ def _comment(
     def post() -> None:
         assert ctx.repository is not None and ctx.pr_number is not None and p.result.comment_body is not None
         p.result.comment = sticky.upsert_comment(
-            client, ctx.repository, ctx.pr_number, p.result.comment_body, target=target, author=author
+            client,
+            ctx.repository,
+            ctx.pr_number,
+            p.result.comment_body,
+            target=target,
+            author=author,
+            write_id=sticky.new_write_id(ctx.run_id, ctx.run_attempt),
         )
 
     p.attempt(f"comment on PR #{ctx.pr_number}", post)

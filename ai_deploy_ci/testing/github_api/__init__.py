@@ -3,6 +3,8 @@
     api = start_github_api()
     env = api.env(pr=7)                 # GITHUB_* variables + an event file pointing at it
     api.secondary_limit(retry_after=1)  # the next request gets 403 + retry-after
+    api.server_error(502, method="POST", saved=True)  # the next POST is done, then answered 502
+    api.connection_reset(method="POST", saved=True)   # … done, then the connection is reset
     ...
     api.comments("acme/models", 7); api.requests  # state and the request log
     api.stop()
@@ -57,10 +59,53 @@ class GitHubApi:
         """403 with x-ratelimit-remaining 0 and a reset `reset_in` seconds ahead."""
         return self.inject(Fault(403, remaining_zero=True, reset_in=reset_in, times=times))
 
-    def server_error(self, status: int = 502, *, on_request: int | None = None, times: int = 1) -> Fault:
-        """`status` on the `on_request`-th request from now (1 = the next), or on the next ones."""
+    def server_error(
+        self,
+        status: int = 502,
+        *,
+        on_request: int | None = None,
+        times: int = 1,
+        method: str | None = None,
+        path_contains: str | None = None,
+        saved: bool = False,
+    ) -> Fault:
+        """`status` on the `on_request`-th request from now (1 = the next), or on the next ones
+        (of `method`, on a path containing `path_contains`). `saved`: the request is carried out
+        first and only its answer is the error, like GitHub's 502 after a slow write."""
         target = None if on_request is None else self.state.requests_seen + on_request
-        return self.inject(Fault(status, on_request=target, times=times))
+        return self.inject(
+            Fault(
+                status,
+                on_request=target,
+                times=times,
+                method=method,
+                path_contains=path_contains,
+                saved=saved,
+            )
+        )
+
+    def connection_reset(
+        self,
+        *,
+        method: str | None = None,
+        path_contains: str | None = None,
+        saved: bool = False,
+        after: float = 0.0,
+        times: int = 1,
+    ) -> Fault:
+        """No answer: the connection is reset, `after` seconds of silence (more than the client's
+        timeout makes it a timeout). `saved`: the request was carried out first."""
+        return self.inject(
+            Fault(
+                0,
+                method=method,
+                path_contains=path_contains,
+                saved=saved,
+                drop=True,
+                stall=after,
+                times=times,
+            )
+        )
 
     # state -------------------------------------------------------------------------------
     def add_comment(

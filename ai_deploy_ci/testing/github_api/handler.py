@@ -1,13 +1,17 @@
 """HTTP side of the GitHub stand-in: auth, faults, rate-limit headers, routing.
 
 Each request is counted (1-based, for "fail the Nth request" faults), checked for a token,
-matched against scheduled faults, then routed; every response carries `x-ratelimit-*`.
+matched against scheduled faults, then routed; every response carries `x-ratelimit-*`. A
+`saved` fault is applied after routing (the write is done, its answer lost), a `drop` fault
+closes the connection without an answer (status 0 in the log).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import time
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -17,6 +21,7 @@ from ai_deploy_ci.testing.github_api.replies import Reply, error
 from ai_deploy_ci.testing.github_api.state import (
     NOT_ACCESSIBLE,
     SECONDARY_MESSAGE,
+    Fault,
     GitHubApiState,
     LoggedRequest,
     TokenInfo,
@@ -24,6 +29,10 @@ from ai_deploy_ci.testing.github_api.state import (
 from ai_deploy_ci.testing.httpserver import FastHandler
 
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+class NoAnswer(Reply):
+    """A `drop` fault: nothing is sent, the connection is reset."""
 
 
 class Handler(FastHandler):
@@ -56,12 +65,16 @@ class Handler(FastHandler):
             except ValueError:
                 raise error(400, "Problems parsing JSON") from None
             info, label = self._auth()
-            self._fault(n, method, parts.path)
+            fault = st.take_fault(n, method, parts.path)
+            if fault is not None and not fault.saved:
+                self._fault(fault)
             if method in WRITES and (info is None or not info.write):
                 raise error(403 if info else 401, NOT_ACCESSIBLE if info else "Requires authentication")
             with st.lock:
                 st.remaining = max(0, st.remaining - 1)
             result = routes.route(st, method, parts.path, query, body, info, self._base())
+            if fault is not None:  # saved: done, and now its answer is lost
+                self._fault(fault)
             reply = Reply(*result)
         except Reply as r:
             reply = r
@@ -73,7 +86,10 @@ class Handler(FastHandler):
             st.log.append(
                 LoggedRequest(n, method, parts.path, query, reply.status, label, body, started, time.time())
             )
-        self._send(reply)
+        if isinstance(reply, NoAnswer):
+            self._reset()
+        else:
+            self._send(reply)
 
     def _auth(self) -> tuple[TokenInfo | None, str]:
         header = self.headers.get("Authorization") or ""
@@ -85,10 +101,11 @@ class Handler(FastHandler):
             raise error(401, "Bad credentials")
         return info, info.label
 
-    def _fault(self, n: int, method: str, path: str) -> None:
-        fault = self.state.take_fault(n, method, path)
-        if fault is None:
-            return
+    def _fault(self, fault: Fault) -> None:
+        if fault.stall > 0:
+            self.server.stopping.wait(fault.stall)  # type: ignore[attr-defined]
+        if fault.drop:
+            raise NoAnswer(0)
         headers: dict[str, str] = {}
         if fault.retry_after is not None:
             headers["retry-after"] = f"{fault.retry_after:g}"
@@ -101,6 +118,12 @@ class Handler(FastHandler):
         else:
             message = fault.message or "Server Error"
         raise Reply(fault.status, {"message": message}, headers)
+
+    def _reset(self) -> None:
+        """End the connection with a TCP reset and no answer, as a crashed proxy would."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def _base(self) -> str:
         address = self.server.server_address

@@ -26,6 +26,7 @@ def create_deployment(c: Call) -> Result:
         "statuses_url": f"{c.base}/repos/{c.repo}/deployments/{did}/statuses",
         "transient_environment": bool(b.get("transient_environment", False)),
         "production_environment": bool(b.get("production_environment", False)),
+        "payload": b.get("payload", {}),
         "_repo": c.repo,
     }
     with c.st.lock:
@@ -37,8 +38,9 @@ def create_deployment(c: Call) -> Result:
 def list_deployments(c: Call) -> Result:
     with c.st.lock:
         deps = [d for d in c.st.deployments.values() if d["_repo"] == c.repo]
-    if "environment" in c.query:
-        deps = [d for d in deps if d["environment"] == c.query["environment"]]
+    for key in ("ref", "task", "environment"):  # GitHub's filters (`sha` is not modelled)
+        if key in c.query:
+            deps = [d for d in deps if d[key] == c.query[key]]
     return c.page(sorted(deps, key=lambda d: -d["id"]))
 
 

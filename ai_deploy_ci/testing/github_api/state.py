@@ -33,7 +33,12 @@ class TokenInfo:
 
 @dataclass
 class Fault:
-    """One scheduled failure. Matches the `on_request`-th request (1-based) or the next match."""
+    """One scheduled failure. Matches the `on_request`-th request (1-based) or the next match.
+
+    A lost answer: `saved` lets the request take effect first and fails only its answer (GitHub's
+    502 after a slow write); `drop` closes the connection with no answer at all (a reset), after
+    `stall` seconds of silence (longer than the client's timeout: a timeout).
+    """
 
     status: int
     retry_after: float | None = None
@@ -44,6 +49,9 @@ class Fault:
     path_contains: str | None = None
     on_request: int | None = None
     times: int = 1
+    saved: bool = False
+    drop: bool = False
+    stall: float = 0.0
 
     def matches(self, n: int, method: str, path: str) -> bool:
         if self.times <= 0:
@@ -61,7 +69,7 @@ class LoggedRequest:
     method: str
     path: str
     query: dict[str, str]
-    status: int
+    status: int  # 0: no answer (the connection was dropped)
     token: str  # label: "write", "read", "pat", "none", "bad"
     body: Any
     started: float

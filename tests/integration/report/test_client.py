@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from ai_deploy_ci.report.github.client import GitHubClient, GitHubError, RateLimited, RetryPolicy
+from ai_deploy_ci.report.github.client import (
+    GitHubClient,
+    GitHubError,
+    RateLimited,
+    RetryPolicy,
+    UncertainWrite,
+)
 from ai_deploy_ci.testing.github_api import GitHubApi
 
 ISSUE = "/repos/acme/models/issues/7/comments"
@@ -63,10 +69,33 @@ def test_refuses_to_wait_longer_than_max_wait(github_api: GitHubApi, no_sleep: A
 def test_5xx_on_the_nth_request_is_retried(github_api: GitHubApi, no_sleep: Any) -> None:
     github_api.server_error(502, on_request=2)
     with client(github_api, no_sleep) as c:
-        c.get_json(ISSUE)
         c.post_json(ISSUE, {"body": "x"})
-    assert [r.status for r in github_api.requests] == [200, 502, 201]
+        c.get_json(ISSUE)
+    assert [r.status for r in github_api.requests] == [201, 502, 200]
     assert no_sleep.calls == [1.0]
+
+
+def test_a_post_whose_answer_is_lost_is_not_sent_again_blindly(github_api: GitHubApi, no_sleep: Any) -> None:
+    github_api.server_error(502, method="POST", saved=True)
+    with client(github_api, no_sleep) as c, pytest.raises(UncertainWrite) as info:
+        c.post_json(ISSUE, {"body": "x"})
+    assert info.value.status == 502 and no_sleep.calls == []
+    assert [(r.method, r.status) for r in github_api.requests] == [("POST", 502)]
+    assert len(github_api.comments("acme/models", 7)) == 1  # it was saved all the same
+
+
+def test_a_repeatable_post_is_retried_on_5xx(github_api: GitHubApi, no_sleep: Any) -> None:
+    github_api.server_error(502, method="POST")
+    with client(github_api, no_sleep) as c:
+        c.post_json(ISSUE, {"body": "x"}, repeatable=True)
+    assert [r.status for r in github_api.requests] == [502, 201] and no_sleep.calls == [1.0]
+
+
+def test_a_post_that_never_left_is_retried(no_sleep: Any) -> None:
+    c = GitHubClient("http://127.0.0.1:9", "t", sleep=no_sleep, policy=RetryPolicy(attempts=2, timeout=2))
+    with pytest.raises(GitHubError) as info:
+        c.post_json(ISSUE, {"body": "x"})  # connection refused: nothing reached a server
+    assert not isinstance(info.value, UncertainWrite) and no_sleep.calls == [1.0]
 
 
 def test_persistent_5xx_gives_up(github_api: GitHubApi, no_sleep: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ai_deploy_ci.report.github.client import GitHubClient, RetryPolicy
-from ai_deploy_ci.report.github.comment import marker, upsert_comment
+from ai_deploy_ci.report.github.comment import marker, unstamped, upsert_comment
 from ai_deploy_ci.testing.github_api import BOT, GitHubApi
 
 REPO = "acme/models"
@@ -22,7 +22,8 @@ def test_create_then_update_leaves_one_comment(github_api: GitHubApi) -> None:
     assert (first.action, second.action) == ("created", "updated") and first.id == second.id
     comments = github_api.comments(REPO, 7)
     assert len(comments) == 1
-    assert comments[0]["body"] == f"{marker('staging')}\nreport v2"
+    assert unstamped(comments[0]["body"]) == f"{marker('staging')}\nreport v2"
+    assert comments[0]["body"].endswith(" -->\n") and "<!-- ai-deploy-ci-write:" in comments[0]["body"]
     assert comments[0]["user"]["login"] == BOT
 
 

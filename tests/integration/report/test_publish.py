@@ -24,13 +24,6 @@ REPO = "acme/models"
 FAST = RetryPolicy(write_interval=0)
 
 
-@pytest.fixture
-def results(tmp_path: Path) -> Path:
-    d = tmp_path / "results"
-    shutil.copytree(DATA / "fail", d)
-    return d
-
-
 def run(results: Path, env: dict[str, str], sleep: Any = lambda s: None) -> tuple[Any, str]:
     out = io.StringIO()
     return publish(results, env=env, out=out, sleep=sleep, policy=FAST), out.getvalue()
