@@ -72,7 +72,7 @@ def deploy(
     ns, name = spec.metadata.namespace, spec.metadata.name
     if opts.dry_run:
         with _not_started(spec, run, opts, "plan") as early:
-            observed = observe(kube, spec, run, opts)
+            observed = observe(kube, spec, run, opts.manifest)
             plan = early.plan = make_plan(spec, observed)
             early.stage = "preflight"
             report = preflight.run(
@@ -92,7 +92,7 @@ def deploy(
         warnings: list[str] = []
         if st is None:
             with _not_started(spec, run, opts, "plan") as early:
-                observed = observe(kube, spec, run, opts)
+                observed = observe(kube, spec, run, opts.manifest)
                 plan = early.plan = make_plan(spec, observed)
                 if not plan.steps:
                     opts.on_event(f"{plan.name} already runs {plan.candidate_version}: nothing to do")
@@ -155,10 +155,12 @@ def rollback(
         lock.release()
 
 
-def observe(kube: Kube, spec: Spec, run: RunInfo, opts: Options) -> ObservedState:
+def observe(kube: Kube, spec: Spec, run: RunInfo, manifest: dict[str, Any] | None = None) -> ObservedState:
+    """What a plan starts from (read only): the stable Deployment and the HPA scaling it. `deploy`
+    and `ai-deploy-ci plan` both plan from this, so the preview shows the counts a run uses."""
     stable = kube.get(ObjectRef("apps/v1", "Deployment", spec.metadata.namespace, spec.metadata.name))
     hpa = preflight.stable_hpa(kube, spec.metadata.namespace, spec.metadata.name) if stable else None
-    return ObservedState(run=run, stable=stable, manifest=opts.manifest, hpa=hpa)
+    return ObservedState(run=run, stable=stable, manifest=manifest, hpa=hpa)
 
 
 def _drive(

@@ -5,7 +5,8 @@ change makes it fail with 409 and we re-read and decide again, instead of overwr
 A create that timed out may have happened: 409 AlreadyExists means "re-read", not "fail".
 Writes that would change nothing are skipped (`same`), which makes re-runs after a crash cheap.
 A route object is merged into the live one first (`ai_deploy_ci.routers.merge`: the user's other
-rules stay) and it is the merged object that is compared and written.
+rules stay) and it is the merged object that is compared and written. A Deployment an HPA
+sizes (`ai_deploy_ci.plan.autoscaling.keep_scale`) is written with no fewer replicas than live.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from kubernetes.client.exceptions import ApiException
 
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import ClusterError
+from ai_deploy_ci.plan import autoscaling
 from ai_deploy_ci.plan.compare import same
 from ai_deploy_ci.plan.model import Manifest, ObjectRef
 from ai_deploy_ci.routers import merge
@@ -31,6 +33,7 @@ def apply(kube: Kube, desired: Manifest) -> Outcome:
     for _ in range(ATTEMPTS):
         live = kube.get(ref)
         body = merge.merge(desired, live, kube.get(other) if other is not None else None)
+        body = autoscaling.keep_scale(body, live)  # an HPA-sized Deployment keeps the live count
         try:
             if live is None:
                 kube.create(body)

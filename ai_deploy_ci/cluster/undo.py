@@ -15,7 +15,7 @@ from ai_deploy_ci.cluster import snapshot
 from ai_deploy_ci.cluster import state as states
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.execute import run_step
-from ai_deploy_ci.plan import records
+from ai_deploy_ci.plan import autoscaling, records
 from ai_deploy_ci.plan.model import ObjectRef
 from ai_deploy_ci.plan.rollback import plan_rollback
 
@@ -46,7 +46,8 @@ def roll_back(
             no_traffic = time.monotonic() - started
             writes_to_no_traffic = len(kube.writes) - first_write
     current = snapshot.live(kube, st.plan.touches)
-    diffs = snapshot.compare(st.snapshot, {r: current.get(r) for r in st.snapshot})
+    current_objects = {r: current.get(r) for r in st.snapshot}
+    diffs = snapshot.compare(st.snapshot, current_objects, autoscaling.sized(st.plan))
     for d in diffs:
         on_event(f"rollback: not restored: {d}")
     return records.rollback(reason, actions, no_traffic, restored=not diffs, writes=writes_to_no_traffic)

@@ -1,7 +1,8 @@
 """`ai-deploy-ci plan FILE`: print the steps a deploy would take. Touches nothing.
 
-With cluster credentials (`--kubeconfig`, `KUBECONFIG`) it reads the stable Deployment (read
-only) to plan exactly what `deploy` would; `--offline`, or no credentials, plans as if a stable
+With cluster credentials (`--kubeconfig`, `KUBECONFIG`) it reads the stable Deployment and the
+HPA scaling it (read only, `ai_deploy_ci.pipeline.observe`, as `deploy` does) to plan exactly
+what `deploy` would; `--offline`, or no credentials, plans as if a stable
 version were running (a first deploy is a single create-and-wait step).
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import Any
 
 from ai_deploy_ci.plan.model import Plan, Step
 
@@ -31,14 +31,12 @@ def run(args: argparse.Namespace) -> int:
 
     spec, manifest = load(args.file)
     run_info = RunInfo.from_env()
-    stable: dict[str, Any] | None
     if not args.offline and (args.kubeconfig or os.environ.get("KUBECONFIG")):
         from ai_deploy_ci.cluster.api import Kube
         from ai_deploy_ci.cluster.client import api_client
-        from ai_deploy_ci.plan.model import ObjectRef
+        from ai_deploy_ci.pipeline import observe
 
-        kube = Kube(api_client(args.kubeconfig, args.context))
-        stable = kube.get(ObjectRef("apps/v1", "Deployment", spec.metadata.namespace, spec.metadata.name))
+        observed = observe(Kube(api_client(args.kubeconfig, args.context)), spec, run_info, manifest)
     else:
         base = ObservedState(run=run_info, manifest=manifest)
         stable = objects.deployment(
@@ -49,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
             replicas=spec.server.replicas,
             version="(running)",
         )
-    plan = make_plan(spec, ObservedState(run=run_info, stable=stable, manifest=manifest))
+        observed = ObservedState(run=run_info, stable=stable, manifest=manifest)
+    plan = make_plan(spec, observed)
     print(json.dumps(plan.to_json(), indent=2) if args.format == "json" else render(plan))
     return 0
 

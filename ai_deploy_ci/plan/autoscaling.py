@@ -26,6 +26,14 @@ Flagger and Argo Rollouts users expect two things, and this module renders both:
   promotion never scales a loaded model server down (`ai_deploy_ci.plan.replicas.promoted`).
 
 Rolling and recreate update stable in place at the HPA's count: the HPA keeps scaling it.
+
+- **the HPA's count is read when the write happens, too**: the plan's counts are from plan time,
+  and the HPA may scale stable up during the run. A stable Deployment written at "the HPA's
+  count" carries the directive annotation `ANN_SCALED` (the HPA's bounds); the executor consumes
+  it (`keep_scale`, called by `ai_deploy_ci.cluster.apply`), writing never fewer replicas than
+  stable has live, within the bounds (`ai_deploy_ci.plan.replicas.at_write`). It is never
+  written to the cluster. Writes that scale stable down on purpose (the `replicas` router's
+  split, HPA pinned) are not marked.
 """
 
 from __future__ import annotations
@@ -33,11 +41,14 @@ from __future__ import annotations
 import copy
 import json
 
-from ai_deploy_ci.plan.model import Manifest
+from ai_deploy_ci.plan import replicas as counts
+from ai_deploy_ci.plan.model import Manifest, ObjectRef, Plan
+from ai_deploy_ci.plan.objects import without_annotation
 
 API_VERSION = "autoscaling/v2"
 KIND = "HorizontalPodAutoscaler"
 ANN_ORIGINAL = "ai-deploy-ci.io/hpa-original-bounds"  # on a pinned HPA: what rollback restores
+ANN_SCALED = "ai-deploy-ci.io/hpa-scaled"  # directive on a Deployment the HPA sizes: its bounds
 
 
 def bounds(hpa: Manifest) -> tuple[int, int]:
@@ -120,3 +131,36 @@ def candidate_bounds(stable_hpa: Manifest, pods: int, *, role: str) -> tuple[int
     if role == "full":
         return min(max(pods, lo), hi), hi
     return max(1, pods), max(hi, pods)
+
+
+def mark_scaled(deployment: Manifest, hpa_bounds: tuple[int, int]) -> Manifest:
+    """Tag a planned Deployment as sized by an HPA with these bounds (returns `deployment`)."""
+    lo, hi = hpa_bounds
+    ann = deployment["metadata"].setdefault("annotations", {})
+    ann[ANN_SCALED] = json.dumps({"minReplicas": lo, "maxReplicas": hi}, separators=(",", ":"))
+    return deployment
+
+
+def keep_scale(desired: Manifest, live: Manifest | None) -> Manifest:
+    """The object to write for `desired` given the live one: without `ANN_SCALED`, and when it
+    was marked, spec.replicas no lower than live's within the HPA's bounds. Pure: no I/O."""
+    raw = (desired.get("metadata", {}).get("annotations") or {}).get(ANN_SCALED)
+    if raw is None:
+        return desired
+    out = without_annotation(desired, ANN_SCALED)
+    hpa = json.loads(raw)
+    current = None
+    if live is not None:
+        value = live.get("spec", {}).get("replicas")
+        current = 1 if value is None else int(value)  # the API server's default
+    planned = int(out["spec"].get("replicas", 1))
+    out["spec"]["replicas"] = counts.at_write(planned, current, (hpa["minReplicas"], hpa["maxReplicas"]))
+    return out
+
+
+def sized(plan: Plan) -> dict[ObjectRef, tuple[int, int]]:
+    """Deployments an HPA sizes, with its bounds: their replica count is the HPA's to choose, so a
+    rollback restores their template, not their pre-run count."""
+    if plan.stable_hpa is None:
+        return {}
+    return {ObjectRef("apps/v1", "Deployment", plan.namespace, plan.name): plan.stable_hpa}

@@ -155,6 +155,7 @@ class Plan:
     endpoints: Endpoints
     annotations: dict[str, str] = field(default_factory=dict)
     route_refs: tuple[ObjectRef, ...] = ()  # the router's objects: rollback writes these first
+    stable_hpa: tuple[int, int] | None = None  # bounds of an HPA sizing stable: its count is the HPA's
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -184,6 +185,7 @@ class Plan:
             endpoints=Endpoints(**{**data["endpoints"], "hosts": tuple(data["endpoints"].get("hosts", ()))}),
             annotations=dict(data.get("annotations", {})),
             route_refs=tuple(ObjectRef(**r) for r in data.get("route_refs", ())),
+            stable_hpa=tuple(data["stable_hpa"]) if data.get("stable_hpa") else None,
         )
 
 

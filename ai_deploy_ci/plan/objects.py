@@ -161,6 +161,18 @@ def rescale(live: Manifest, replicas: int, state: ObservedState) -> Manifest:
     return out
 
 
+def without_annotation(obj: Manifest, key: str) -> Manifest:
+    """A copy of `obj` without annotation `key` (and without an annotations map left empty):
+    how the executor consumes a directive annotation (`routers.merge`, `plan.autoscaling`)."""
+    out = copy.deepcopy(obj)
+    ann = out.get("metadata", {}).get("annotations")
+    if ann is not None:
+        ann.pop(key, None)
+        if not ann:
+            out["metadata"].pop("annotations")
+    return out
+
+
 def strip(live: Manifest) -> Manifest:
     """A live object reduced to what a client writes: no status, no server-set metadata."""
     out = copy.deepcopy(live)

@@ -72,6 +72,22 @@ def candidate_replicas(total: int, weight: int) -> int:
 #     N=2, L=12, 2..10, C=9 → 10, 10   above the HPA's max (a manual scale): its max
 #     N=2, L=3, 2..10, C=5  → 3, 5     a candidate larger than stable (no strategy plans one today)
 #     N=2, L=8, none,  C=8  → 2, 2     no HPA: server.replicas, exactly as without this rule
+#
+# Both are read at plan time, and the HPA keeps scaling stable while the run goes on (load rises
+# during a canary's pause, or between a crash and the re-run that resumes the stored plan). So a
+# write that sets stable to "the HPA's count" (promotion, a rolling update in place) is marked in
+# the plan (`ai_deploy_ci.plan.autoscaling.mark_scaled`) and the executor writes
+#
+#     at write = clamp(max(P, S), min, max)
+#
+# P = the planned spec.replicas, S = stable's live spec.replicas just before the write: never
+# below what the HPA has chosen since. The writes that scale stable down on purpose (the
+# `replicas` router's split, with stable's HPA pinned) are not marked and write P.
+#
+#     P=4, S=7, 2..10 → 7     the HPA scaled up during the run: it keeps its 7
+#     P=6, S=3, 2..10 → 6     stable was smaller (the replicas router's split): promotion's 6
+#     P=4, S=12, 2..10 → 10   above the HPA's max (a manual scale): its max
+#     P=4, absent, 2..10 → 4  no live object: the plan's count
 
 
 def _clamp(value: int, bounds: tuple[int, int]) -> int:
@@ -91,3 +107,9 @@ def promoted(server: int, candidate: int, live: int | None = None, hpa: tuple[in
     if hpa is None or live is None:
         return server
     return _clamp(max(live, candidate), hpa)
+
+
+def at_write(planned: int, live: int | None, hpa: tuple[int, int]) -> int:
+    """Stable's spec.replicas as written when an HPA scales it (`at write` above): the planned
+    count, or the live one where the HPA has scaled stable above it since, within the bounds."""
+    return _clamp(planned if live is None else max(planned, live), hpa)

@@ -12,13 +12,18 @@ Order matters more than anything else here:
 HorizontalPodAutoscalers go before the Deployments they scale: a pinned stable HPA gets its own
 bounds back before stable is restored (else it would hold stable at the pinned count), and the
 candidate's HPA is deleted before the candidate.
+A Deployment an HPA sizes gets its template back, not its pre-run count: the HPA may have scaled
+it up under load during the run, and restoring the old count would take that capacity away
+(the executor writes no fewer replicas than live, within the HPA's bounds: `autoscaling.keep_scale`).
 Every step is a desired state, so running the rollback twice (or after a crash) converges.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 
+from ai_deploy_ci.plan import autoscaling
 from ai_deploy_ci.plan.compare import same
 from ai_deploy_ci.plan.model import Manifest, ObjectRef, Plan, Route, Step
 
@@ -51,8 +56,19 @@ def plan_rollback(
     hpas = [r for r in touched if r.kind == "HorizontalPodAutoscaler"]
     others = [r for r in touched if r not in route_refs and r not in deployments and r not in hpas]
 
+    sized = autoscaling.sized(plan)
+
     def restore(refs: list[ObjectRef]) -> tuple[Manifest, ...]:
-        return tuple(m for r in refs if (m := snapshot.get(r)) is not None and _differs(m, live.get(r)))
+        out = []
+        for r in refs:
+            m = snapshot.get(r)
+            if m is None:
+                continue
+            if r in sized:
+                m = autoscaling.mark_scaled(copy.deepcopy(m), sized[r])
+            if _differs(autoscaling.keep_scale(m, live.get(r)), live.get(r)):
+                out.append(m)
+        return tuple(out)
 
     def created(refs: list[ObjectRef]) -> tuple[ObjectRef, ...]:
         return tuple(r for r in refs if snapshot.get(r) is None and r in live)

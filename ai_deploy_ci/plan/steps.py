@@ -57,6 +57,14 @@ class Context:
         name = self.names.stable if track == "stable" else self.names.candidate
         return objects.deployment(self.spec, self.state, name=name, track=track, replicas=replicas)
 
+    def hpa_sized_stable(self, replicas: int) -> Manifest:
+        """Stable at the HPA's count (`replicas`, planned from what it chose): with an HPA on
+        stable, marked so the executor keeps a count the HPA raised since
+        (`ai_deploy_ci.plan.autoscaling.keep_scale`)."""
+        out = self.deployment("stable", replicas)
+        _live, hpa = self.hpa_scaling
+        return out if hpa is None else autoscaling.mark_scaled(out, hpa)
+
     def ref(self, api_version: str, kind: str, name: str) -> ObjectRef:
         return ObjectRef(api_version, kind, self.names.namespace, name)
 
@@ -162,7 +170,7 @@ def promote(ctx: Context, candidate: int = 0) -> tuple[Step, ...]:
         Step(
             kind="promote",
             description=f"stable takes version {ctx.spec.server.version}",
-            apply=(*restored, ctx.deployment("stable", ctx.promoted_replicas(candidate))),
+            apply=(*restored, ctx.hpa_sized_stable(ctx.promoted_replicas(candidate))),
             wait_for=(ctx.names.stable,),
         ),
         Step(
@@ -182,7 +190,7 @@ def in_place(ctx: Context, description: str) -> Step:
     return Step(
         kind="apply",
         description=description,
-        apply=(*ctx.router.reconcile(), ctx.deployment("stable", ctx.replicas)),
+        apply=(*ctx.router.reconcile(), ctx.hpa_sized_stable(ctx.replicas)),
         wait_for=(ctx.names.stable,),
         route=Route(candidate=False),
         route_objects=final.apply,
@@ -222,6 +230,7 @@ def finish(ctx: Context, steps: tuple[Step, ...], *, with_candidate: bool = True
         endpoints=endpoints,
         annotations=objects.run_annotations(ctx.state),
         route_refs=ctx.router.owned(),
+        stable_hpa=ctx.hpa_scaling[1],
     )
 
 

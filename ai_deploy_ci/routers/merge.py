@@ -40,6 +40,7 @@ from typing import Any
 
 from ai_deploy_ci.plan.compare import BOOKKEEPING_METADATA
 from ai_deploy_ci.plan.model import LABEL_MANAGED, LABEL_NAME, MANAGED_BY, Manifest, ObjectRef
+from ai_deploy_ci.plan.objects import without_annotation
 
 DIRECTIVE = "ai-deploy-ci.io/merge"
 SUBSETS = ("stable", "candidate")  # the DestinationRule subsets we manage (Istio)
@@ -85,13 +86,7 @@ def merge(desired: Manifest, live: Manifest | None, other: Manifest | None = Non
 
 
 def _strip(obj: Manifest) -> Manifest:
-    out = copy.deepcopy(obj)
-    ann = out.get("metadata", {}).get("annotations")
-    if ann is not None:
-        ann.pop(DIRECTIVE, None)
-        if not ann:
-            out["metadata"].pop("annotations")
-    return out
+    return without_annotation(obj, DIRECTIVE)
 
 
 def _metadata(desired: Manifest, live: Manifest) -> Manifest:

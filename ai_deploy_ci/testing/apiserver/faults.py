@@ -22,6 +22,7 @@ class WriteRequest:
     namespace: str
     name: str
     count: int  # mutating API requests so far, this one included (1-based)
+    body: bytes = b""  # the request body as sent (empty for a delete without options)
 
 
 @dataclass
@@ -159,10 +160,10 @@ class Faults:
                 for v, r, g, ns in self._deny
             )
 
-    def before_write(self, verb: str, resource: str, namespace: str, name: str) -> None:
+    def before_write(self, verb: str, resource: str, namespace: str, name: str, body: bytes = b"") -> None:
         with self._lock:
             self.writes += 1
             count = self.writes
         hook = self.write_hook
         if hook is not None:
-            hook(WriteRequest(verb, resource, namespace, name, count))
+            hook(WriteRequest(verb, resource, namespace, name, count, body))

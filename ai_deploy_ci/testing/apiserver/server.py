@@ -138,7 +138,7 @@ class Handler(FastHandler):
         if verb in ("create", "update", "patch", "delete", "deletecollection"):
             resource = route.rt.plural + (f"/{route.sub}" if route.sub else "")
             try:
-                api.faults.before_write(verb, resource, route.namespace or "", route.name or "")
+                api.faults.before_write(verb, resource, route.namespace or "", route.name or "", raw)
             except Exception as exc:  # the hook refused: fail the write, commit nothing
                 raise ApiError(500, "InternalError", f"write hook: {exc}") from None
         strict = params.get("fieldValidation") == "Strict"

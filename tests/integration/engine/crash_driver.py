@@ -2,7 +2,9 @@
 
 `python -m tests.integration.engine.crash_driver` is a small fork server: it imports everything
 once, then for each JSON line on stdin forks a child that runs `pipeline.deploy`, prints
-`pid <pid>`, waits, and prints `exit <status>` (negative: killed by that signal). Forking keeps
+`pid <pid>`, waits, and prints `exit <status>` (negative: killed by that signal; an error the CLI
+maps to an exit code exits with it, e.g. 4 for RegressionDetected). `"gate": "fail"` makes the
+run's first analysis say FAIL, so the child rolls back. Forking keeps
 each of the test's many iterations from paying seconds of interpreter start-up and imports,
 while the deploy still runs in its own process, so SIGKILL is real: no finally blocks, no lease
 release, connections cut mid-request.
@@ -18,9 +20,11 @@ from pathlib import Path
 
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.client import api_client
+from ai_deploy_ci.errors import UserError
 from ai_deploy_ci.gates import scripted
 from ai_deploy_ci.pipeline import Options, deploy
 from ai_deploy_ci.plan.observed import RunInfo
+from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.scenarios import crash_spec
 
 
@@ -34,7 +38,8 @@ def run(job: dict[str, str]) -> None:
         on_event=lambda _m: None,
     )
     spec = crash_spec(job["namespace"], job["strategy"], job["router"], "2.0.0")
-    deploy(spec, kube, RunInfo(job["run_id"]), scripted(), opts)
+    gate = scripted(Verdict.FAIL) if job.get("gate") == "fail" else scripted()
+    deploy(spec, kube, RunInfo(job["run_id"]), gate, opts)
 
 
 def serve() -> int:
@@ -45,6 +50,8 @@ def serve() -> int:
             code = 0
             try:
                 run(job)
+            except UserError as exc:
+                code = exc.exit_code
             except BaseException:
                 traceback.print_exc()
                 code = 1

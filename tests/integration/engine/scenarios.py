@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.pipeline import Options, deploy
@@ -13,6 +16,21 @@ from tests.integration.engine.conftest import objects_in
 from tests.unit.engine.specs import make_spec, with_version
 
 IMAGE = "registry.example.com/acme/model:1"  # no process: Ready after its readiness delay (cheap)
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def deploy_yaml(path: Path, namespace: str, version: str, steps: list[dict[str, Any]]) -> Path:
+    """examples/canary-gateway-api.yaml made cheap for the local API server (2 pods of IMAGE, no
+    GPUs), with these canary steps, written to `path` for the CLI."""
+    doc = yaml.safe_load((EXAMPLES / "canary-gateway-api.yaml").read_text())
+    doc["metadata"]["namespace"] = namespace
+    doc["server"].update(image=IMAGE, replicas=2, version=version)
+    doc["server"]["resources"] = {"requests": {"cpu": "100m"}}
+    for key in ("nodeSelector", "tolerations", "volumes"):
+        doc["server"].pop(key, None)
+    doc["strategy"]["canary"]["steps"] = steps
+    path.write_text(yaml.safe_dump(doc))
+    return path
 
 
 def baseline(

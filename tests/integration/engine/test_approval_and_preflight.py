@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ai_deploy_ci import cli
 from ai_deploy_ci.cluster.api import Kube
@@ -19,7 +18,7 @@ from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy, Spec
 from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
 from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.conftest import TIME_SCALE, create_namespace, make_kube, objects_in
-from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline
+from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline, deploy_yaml
 
 
 def _approval(spec: Spec) -> Spec:
@@ -52,18 +51,8 @@ def test_pause_then_reject(kube: Kube, namespace: str, options: Options) -> None
 def test_cli_plan_deploy_and_rollback(
     engine_cluster: ApiServerHandle, namespace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = yaml.safe_load(
-        (Path(__file__).resolve().parents[3] / "examples" / "canary-gateway-api.yaml").read_text()
-    )
-    doc["metadata"]["namespace"] = namespace
-    doc["server"].update(image="registry.example.com/acme/model:1", replicas=2, version="1.0.0")
-    doc["server"]["resources"] = {"requests": {"cpu": "100m"}}
-    doc["server"].pop("nodeSelector", None)
-    doc["server"].pop("tolerations", None)
-    doc["server"].pop("volumes", None)
-    doc["strategy"]["canary"]["steps"] = [{"setWeight": 50}, {"pause": {}}]
-    path = tmp_path / "deploy.yaml"
-    path.write_text(yaml.safe_dump(doc))
+    steps: list[dict[str, object]] = [{"setWeight": 50}, {"pause": {}}]
+    path = deploy_yaml(tmp_path / "deploy.yaml", namespace, "1.0.0", steps)
     common = [
         "--kubeconfig",
         str(engine_cluster.kubeconfig_path),
@@ -75,8 +64,7 @@ def test_cli_plan_deploy_and_rollback(
     assert cli.main(["deploy", str(path), "--run-id", "cli-1", "--no-analysis", *common]) == 0
     assert cli.main(["plan", str(path), "--kubeconfig", str(engine_cluster.kubeconfig_path)]) == 0
     assert "nothing to do" in capsys.readouterr().out
-    doc["server"]["version"] = "2.0.0"
-    path.write_text(yaml.safe_dump(doc))
+    deploy_yaml(path, namespace, "2.0.0", steps)
     assert cli.main(["plan", str(path), "--kubeconfig", str(engine_cluster.kubeconfig_path)]) == 0
     assert "50% to the candidate" in capsys.readouterr().out
     assert cli.main(["deploy", str(path), "--run-id", "cli-2", "--no-analysis", *common]) == 0

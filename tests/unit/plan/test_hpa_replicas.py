@@ -23,17 +23,22 @@ pods when blue is rolled out = 10 extra pods, not the 2 + 1 of `server.replicas`
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 
-from ai_deploy_ci.plan import replicas
+from ai_deploy_ci.plan import autoscaling, replicas
 from ai_deploy_ci.plan.capacity import extra_pods
 from ai_deploy_ci.plan.model import Plan
 from ai_deploy_ci.plan.observed import ObservedState
 from ai_deploy_ci.plan.registry import make_plan
 from ai_deploy_ci.spec.model import CanaryStep
 from tests.unit.engine.specs import make_spec, stable_hpa, state_with_stable
+
+T = TypeVar("T")
 
 # server.replicas N, live L, HPA bounds (None: no HPA), candidate C → run_total, promoted
 ARITHMETIC = [
@@ -69,14 +74,19 @@ def _state(strategy: str, router: str, live: int, hpa: tuple[int, int] | None, *
     return make_plan(spec, state)
 
 
-def _sizes(plan: Plan) -> list[tuple[str, str, int]]:
-    """(step kind, track, replicas) for every Deployment a step writes, in write order."""
+def _deployments(plan: Plan, what: Callable[[dict[str, Any]], T]) -> list[tuple[str, str, T]]:
+    """(step kind, track, what(manifest)) for every Deployment a step writes, in write order."""
     return [
-        (step.kind, "stable" if o["metadata"]["name"] == plan.name else "candidate", o["spec"]["replicas"])
+        (step.kind, "stable" if o["metadata"]["name"] == plan.name else "candidate", what(o))
         for step in plan.steps
         for o in (*step.apply, *step.route_objects)
         if o["kind"] == "Deployment"
     ]
+
+
+def _sizes(plan: Plan) -> list[tuple[str, str, int]]:
+    """(step kind, track, replicas) for every Deployment a step writes, in write order."""
+    return _deployments(plan, lambda o: int(o["spec"]["replicas"]))
 
 
 STEPS_25_50_100 = (CanaryStep(set_weight=25), CanaryStep(set_weight=50), CanaryStep(set_weight=100))
@@ -201,3 +211,136 @@ def test_a_promoted_hpa_scaled_stable_is_up_to_date() -> None:
     scaled_by_hpa = {**promoted, "spec": {**promoted["spec"], "replicas": 9}}
     assert make_plan(spec, ObservedState(run=after.run, stable=scaled_by_hpa, hpa=after.hpa)).steps == ()
     assert make_plan(spec, ObservedState(run=after.run, stable=scaled_by_hpa)).steps != ()  # no HPA: 9 ≠ 2
+
+
+# --- at write time: the HPA may have scaled stable since the plan was made --------------------
+
+# planned P, stable's live spec.replicas S (None: absent), HPA bounds → what the executor writes
+AT_WRITE = [
+    (4, 7, (2, 10), 7),  # the HPA scaled up during the run: it keeps its 7
+    (4, 4, (2, 10), 4),  # unchanged since planning
+    (6, 3, (2, 10), 6),  # stable smaller than planned (the replicas router's split): the plan's 6
+    (4, 12, (2, 10), 10),  # above the HPA's max (a manual scale): its max
+    (1, 1, (2, 10), 2),  # below the HPA's min: its min
+    (4, None, (2, 10), 4),  # no live object: the plan's count
+    (4, 0, (2, 10), 4),  # scaled to 0 by hand: the plan's count
+]
+
+
+@pytest.mark.parametrize(
+    ("planned", "live", "hpa", "expected"),
+    AT_WRITE,
+    ids=["scaled-up", "same", "split", "above-max", "below-min", "absent", "zero"],
+)
+def test_at_write(planned: int, live: int | None, hpa: tuple[int, int], expected: int) -> None:
+    assert replicas.at_write(planned, live, hpa) == expected
+
+
+def _deployment(replicas_: int | None, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": "sentiment", "namespace": "ml"}
+    if annotations is not None:
+        meta["annotations"] = annotations
+    spec: dict[str, Any] = {} if replicas_ is None else {"replicas": replicas_}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+
+
+# planned count, extra annotations, live count (None: absent object, "unset": no spec.replicas) → written
+KEEP_SCALE: list[tuple[int, dict[str, str], int | str | None, int]] = [
+    (4, {}, 7, 7),
+    (4, {"ai-deploy-ci.io/run-id": "r"}, 7, 7),  # other annotations stay
+    (6, {}, 3, 6),
+    (4, {}, None, 4),
+    (4, {}, "unset", 4),  # the API server's default of 1 is below the plan
+    (4, {}, 12, 10),
+]
+
+
+@pytest.mark.parametrize(("planned", "other", "live", "expected"), KEEP_SCALE)
+def test_keep_scale_consumes_the_directive(
+    planned: int, other: dict[str, str], live: int | str | None, expected: int
+) -> None:
+    desired = autoscaling.mark_scaled(_deployment(planned, dict(other)), (2, 10))
+    frozen = copy.deepcopy(desired)
+    live_obj = None if live is None else _deployment(None if live == "unset" else int(live))
+    out = autoscaling.keep_scale(desired, live_obj)
+    assert out["spec"]["replicas"] == expected
+    assert out["metadata"].get("annotations", {}) == other  # the directive is never written
+    assert desired == frozen  # pure: the plan's manifest is left as it was
+
+
+def test_keep_scale_leaves_an_unmarked_deployment_alone() -> None:
+    """The replicas router's split scales stable down on purpose: unmarked, written as planned."""
+    desired = _deployment(3)
+    assert autoscaling.keep_scale(desired, _deployment(7)) == desired
+
+
+def _marks(plan: Plan) -> list[tuple[str, str, bool]]:
+    """(step kind, track, marked for the HPA) for every Deployment a step writes, in write order."""
+    return _deployments(plan, lambda o: autoscaling.ANN_SCALED in (o["metadata"].get("annotations") or {}))
+
+
+# (strategy, router, HPA bounds or None) → which Deployment writes carry the directive
+MARKS: list[tuple[str, str, tuple[int, int] | None, list[tuple[str, str, bool]]]] = [
+    (
+        "canary",
+        "gatewayAPI",
+        (2, 10),
+        [
+            ("apply", "candidate", False),
+            ("setWeight", "candidate", False),
+            ("setWeight", "candidate", False),
+            ("promote", "stable", True),
+        ],
+    ),
+    (  # the split scales stable down on purpose (its HPA pinned): unmarked; promotion marked
+        "canary",
+        "replicas",
+        (2, 10),
+        [
+            ("apply", "candidate", False),
+            ("setWeight", "candidate", False),
+            ("setWeight", "stable", False),
+            ("setWeight", "candidate", False),
+            ("setWeight", "stable", False),
+            ("promote", "stable", True),
+        ],
+    ),
+    ("blueGreen", "service", (2, 10), [("apply", "candidate", False), ("promote", "stable", True)]),
+    ("rolling", "service", (2, 10), [("apply", "stable", True)]),
+    ("recreate", "service", (2, 10), [("apply", "stable", True)]),
+    ("blueGreen", "service", None, [("apply", "candidate", False), ("promote", "stable", False)]),
+    ("rolling", "service", None, [("apply", "stable", False)]),
+]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "router", "hpa", "expected"),
+    MARKS,
+    ids=[
+        "canary-weighted",
+        "canary-replicas",
+        "blueGreen",
+        "rolling",
+        "recreate",
+        "bg-no-hpa",
+        "rolling-no-hpa",
+    ],
+)
+def test_stable_writes_at_the_hpa_count_are_marked(
+    strategy: str, router: str, hpa: tuple[int, int] | None, expected: list[tuple[str, str, bool]]
+) -> None:
+    steps = STEPS_25_50 if strategy == "canary" else None
+    kw = {"canary_steps": steps} if steps is not None else {}
+    plan = _state(strategy, router, 6, hpa, **kw)
+    assert _marks(plan) == expected
+    marked = [
+        o
+        for s in plan.steps
+        for o in s.apply
+        if autoscaling.ANN_SCALED in (o["metadata"].get("annotations") or {})
+    ]
+    for o in marked:  # the directive carries the HPA's bounds
+        assert json.loads(o["metadata"]["annotations"][autoscaling.ANN_SCALED]) == {
+            "minReplicas": 2,
+            "maxReplicas": 10,
+        }
