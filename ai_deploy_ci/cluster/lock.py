@@ -1,7 +1,10 @@
 """One run per model and namespace: a `coordination.k8s.io/v1` Lease, holder = run id.
 
 Taken when absent, renewed by a background thread every third of its duration, taken over only
-once expired (renewTime + leaseDurationSeconds in the past). A holder with our own run id is
+once expired (renewTime + leaseDurationSeconds in the past) *and* seen unchanged for longer than
+the holder's renewal period as timed by our own monotonic clock: renewTime is written by the
+holder's clock, and a runner whose clock is a minute off must not steal a live lease (client-go's
+leader election trusts only its own observation time for the same reason). A holder with our own run id is
 ours: a re-run of the same workflow run (a crashed runner) resumes at once instead of waiting
 for expiry. Every change uses the Lease's resourceVersion, so two runs racing for an expired
 lease cannot both win: the loser's write fails with 409 and it reads the winner's name.
@@ -10,6 +13,7 @@ lease cannot both win: the loser's write fails with 409 and it reads the winner'
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from kubernetes.client.exceptions import ApiException
@@ -41,13 +45,18 @@ class Lock:
                     return
                 spec = live.get("spec", {})
                 current = spec.get("holderIdentity")
-                if current and current != self.holder and not _expired(spec):
-                    raise LockHeld(
-                        f"run {current} is deploying {self.model} in {self.ref.namespace} "
-                        f"(lease {self.ref.name}, renewed {spec.get('renewTime', '?')})",
-                        fix="wait for that run to finish, or cancel it; its lease expires "
-                        f"{spec.get('leaseDurationSeconds', self.duration)}s after its last renewal",
-                    )
+                if current and current != self.holder:
+                    if not _expired(spec):
+                        raise self._held(spec, "")
+                    again = self._watch(live)
+                    if again is None:
+                        continue  # released meanwhile: take it
+                    if again["metadata"]["resourceVersion"] != live["metadata"]["resourceVersion"]:
+                        raise self._held(
+                            spec,
+                            "; its renewTime looks expired to this runner's clock, but it "
+                            "is still being renewed: check the clocks",
+                        )
                 moved = 0 if current == self.holder else 1
                 self.kube.replace(self._body(live, transitions=spec.get("leaseTransitions", 0) + moved))
                 return
@@ -55,6 +64,22 @@ class Lock:
                 if exc.status != 409:
                     raise
         raise ClusterError(f"could not take lease {self.ref.name}: it kept changing")
+
+    def _held(self, spec: Manifest, note: str) -> LockHeld:
+        holder = spec.get("holderIdentity")
+        return LockHeld(
+            f"run {holder} is deploying {self.model} in {self.ref.namespace} "
+            f"(lease {self.ref.name}, renewed {spec.get('renewTime', '?')}{note})",
+            fix="wait for that run to finish, or cancel it; its lease expires "
+            f"{spec.get('leaseDurationSeconds', self.duration)}s after its last renewal",
+        )
+
+    def _watch(self, live: Manifest) -> Manifest | None:
+        """The lease again after one renewal period of its holder (a third of its duration, plus
+        slack): a live holder writes in that time, whatever its clock says."""
+        period = int(live.get("spec", {}).get("leaseDurationSeconds") or self.duration) / 3
+        time.sleep(period + min(2.0, period))
+        return self.kube.get(self.ref)
 
     def start(self) -> Lock:
         """Acquire and keep renewing in a daemon thread until `release`."""

@@ -75,3 +75,43 @@ def test_expired_lease_is_taken_over(engine_cluster: ApiServerHandle, kube: Kube
     lease = kube.get(crashed.ref)
     assert lease is not None and lease["spec"]["holderIdentity"] == "run-next"
     assert lease["spec"]["leaseTransitions"] == 1
+
+
+def test_a_live_holder_with_a_slow_clock_keeps_its_lease(
+    engine_cluster: ApiServerHandle, kube: Kube, namespace: str
+) -> None:
+    """The holder's clock is an hour behind: every renewTime it writes looks expired to us. It is
+    still renewing, so it keeps the lease; once it stops (its runner died), the lease is taken."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from ai_deploy_ci.cluster.lock import Lock, _stamp
+
+    skewed = Lock(kube, namespace, "sentiment", "run-skewed", duration=1)
+    skewed.acquire()
+    stop = threading.Event()
+
+    def renew_with_a_slow_clock() -> None:  # what the holder's renewal thread writes
+        live = kube.get(skewed.ref)
+        assert live is not None
+        live["spec"]["renewTime"] = _stamp(datetime.now(UTC) - timedelta(hours=1))
+        kube.replace(live)
+
+    renew_with_a_slow_clock()
+
+    def keep_renewing() -> None:  # every third of the lease's duration, as `Lock` does
+        while not stop.wait(1 / 3):
+            renew_with_a_slow_clock()
+
+    renewer = threading.Thread(target=keep_renewing, daemon=True)
+    renewer.start()
+    try:
+        with pytest.raises(LockHeld, match="still being renewed: check the clocks"):
+            Lock(kube, namespace, "sentiment", "run-next", duration=1).acquire()
+    finally:
+        stop.set()
+        renewer.join(timeout=5)
+    time.sleep(0.1)
+    Lock(kube, namespace, "sentiment", "run-next", duration=1).acquire()  # dead now: taken over
+    lease = kube.get(skewed.ref)
+    assert lease is not None and lease["spec"]["holderIdentity"] == "run-next"
