@@ -15,6 +15,7 @@ from pathlib import Path
 CONFIG_ENV = "AI_DEPLOY_CI_LOAD_CONFIG"
 CPU_THRESHOLD_ENV = "AI_DEPLOY_CI_CPU_WARNING_THRESHOLD"  # tests force the saturation guard with it
 CPU_INTERVAL_ENV = "AI_DEPLOY_CI_CPU_MONITOR_INTERVAL"
+PARENT_ENV = "AI_DEPLOY_CI_LOAD_PARENT"  # the runner's pid: Locust stops if it is orphaned
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,18 @@ Locust's statistics round response times before computing percentiles, so we kee
 to `samples-<pid>.jsonl.gz` every few seconds and at stop, one file per process, so Locust's
 multi-process mode needs no extra traffic between master and workers for samples; only the
 small per-target counts for the progress line travel with the workers' reports.
+Locust runs in its own process group (so `--processes` workers can be stopped together), which
+also means it outlives a runner that is killed or cancelled: the group leader watches its parent
+and stops the whole group when orphaned, so no load keeps hitting the servers after the job.
 Importing this module registers the listeners; it must only ever be imported inside Locust.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,7 +29,13 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from ai_deploy_ci.load import capture, progress
 from ai_deploy_ci.load.agreement import parse_path
-from ai_deploy_ci.load.config import CPU_INTERVAL_ENV, CPU_THRESHOLD_ENV, RunConfig, current_config
+from ai_deploy_ci.load.config import (
+    CPU_INTERVAL_ENV,
+    CPU_THRESHOLD_ENV,
+    PARENT_ENV,
+    RunConfig,
+    current_config,
+)
 
 FLUSH_SECONDS = 5.0
 
@@ -97,6 +108,9 @@ def on_init(environment: Environment, **_: Any) -> None:
                   else "master" if isinstance(runner, MasterRunner) else "local")
     if STATE.role != "master":
         gevent.spawn(_flush_loop)
+    parent = os.environ.get(PARENT_ENV)
+    if STATE.role != "worker" and parent and parent.isdigit():
+        gevent.spawn(_orphan_watch, int(parent))
 
 
 @events.test_start.add_listener
@@ -155,6 +169,28 @@ def on_quitting(environment: Environment, **_: Any) -> None:
 def note_dropped_arrival() -> None:
     """Called by the open-model dispatcher when the generator cannot keep the arrival rate."""
     STATE.dropped_arrivals += 1
+
+
+def _orphan_watch(parent: int, every: float = 0.5) -> None:
+    """Stop the whole process group once the runner that started us is gone: reparented when we
+    are its direct child (the usual case), else (a wrapper in between) no longer alive."""
+    direct = os.getppid() == parent
+    while (os.getppid() == parent) if direct else _alive(parent):
+        gevent.sleep(every)
+    with contextlib.suppress(OSError):  # our stderr was the runner's pipe: likely broken now
+        print(f"{progress.PREFIX} the runner (pid {parent}) is gone; stopping the load",
+              file=sys.stderr, flush=True)
+    os.killpg(os.getpgrp(), signal.SIGTERM)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _flush_loop() -> None:

@@ -24,7 +24,7 @@ import ai_deploy_ci
 from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE, SUMMARY_FILE, LoadSummary
 from ai_deploy_ci.errors import UserError
 from ai_deploy_ci.load import locustfile_gen, samples_io, shapes
-from ai_deploy_ci.load.config import CONFIG_ENV, RunConfig, write_config
+from ai_deploy_ci.load.config import CONFIG_ENV, PARENT_ENV, RunConfig, write_config
 from ai_deploy_ci.load.progress import PREFIX
 from ai_deploy_ci.load.summary import goodput_slos, summarize_target
 from ai_deploy_ci.spec.model import Load, Spec
@@ -66,7 +66,7 @@ def load_payloads(load: Load, base_dir: Path) -> list[object]:
 def run_locust(cmd: Sequence[str], config_path: Path, log: Path, timeout: float,
                extra_env: dict[str, str] | None = None) -> LocustRun:
     """Run Locust as its own process group; forward progress lines; kill it all on the way out."""
-    env = {**os.environ, CONFIG_ENV: str(config_path), **(extra_env or {})}
+    env = {**os.environ, CONFIG_ENV: str(config_path), PARENT_ENV: str(os.getpid()), **(extra_env or {})}
     root = str(Path(next(iter(ai_deploy_ci.__path__))).parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     started = datetime.now(UTC)

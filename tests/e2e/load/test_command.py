@@ -58,3 +58,47 @@ def test_relative_out_and_file_paths(model_server_factory: Factory, tmp_path: Pa
     assert {SUMMARY_FILE, SAMPLES_FILE, LOCUST_HTML} <= {p.name for p in out.iterdir()}
     assert json.loads((out / SUMMARY_FILE).read_text())["targets"]["candidate"]["count"] > 0
     assert not (out / "results").exists()
+
+
+def test_killed_runner_takes_its_load_with_it(model_server_factory: Factory, tmp_path: Path) -> None:
+    """A cancelled or crashed job must not leave Locust hammering staging: Locust runs in its own
+    process group (so the runner can stop its workers), hence outlives a SIGKILLed runner unless
+    it notices. The runner is killed alone; its Locust group must be gone soon after, and the
+    server must stop receiving requests, long before the 60 s the run asked for."""
+    import contextlib
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    from tests.e2e.load.helpers import status_counts
+
+    server = model_server_factory()
+    shutil.copy(EXAMPLE, tmp_path / "deploy.yaml")
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "ai_deploy_ci", "load-test", str(tmp_path / "deploy.yaml"),
+         "--baseline", server.url, "--candidate", server.url, "--duration", "60s", "--warmup", "0s",
+         "--out", str(tmp_path / "results")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    locust: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 30
+        while sum(status_counts(server.url, "predict").values()) < 50:  # Locust is loading
+            assert runner.poll() is None and time.monotonic() < deadline, "the load never started"
+            time.sleep(0.2)
+        locust = psutil.Process(runner.pid).children(recursive=True)
+        assert locust, "no Locust process under the runner"
+        os.kill(runner.pid, signal.SIGKILL)  # the runner alone: Locust is in a group of its own
+        runner.wait(timeout=10)
+        _gone, alive = psutil.wait_procs(locust, timeout=15)
+        assert not alive, f"Locust outlived its runner: {alive}"
+        before = sum(status_counts(server.url, "predict").values())
+        time.sleep(1.0)
+        assert sum(status_counts(server.url, "predict").values()) == before, "load still arriving"
+    finally:
+        for proc in locust:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        if runner.poll() is None:
+            runner.kill()

@@ -93,7 +93,11 @@ def test_pr_check_example_promotes_a_good_candidate(
 def test_runner_killed_mid_canary_then_the_next_run_recovers(
         pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner],
         action_venv: Path, tmp_path: Path) -> None:
-    pipeline_env.write_spec(quick_spec("v2"))
+    spec = quick_spec("v2")
+    # What is tested is the recovery; an undecided 16 s gate on a busy machine is the judge's
+    # business (tested elsewhere): only a FAIL may stop this run.
+    spec["analysis"]["onInconclusive"] = "pass"
+    pipeline_env.write_spec(spec)
     results = pipeline_env.workspace / "ai-deploy-ci-results"
     event = tmp_path / "event.json"
     event.write_text(json.dumps(pr_event(7)))
