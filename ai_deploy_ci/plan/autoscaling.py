@@ -43,7 +43,7 @@ import json
 
 from ai_deploy_ci.plan import replicas as counts
 from ai_deploy_ci.plan.model import Manifest, ObjectRef, Plan
-from ai_deploy_ci.plan.objects import without_annotation
+from ai_deploy_ci.plan.objects import directive, set_directive, without_annotation
 
 API_VERSION = "autoscaling/v2"
 KIND = "HorizontalPodAutoscaler"
@@ -136,19 +136,16 @@ def candidate_bounds(stable_hpa: Manifest, pods: int, *, role: str) -> tuple[int
 def mark_scaled(deployment: Manifest, hpa_bounds: tuple[int, int]) -> Manifest:
     """Tag a planned Deployment as sized by an HPA with these bounds (returns `deployment`)."""
     lo, hi = hpa_bounds
-    ann = deployment["metadata"].setdefault("annotations", {})
-    ann[ANN_SCALED] = json.dumps({"minReplicas": lo, "maxReplicas": hi}, separators=(",", ":"))
-    return deployment
+    return set_directive(deployment, ANN_SCALED, {"minReplicas": lo, "maxReplicas": hi})
 
 
 def keep_scale(desired: Manifest, live: Manifest | None) -> Manifest:
     """The object to write for `desired` given the live one: without `ANN_SCALED`, and when it
     was marked, spec.replicas no lower than live's within the HPA's bounds. Pure: no I/O."""
-    raw = (desired.get("metadata", {}).get("annotations") or {}).get(ANN_SCALED)
-    if raw is None:
+    hpa = directive(desired, ANN_SCALED)
+    if hpa is None:
         return desired
     out = without_annotation(desired, ANN_SCALED)
-    hpa = json.loads(raw)
     current = None
     if live is not None:
         value = live.get("spec", {}).get("replicas")

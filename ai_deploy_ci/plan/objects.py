@@ -11,8 +11,10 @@ would restart every pod on every run.
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ai_deploy_ci.plan.model import (
     ANN_COMMIT,
@@ -159,6 +161,20 @@ def rescale(live: Manifest, replicas: int, state: ObservedState) -> Manifest:
     out["spec"]["replicas"] = replicas
     out["metadata"].setdefault("annotations", {}).update(run_annotations(state))
     return out
+
+
+def set_directive(obj: Manifest, key: str, data: Mapping[str, Any]) -> Manifest:
+    """Attach an executor directive: annotation `key` holding `data` as JSON (returns `obj`).
+    The executor reads it with `directive` and writes the object `without_annotation(key)`."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    obj["metadata"].setdefault("annotations", {})[key] = text
+    return obj
+
+
+def directive(obj: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """The directive `set_directive` attached under `key`, or None."""
+    raw = (obj.get("metadata", {}).get("annotations") or {}).get(key)
+    return dict(json.loads(raw)) if raw else None
 
 
 def without_annotation(obj: Manifest, key: str) -> Manifest:

@@ -38,9 +38,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ai_deploy_ci.plan import objects
 from ai_deploy_ci.plan.compare import BOOKKEEPING_METADATA
 from ai_deploy_ci.plan.model import LABEL_MANAGED, LABEL_NAME, MANAGED_BY, Manifest, ObjectRef
-from ai_deploy_ci.plan.objects import without_annotation
+from ai_deploy_ci.plan.objects import set_directive, without_annotation
 
 DIRECTIVE = "ai-deploy-ci.io/merge"
 SUBSETS = ("stable", "candidate")  # the DestinationRule subsets we manage (Istio)
@@ -49,16 +50,11 @@ LEGACY_INGRESS_CLASS = "kubernetes.io/ingress.class"
 
 def mark(obj: Manifest, role: str, services: Sequence[str], **extra: str) -> Manifest:
     """Tag a rendered route object with what `merge` needs to know (returns `obj`)."""
-    how = {"role": role, "services": list(services), **extra}
-    obj["metadata"].setdefault("annotations", {})[DIRECTIVE] = json.dumps(
-        how, sort_keys=True, separators=(",", ":")
-    )
-    return obj
+    return set_directive(obj, DIRECTIVE, {"role": role, "services": list(services), **extra})
 
 
 def directive(obj: Mapping[str, Any]) -> dict[str, Any] | None:
-    raw = (obj.get("metadata", {}).get("annotations") or {}).get(DIRECTIVE)
-    return dict(json.loads(raw)) if raw else None
+    return objects.directive(obj, DIRECTIVE)
 
 
 def related(desired: Manifest) -> ObjectRef | None:
@@ -75,7 +71,7 @@ def merge(desired: Manifest, live: Manifest | None, other: Manifest | None = Non
     `other` is the live object `related(desired)` names, if any. Pure: no I/O.
     """
     how = directive(desired)
-    body = _strip(desired)
+    body = without_annotation(desired, DIRECTIVE)
     if how is None:
         return body
     if how["role"] == "canary":
@@ -83,10 +79,6 @@ def merge(desired: Manifest, live: Manifest | None, other: Manifest | None = Non
     if live is None:
         return body
     return _MERGERS[how["role"]](body, how, live)
-
-
-def _strip(obj: Manifest) -> Manifest:
-    return without_annotation(obj, DIRECTIVE)
 
 
 def _metadata(desired: Manifest, live: Manifest) -> Manifest:

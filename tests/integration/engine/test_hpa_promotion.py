@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -132,23 +133,30 @@ def test_replicas_router_splits_the_hpa_count_and_promotion_restores_it(
     assert diff_paths(before[key], after[key]) == [], "the pinned HPA was not restored"
 
 
+def _hpa_scaler(kube: Kube, namespace: str) -> Callable[[int], None]:
+    """What the HPA controller does: set stable's size through the /scale subresource."""
+    from kubernetes import client
+
+    apps = client.AppsV1Api(kube.api_client)
+
+    def scale(replicas: int) -> None:
+        body = {"spec": {"replicas": replicas}}
+        kube.raw("scale stable", apps.patch_namespaced_deployment_scale, "sentiment", namespace, body)
+
+    return scale
+
+
 def test_promotion_keeps_a_scale_up_the_hpa_made_during_the_run(
     kube: Kube, namespace: str, options: Options
 ) -> None:
     """The plan sizes against what the HPA chose when the run started (4); load rises while the
     canary waits at its analysis and the HPA scales stable to 7 through the /scale subresource.
     Promotion must not write the planned 4 over that: stable ends at 7."""
-    from kubernetes import client
-
     steps = (CanaryStep(set_weight=50), CanaryStep(analysis=Analysis(duration=0.1)))
     spec, _ = baseline(kube, namespace, options, "canary", "gatewayAPI", canary_steps=steps)
     kube.create(stable_hpa(spec, 2, 10))
     ref = ObjectRef("apps/v1", "Deployment", namespace, "sentiment")
-    apps = client.AppsV1Api(kube.api_client)
-
-    def scale(replicas: int) -> None:  # what the HPA controller does
-        body = {"spec": {"replicas": replicas}}
-        kube.raw("scale stable", apps.patch_namespaced_deployment_scale, "sentiment", namespace, body)
+    scale = _hpa_scaler(kube, namespace)
 
     scale(4)
     wait_rollout(kube, namespace, "sentiment", timeout=20, poll=0.03)
@@ -218,18 +226,12 @@ def test_rollback_keeps_a_scale_up_the_hpa_made_during_the_run(
     """The HPA scales stable 4 → 7 while the analysis runs, then the analysis FAILs. Rollback
     restores stable's template (rolling updated it in place) but not the pre-run count 4: the
     HPA chose 7 under load. The run still counts as restored (the count is the HPA's)."""
-    from kubernetes import client
-
     steps = (CanaryStep(set_weight=50), CanaryStep(analysis=Analysis(duration=0.1)))
     kw: dict[str, Any] = {"canary_steps": steps} if strategy == "canary" else {}
     spec, _ = baseline(kube, namespace, options, strategy, router, **kw)
     kube.create(stable_hpa(spec, 2, 10))
     ref = ObjectRef("apps/v1", "Deployment", namespace, "sentiment")
-    apps = client.AppsV1Api(kube.api_client)
-
-    def scale(replicas: int) -> None:
-        body = {"spec": {"replicas": replicas}}
-        kube.raw("scale stable", apps.patch_namespaced_deployment_scale, "sentiment", namespace, body)
+    scale = _hpa_scaler(kube, namespace)
 
     scale(4)
     wait_rollout(kube, namespace, "sentiment", timeout=20, poll=0.03)
