@@ -1,9 +1,9 @@
 """Shared fixtures: each local-environment part registers its own as a pytest plugin."""
 
 pytest_plugins = [
-    "ai_deploy_ci.testing.fixtures_cluster",
-    "ai_deploy_ci.testing.fixtures_servers",
-    "ai_deploy_ci.testing.fixtures_prometheus",
-    "ai_deploy_ci.testing.fixtures_github",
-    "ai_deploy_ci.testing.fixtures_actions",
+    "tests.support.fixtures_cluster",
+    "tests.support.fixtures_servers",
+    "tests.support.fixtures_prometheus",
+    "tests.support.fixtures_github",
+    "tests.support.fixtures_actions",
 ]

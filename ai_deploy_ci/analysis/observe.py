@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ai_deploy_ci.analysis import blocks as bl
+from ai_deploy_ci.analysis.agreement import outputs_agree
 from ai_deploy_ci.analysis.blocks import Cut, FloatArray, IntArray, Layout
-from ai_deploy_ci.load.agreement import outputs_agree
 from ai_deploy_ci.samples import OutputBook, Samples
 from ai_deploy_ci.spec.model import Metric
 

@@ -31,12 +31,28 @@ class Report:
 
 def run(kube: Kube, plan: Plan, *, gpus_per_pod: int, current_pods: int) -> Report:
     report = Report()
+    check_namespace(kube, plan.namespace)
     check_access(kube, plan)
     check_crds(kube, plan)
     if gpus_per_pod:
         check_gpus(kube, plan, gpus_per_pod, current_pods, report)
     check_autoscaling(kube, plan, report)
     return report
+
+
+def check_namespace(kube: Kube, namespace: str) -> None:
+    """The namespace must exist: the Lease, the run state and every object live in it, and a real
+    apiserver answers 404 to the first write otherwise (NamespaceLifecycle admission)."""
+    try:
+        kube.raw(f"get namespace {namespace}", kube.core().read_namespace, name=namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise ClusterError(
+                f"namespace {namespace} does not exist",
+                fix=f"create it (`kubectl create namespace {namespace}`) or set metadata.namespace",
+            ) from None
+        if exc.status != 403:  # a deployer may lack `get namespaces`: the writes will tell
+            raise
 
 
 def check_access(kube: Kube, plan: Plan) -> None:

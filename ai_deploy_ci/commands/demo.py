@@ -76,18 +76,15 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
     from ai_deploy_ci import gates, pipeline
     from ai_deploy_ci.cluster.api import Kube
     from ai_deploy_ci.commands.run import print_report
-    from ai_deploy_ci.commands.run_availability import deploy_with_evidence
-    from ai_deploy_ci.commands.run_gate import LoadAndJudge
+    from ai_deploy_ci.gates.load_and_judge import LoadAndJudge
+    from ai_deploy_ci.local.environment import start_local_environment
+    from ai_deploy_ci.pipeline.evidence import deploy_with_evidence
     from ai_deploy_ci.plan.observed import RunInfo
-    from ai_deploy_ci.testing.apiserver import start_api_server
-    from ai_deploy_ci.testing.gateway import Gateway
 
     print("starting the local Kubernetes API server and the traffic gateway", flush=True)
-    handle = start_api_server(nodes=2, gpus_per_node=0, crds=[str(crd)])
-    gateway = None
+    env = start_local_environment(nodes=2, gpus_per_node=0, crds=[str(crd)])
     try:
-        gateway = Gateway(handle.api_client()).start()
-        kube = Kube(handle.api_client())
+        kube = Kube(env.cluster.api_client())
 
         def ship(label: str, version: str, extra_ms: float, gate: gates.Gate) -> tuple[str, int]:
             env = {**spec.server.env, "MODEL_VERSION": version, "EXTRA_LATENCY_MS": f"{extra_ms:g}"}
@@ -116,9 +113,7 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
         return [ship("1-slow-candidate", "v2-slow", args.extra_latency_ms, judge_gate),
                 ship("2-good-candidate", "v2", 0.0, judge_gate)]
     finally:
-        if gateway is not None:
-            gateway.stop()
-        handle.stop()
+        env.stop()
 
 
 def _with_latency_margin(spec: Any, margin: float) -> Any:

@@ -1,6 +1,6 @@
 """`ai-deploy-ci deploy FILE`: perform the strategy on the cluster, step by step, with gates.
 
-Gates: by default each analysis step runs the real load-and-judge gate (`commands/run_gate.py`);
+Gates: by default each analysis step runs the real load-and-judge gate (`gates/load_and_judge.py`);
 `--no-analysis` passes every gate (readiness, the progress deadline and rollback on cluster
 failures still apply) — for clusters where load cannot reach the model, or for smoke deploys.
 Exit codes: 0 promoted or paused for approval, 3 cluster error (rolled back), 4 regression
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     spec, kube, run_info, opts = session(args)
     gate = no_analysis
     if not args.no_analysis:
-        from ai_deploy_ci.commands.run_gate import LoadAndJudge
+        from ai_deploy_ci.gates.load_and_judge import LoadAndJudge
 
         gate = LoadAndJudge(base_dir=Path(args.file).resolve().parent)
     result = pipeline.deploy(spec, kube, run_info, gate, opts)

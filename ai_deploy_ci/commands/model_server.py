@@ -17,14 +17,14 @@ from ai_deploy_ci.errors import UserError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ai_deploy_ci.testing.model_server.knobs import add_knob_arguments
+    from ai_deploy_ci.local.model_server.knobs import add_knob_arguments
 
     add_knob_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ai_deploy_ci.testing.model_server.knobs import knobs_from
-    from ai_deploy_ci.testing.model_server.server import ModelServer
+    from ai_deploy_ci.local.model_server.knobs import knobs_from
+    from ai_deploy_ci.local.model_server.server import ModelServer
 
     knobs = knobs_from(os.environ, vars(args))
     try:

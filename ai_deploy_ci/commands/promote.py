@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     spec, kube, run_info, opts = session(args)
     gate = no_analysis
     if not args.no_analysis:
-        from ai_deploy_ci.commands.run_gate import LoadAndJudge
+        from ai_deploy_ci.gates.load_and_judge import LoadAndJudge
 
         gate = LoadAndJudge(base_dir=Path(args.file).resolve().parent)
     result = pipeline.promote(spec, kube, run_info, gate, opts)

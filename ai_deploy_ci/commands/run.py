@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import shutil
 import sys
 from pathlib import Path
 
-from ai_deploy_ci.artifacts import LOCUST_HTML, ROLLOUT_FILE, SAMPLES_FILE, SUMMARY_FILE, VERDICT_FILE
-from ai_deploy_ci.commands import run_availability
+from ai_deploy_ci.artifacts import ROLLOUT_FILE, VERDICT_FILE
 from ai_deploy_ci.errors import UserError, in_github_actions
 from ai_deploy_ci.spec.model import Spec, Target
 
@@ -65,7 +63,6 @@ def run(args: argparse.Namespace) -> int:
         code = exc.exit_code
         raise
     finally:
-        promote_last_gate(results)
         if args.github_outputs or in_github_actions():
             write_step_outputs(results, args.mode, code)
         if not args.no_report and not in_github_actions() and (results / ROLLOUT_FILE).is_file():
@@ -78,7 +75,8 @@ def _run(args: argparse.Namespace, results: Path) -> None:
     from ai_deploy_ci.cluster.api import Kube
     from ai_deploy_ci.cluster.client import api_client
     from ai_deploy_ci.commands.deploy import load
-    from ai_deploy_ci.commands.run_gate import LoadAndJudge
+    from ai_deploy_ci.gates.load_and_judge import LoadAndJudge
+    from ai_deploy_ci.pipeline.evidence import deploy_with_evidence
     from ai_deploy_ci.plan.observed import RunInfo
 
     spec, manifest = load(str(args.file))  # the engine's loader: also reads server.manifest
@@ -95,26 +93,11 @@ def _run(args: argparse.Namespace, results: Path) -> None:
                         candidate_url=args.candidate_url, load_duration=args.load_duration)
     opts = pipeline.Options(results_dir=results, time_scale=args.time_scale, dry_run=args.dry_run,
                             manifest=manifest)
-    result = run_availability.deploy_with_evidence(spec, kube, RunInfo.from_env(), gate, opts,
+    result = deploy_with_evidence(spec, kube, RunInfo.from_env(), gate, opts,
                                                    availability_url=args.availability_url)
-    if args.dry_run:  # the engine returns the plan's record without writing it
-        from ai_deploy_ci.plan import records
-
-        records.write(results, result.record)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{spec.metadata.name}: {result.record['outcome']}", file=sys.stderr)
-
-
-def promote_last_gate(results: Path) -> None:
-    """Copy the deciding (last judged) gate's files to the top level, where the report reads them."""
-    gates = sorted((p for p in (results / "gates").glob("*") if (p / VERDICT_FILE).is_file()),
-                   key=lambda p: int(p.name) if p.name.isdigit() else -1)
-    if not gates:
-        return
-    for name in (SUMMARY_FILE, VERDICT_FILE, SAMPLES_FILE, LOCUST_HTML):
-        if (gates[-1] / name).is_file():
-            shutil.copy2(gates[-1] / name, results / name)
 
 
 def step_outputs(results: Path, mode: str, code: int) -> dict[str, str]:

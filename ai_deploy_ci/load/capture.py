@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ai_deploy_ci.load.agreement import canonical, extract
+from ai_deploy_ci.analysis.agreement import canonical, extract
 
 # keys our wrapper and built-in users put into Locust's per-request `context`
 TARGET_KEY = "adc_target"

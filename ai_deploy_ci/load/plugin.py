@@ -27,8 +27,8 @@ from locust import events, runners
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from ai_deploy_ci.analysis.agreement import parse_path
 from ai_deploy_ci.load import capture, progress
-from ai_deploy_ci.load.agreement import parse_path
 from ai_deploy_ci.load.config import (
     CPU_INTERVAL_ENV,
     CPU_THRESHOLD_ENV,

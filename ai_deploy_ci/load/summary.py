@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from ai_deploy_ci.analysis.agreement import agreement_rate
 from ai_deploy_ci.artifacts import Bucket, Quantiles, TargetSummary
-from ai_deploy_ci.load.agreement import agreement_rate
 from ai_deploy_ci.samples import FloatArray, Samples
 from ai_deploy_ci.spec.model import Metric
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ai_deploy_ci.load.agreement import canonical
+from ai_deploy_ci.analysis.agreement import canonical
 from ai_deploy_ci.load.capture import ITL_KEY, OUTPUT_KEY, PAYLOAD_KEY, TOKENS_KEY, TTFT_KEY
 from ai_deploy_ci.load_users import wire
 from ai_deploy_ci.load_users.base import InferenceUser

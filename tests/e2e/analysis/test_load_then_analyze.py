@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ai_deploy_ci.testing.model_server.process import ModelServerProcess
+from ai_deploy_ci.local.model_server.process import ModelServerProcess
 from tests.unit.analysis.factory import canary_deploy
 
 DEPLOY = canary_deploy(

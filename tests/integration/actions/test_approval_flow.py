@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from ai_deploy_ci.testing.action_runner import ActionRunner
-from ai_deploy_ci.testing.fixtures_actions import REPO_ROOT, PipelineEnv, quick_spec
+from tests.support.action_runner import ActionRunner
+from tests.support.fixtures_actions import REPO_ROOT, PipelineEnv, quick_spec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ai_deploy_ci.testing.action_runner import ActionRunner
-from ai_deploy_ci.testing.fixtures_actions import REPO_ROOT
-from ai_deploy_ci.testing.github_api import GitHubApi, start_github_api
+from tests.support.action_runner import ActionRunner
+from tests.support.fixtures_actions import REPO_ROOT
+from tests.support.github_api import GitHubApi, start_github_api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 WORKFLOW = REPO_ROOT / "examples" / "workflows" / "fork-comment.yml"

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from ai_deploy_ci.testing.action_runner import ActionRunner
-from ai_deploy_ci.testing.fixtures_actions import REPO_ROOT, PipelineEnv, quick_spec
+from tests.support.action_runner import ActionRunner
+from tests.support.fixtures_actions import REPO_ROOT, PipelineEnv, quick_spec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -101,7 +101,7 @@ def test_runner_killed_mid_canary_then_the_next_run_recovers(
     results = pipeline_env.workspace / "ai-deploy-ci-results"
     event = tmp_path / "event.json"
     event.write_text(json.dumps(pr_event(7)))
-    cmd = [sys.executable, "-m", "ai_deploy_ci.testing.action_runner", str(REPO_ROOT),
+    cmd = [sys.executable, "-m", "tests.support.action_runner", str(REPO_ROOT),
            "--workspace", str(pipeline_env.workspace), "--temp", str(tmp_path / "killed-temp"), "--quiet",
            "--input", f"kubeconfig={pipeline_env.kubeconfig}", "--env", f"AI_DEPLOY_CI_VENV={action_venv}",
            "--event-name", "pull_request", "--event", str(event), "--ref", "refs/pull/7/merge",

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from ai_deploy_ci.testing.action_runner import ActionRunner
-from ai_deploy_ci.testing.fixtures_actions import REPO_ROOT, quick_spec
+from tests.support.action_runner import ActionRunner
+from tests.support.fixtures_actions import REPO_ROOT, quick_spec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 def test_load_test_job_then_report_job_via_artifacts(
         action_runner_factory: Callable[..., ActionRunner], model_server_factory: Callable[..., Any],
         tmp_path: Path) -> None:
-    from ai_deploy_ci.testing.github_api import start_github_api
+    from tests.support.github_api import start_github_api
 
     baseline = model_server_factory(model_version="v1")
     candidate = model_server_factory(model_version="v2-slow", extra_latency_ms=60)

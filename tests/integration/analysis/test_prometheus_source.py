@@ -18,9 +18,9 @@ import requests
 from ai_deploy_ci.analysis.judge import judge
 from ai_deploy_ci.analysis.sources.base import MetricSourceError, NoData, Values, render, variables_for
 from ai_deploy_ci.analysis.sources.prometheus import PrometheusSource
+from ai_deploy_ci.local.model_server.process import ModelServerProcess, start_model_server_process
 from ai_deploy_ci.spec.model import AnalysisSpec, Metric, Prometheus, Slo
-from ai_deploy_ci.testing.fixtures_prometheus import PrometheusProcess, free_port, start_prometheus
-from ai_deploy_ci.testing.model_server.process import ModelServerProcess, start_model_server_process
+from tests.support.fixtures_prometheus import PrometheusProcess, free_port, start_prometheus
 
 P95 = (
     "histogram_quantile(0.95, sum by (le) (rate("

@@ -12,7 +12,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client import ApiException
 
-from ai_deploy_ci.testing.apiserver import ApiServerHandle, WriteRequest
+from ai_deploy_ci.local.apiserver import ApiServerHandle, WriteRequest
 from tests.conformance.helpers import deployment, pod, typed, wait_for
 
 

@@ -13,10 +13,10 @@ from typing import Any, NamedTuple
 import pytest
 from kubernetes import client
 
-from ai_deploy_ci.testing.apiserver import ApiServerHandle
+from ai_deploy_ci.local.apiserver import ApiServerHandle
 from tests.conformance.helpers import typed, wait_for
 
-STANDIN = [sys.executable, "-m", "ai_deploy_ci.testing.apiserver.standin"]
+STANDIN = [sys.executable, "-m", "ai_deploy_ci.local.apiserver.standin"]
 IMAGE = "ai-deploy-ci/sample-model-server:v2"
 
 

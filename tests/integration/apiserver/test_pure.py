@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from ai_deploy_ci.testing.apiserver import patch, schemas
-from ai_deploy_ci.testing.apiserver.controllers.rollout import new_rs_replicas, resolve_fenceposts
-from ai_deploy_ci.testing.apiserver.errors import ApiError
-from ai_deploy_ci.testing.apiserver.selectors import match_label_selector, parse_label_selector
-from ai_deploy_ci.testing.apiserver.validation import prune_and_default
+from ai_deploy_ci.local.apiserver import patch, schemas
+from ai_deploy_ci.local.apiserver.controllers.rollout import new_rs_replicas, resolve_fenceposts
+from ai_deploy_ci.local.apiserver.errors import ApiError
+from ai_deploy_ci.local.apiserver.selectors import match_label_selector, parse_label_selector
+from ai_deploy_ci.local.apiserver.validation import prune_and_default
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client, dynamic
 
-from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
+from ai_deploy_ci.local.apiserver import ApiServerHandle, start_api_server
 from tests.conformance.helpers import deployment, raw, typed, wait_for
 
 KUBECTL = shutil.which("kubectl")

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.local.apiserver import ApiServerHandle, start_api_server
 from ai_deploy_ci.pipeline import Options
-from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
 
 TIME_SCALE = 50.0
 

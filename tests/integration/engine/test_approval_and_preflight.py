@@ -12,10 +12,10 @@ from ai_deploy_ci import cli
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import ClusterError
 from ai_deploy_ci.gates import scripted
+from ai_deploy_ci.local.apiserver import ApiServerHandle, start_api_server
 from ai_deploy_ci.pipeline import Options, deploy, promote, rollback
 from ai_deploy_ci.plan.observed import RunInfo
 from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy, Spec
-from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
 from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.conftest import TIME_SCALE, create_namespace, make_kube, objects_in
 from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline, deploy_yaml

@@ -36,11 +36,11 @@ from ai_deploy_ci.cluster import state as states
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import ClusterError, RegressionDetected
 from ai_deploy_ci.gates import scripted
+from ai_deploy_ci.local.apiserver import ApiServerHandle, WriteRequest
 from ai_deploy_ci.pipeline import Options, deploy, rollback
 from ai_deploy_ci.plan.model import ObjectRef
 from ai_deploy_ci.plan.observed import ObservedState, RunInfo
 from ai_deploy_ci.routers import router_for
-from ai_deploy_ci.testing.apiserver import ApiServerHandle, WriteRequest
 from tests.integration.engine.conftest import TIME_SCALE, create_namespace, make_kube, objects_in
 from tests.integration.engine.scenarios import assert_promoted, assert_restored, crash_spec
 

@@ -13,9 +13,9 @@ import pytest
 
 from ai_deploy_ci.errors import RegressionDetected
 from ai_deploy_ci.gates import scripted
+from ai_deploy_ci.local.apiserver import ApiServerHandle
 from ai_deploy_ci.pipeline import Options, deploy
 from ai_deploy_ci.plan.observed import RunInfo
-from ai_deploy_ci.testing.apiserver import ApiServerHandle
 from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.conftest import create_namespace, make_kube
 from tests.integration.engine.scenarios import assert_promoted, assert_restored, baseline

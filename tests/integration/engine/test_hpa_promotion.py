@@ -19,12 +19,12 @@ from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.wait import wait_rollout
 from ai_deploy_ci.errors import RegressionDetected
 from ai_deploy_ci.gates import GateRequest
+from ai_deploy_ci.local.apiserver import ApiServerHandle
 from ai_deploy_ci.pipeline import Options, deploy
 from ai_deploy_ci.plan.compare import diff_paths
 from ai_deploy_ci.plan.model import ObjectRef
 from ai_deploy_ci.plan.observed import RunInfo
 from ai_deploy_ci.spec.model import Analysis, CanaryStep
-from ai_deploy_ci.testing.apiserver import ApiServerHandle
 from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.conftest import make_kube, objects_in
 from tests.integration.engine.scenarios import baseline, deploy_yaml

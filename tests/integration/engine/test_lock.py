@@ -10,9 +10,9 @@ import pytest
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import LockHeld
 from ai_deploy_ci.gates import GateRequest
+from ai_deploy_ci.local.apiserver import ApiServerHandle
 from ai_deploy_ci.pipeline import Options, deploy
 from ai_deploy_ci.plan.observed import RunInfo
-from ai_deploy_ci.testing.apiserver import ApiServerHandle
 from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.conftest import make_kube, objects_in
 from tests.integration.engine.scenarios import baseline

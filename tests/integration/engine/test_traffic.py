@@ -14,10 +14,10 @@ import pytest
 
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.gates import GateRequest
+from ai_deploy_ci.local.apiserver import ApiServerHandle
 from ai_deploy_ci.pipeline import Options, deploy
 from ai_deploy_ci.plan.observed import RunInfo
 from ai_deploy_ci.spec.model import CanaryStep, CanaryStrategy
-from ai_deploy_ci.testing.apiserver import ApiServerHandle
 from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.scenarios import baseline
 
@@ -40,7 +40,7 @@ def _versions(url: str, host: str, n: int) -> Counter[str]:
 def test_live_traffic_follows_the_weights(
     engine_cluster: ApiServerHandle, kube: Kube, namespace: str, options: Options, router: str
 ) -> None:
-    from ai_deploy_ci.testing.gateway import Gateway
+    from ai_deploy_ci.local.gateway import Gateway
 
     image = "ai-deploy-ci/sample-model-server:1"
     spec, _ = baseline(

@@ -13,7 +13,7 @@ import pytest
 from ai_deploy_ci.load import distributed
 from ai_deploy_ci.load.config import RunConfig
 
-apiserver = pytest.importorskip("ai_deploy_ci.testing.apiserver")
+apiserver = pytest.importorskip("ai_deploy_ci.local.apiserver")
 
 RUN = distributed.DistributedRun(name="sentiment", namespace="default", image="ghcr.io/acme/adc:1", workers=2,
                                  labels={"app.kubernetes.io/managed-by": "ai-deploy-ci"})

@@ -15,7 +15,7 @@ from ai_deploy_ci.report.github.client import (
     RetryPolicy,
     UncertainWrite,
 )
-from ai_deploy_ci.testing.github_api import GitHubApi
+from tests.support.github_api import GitHubApi
 
 ISSUE = "/repos/acme/models/issues/7/comments"
 FAST = RetryPolicy(write_interval=0)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ai_deploy_ci.report.github.client import GitHubClient, RetryPolicy
 from ai_deploy_ci.report.github.comment import marker, unstamped, upsert_comment
-from ai_deploy_ci.testing.github_api import BOT, GitHubApi
+from tests.support.github_api import BOT, GitHubApi
 
 REPO = "acme/models"
 

@@ -6,7 +6,7 @@ import requests
 
 from ai_deploy_ci.report.github import deployments
 from ai_deploy_ci.report.github.client import GitHubClient, RetryPolicy
-from ai_deploy_ci.testing.github_api import GitHubApi
+from tests.support.github_api import GitHubApi
 
 REPO = "acme/models"
 

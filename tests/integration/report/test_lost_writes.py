@@ -15,8 +15,8 @@ import requests
 from ai_deploy_ci.report.github.client import RetryPolicy
 from ai_deploy_ci.report.github.comment import marker, unstamped
 from ai_deploy_ci.report.github.publish import publish
-from ai_deploy_ci.testing.github_api import BOT, GitHubApi
 from tests.integration.report.test_publish import REPO, _cli
+from tests.support.github_api import BOT, GitHubApi
 
 CREATE = f"/repos/{REPO}/issues/7/comments"
 Env = Callable[..., dict[str, str]]

@@ -15,7 +15,7 @@ import pytest
 
 from ai_deploy_ci.report.github.client import GitHubError, RetryPolicy
 from ai_deploy_ci.report.github.publish import publish
-from ai_deploy_ci.testing.github_api import GitHubApi
+from tests.support.github_api import GitHubApi
 from tests.unit.report.checks import check_markdown, parse
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "results"

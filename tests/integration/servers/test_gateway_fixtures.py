@@ -9,9 +9,9 @@ from typing import Any
 import requests
 from kubernetes import client
 
-from ai_deploy_ci.testing.apiserver import ApiServerHandle
-from ai_deploy_ci.testing.gateway import Gateway, Target
-from ai_deploy_ci.testing.model_server.process import ModelServerProcess
+from ai_deploy_ci.local.apiserver import ApiServerHandle
+from ai_deploy_ci.local.gateway import Gateway, Target
+from ai_deploy_ci.local.model_server.process import ModelServerProcess
 
 
 def test_external_model_servers_behind_manual_endpoints(

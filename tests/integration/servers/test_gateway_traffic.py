@@ -20,8 +20,8 @@ from kubernetes import client
 from kubernetes.client import ApiClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from ai_deploy_ci.testing.apiserver import ApiServerHandle, start_api_server
-from ai_deploy_ci.testing.gateway import Gateway, Target
+from ai_deploy_ci.local.apiserver import ApiServerHandle, start_api_server
+from ai_deploy_ci.local.gateway import Gateway, Target
 
 HOST = "model.example.com"
 BODY = json.dumps({"instances": [[5.1, 3.5, 1.4, 0.2]]})

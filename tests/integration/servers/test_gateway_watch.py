@@ -8,8 +8,8 @@ from typing import Any
 
 from kubernetes import client
 
-from ai_deploy_ci.testing.apiserver import ApiServerHandle
-from ai_deploy_ci.testing.gateway import Gateway, Request
+from ai_deploy_ci.local.apiserver import ApiServerHandle
+from ai_deploy_ci.local.gateway import Gateway, Request
 
 
 def test_crd_installed_after_start_and_route_changes_are_seen(

@@ -14,8 +14,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from ai_deploy_ci.testing.model_server.knobs import Knobs
-from ai_deploy_ci.testing.model_server.process import ModelServerProcess, start_model_server_process
+from ai_deploy_ci.local.model_server.knobs import Knobs
+from ai_deploy_ci.local.model_server.process import ModelServerProcess, start_model_server_process
 
 
 @pytest.fixture(scope="module")

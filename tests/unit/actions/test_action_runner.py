@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ai_deploy_ci.testing.action_runner import ActionRunner
+from tests.support.action_runner import ActionRunner
 
 
 def write_action(root: Path, rel: str, body: str) -> Path:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from ai_deploy_ci.testing.action_runner.evaluate import Scope, condition, evaluate, expand
-from ai_deploy_ci.testing.action_runner.parser import ExpressionError, parse
+from tests.support.action_runner.evaluate import Scope, condition, evaluate, expand
+from tests.support.action_runner.parser import ExpressionError, parse
 
 CONTEXTS: dict[str, Any] = {
     "github": {"event_name": "pull_request", "ref": "refs/tags/v1.2.0", "event": {"number": 7.0}},

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ai_deploy_ci.commands.run import promote_last_gate, step_outputs, with_overrides
-from ai_deploy_ci.commands.run_gate import reachable_url
+from ai_deploy_ci.commands.run import step_outputs, with_overrides
 from ai_deploy_ci.gates import Endpoint
+from ai_deploy_ci.gates.load_and_judge import reachable_url
+from ai_deploy_ci.pipeline.evidence import promote_last_gate
 from ai_deploy_ci.spec.load import load_spec
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from ai_deploy_ci.testing.gateway.proxy import request_headers
-from ai_deploy_ci.testing.gateway.watcher import _events
+from ai_deploy_ci.local.gateway.proxy import request_headers
+from ai_deploy_ci.local.gateway.watcher import _events
 
 
 def test_request_headers_drop_hop_by_hop_and_append_forwarded_for() -> None:

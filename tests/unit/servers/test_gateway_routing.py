@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ai_deploy_ci.testing.gateway.objects import Request, host_matches, path_prefix_matches
-from ai_deploy_ci.testing.gateway.table import RouteTable, Snapshot
+from ai_deploy_ci.local.gateway.objects import Request, host_matches, path_prefix_matches
+from ai_deploy_ci.local.gateway.table import RouteTable, Snapshot
 from tests.unit.servers.k8s_objects import (
     backend,
     destinationrule,
@@ -79,7 +79,7 @@ def test_path_prefix_is_element_wise(prefix: str, path: str, ok: bool) -> None:
 
 def test_endpoints_only_ready_pods_matching_selector() -> None:
     t = table()
-    from ai_deploy_ci.testing.gateway.objects import Target
+    from ai_deploy_ci.local.gateway.objects import Target
 
     assert t.endpoints(Target("default", "model")) == [("127.10.0.1", 8080), ("127.10.0.2", 8080)]
     assert t.endpoints(Target("default", "model-v2")) == [("127.10.0.2", 8080)]
@@ -196,7 +196,7 @@ def test_istio_weights_and_subsets(w1: int, w2: int) -> None:
     t = table(virtualservices=[virtualservice("vs", [vs_weights(w1, w2)])], destinationrules=[SUBSETS])
     got = shares(t, Request(HOST))
     assert got.get("default/model/v2", 0) == pytest.approx(w2 / 100, abs=0.03)
-    from ai_deploy_ci.testing.gateway.objects import Target
+    from ai_deploy_ci.local.gateway.objects import Target
 
     v2 = Target("default", "model", None, "v2", (("version", "v2"),))
     assert t.endpoints(v2) == [("127.10.0.2", 8080)]
@@ -314,7 +314,7 @@ def test_router_precedence_httproute_over_istio_over_ingress() -> None:
 
 
 def test_selectorless_service_uses_its_endpoints_object() -> None:
-    from ai_deploy_ci.testing.gateway.objects import Target
+    from ai_deploy_ci.local.gateway.objects import Target
 
     external = service("external", {}, ip="127.20.0.9")
     eps = {

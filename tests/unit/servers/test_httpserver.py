@@ -1,4 +1,4 @@
-"""The stand-ins' shared HTTP plumbing (`ai_deploy_ci.testing.httpserver`), on real 127.0.0.1 sockets."""
+"""The stand-ins' shared HTTP plumbing (`ai_deploy_ci.local.httpserver`), on real 127.0.0.1 sockets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ai_deploy_ci.testing.httpserver import FastHandler, LocalHTTPServer, require_loopback
+from ai_deploy_ci.local.httpserver import FastHandler, LocalHTTPServer, require_loopback
 
 BOUND_S = 1.0  # "promptly": generous for a loaded 2-core runner, far below any idle timeout
 

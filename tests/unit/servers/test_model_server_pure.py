@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ai_deploy_ci.testing.model_server import protocols as proto
-from ai_deploy_ci.testing.model_server.knobs import KnobError, Knobs, add_knob_arguments, knobs_from, to_env
-from ai_deploy_ci.testing.model_server.model import IrisModel, is_wrong_input, load_iris_csv
-from ai_deploy_ci.testing.model_server.textgen import MarkovGenerator
+from ai_deploy_ci.local.model_server import protocols as proto
+from ai_deploy_ci.local.model_server.knobs import KnobError, Knobs, add_knob_arguments, knobs_from, to_env
+from ai_deploy_ci.local.model_server.model import IrisModel, is_wrong_input, load_iris_csv
+from ai_deploy_ci.local.model_server.textgen import MarkovGenerator
 
 
 @pytest.fixture(scope="module")
