@@ -31,7 +31,6 @@ class Report:
 
 def run(kube: Kube, plan: Plan, *, gpus_per_pod: int, current_pods: int) -> Report:
     report = Report()
-    check_namespace(kube, plan.namespace)
     check_access(kube, plan)
     check_crds(kube, plan)
     if gpus_per_pod:

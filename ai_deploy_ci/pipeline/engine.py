@@ -70,6 +70,8 @@ def deploy(
     """Perform the strategy; returns the record, or raises after rolling back (exit codes 3/4)."""
     opts = opts or Options()
     ns, name = spec.metadata.namespace, spec.metadata.name
+    with _not_started(spec, run, opts, "preflight"):
+        preflight.check_namespace(kube, ns)  # before the Lease, the run's first write
     if opts.dry_run:  # the same path, stopped before the first write (the lock is a write)
         preview, notes = _prepare(kube, spec, run, opts)
         rec = records.start(preview, outcome="dry_run")
@@ -128,6 +130,7 @@ def promote(
 ) -> Result:
     """Continue a run paused for approval (`pause: {}`), to the end."""
     opts = opts or Options()
+    preflight.check_namespace(kube, spec.metadata.namespace)
     lock = Lock(kube, spec.metadata.namespace, spec.metadata.name, run.run_id, opts.lock_seconds).start()
     try:
         st = states.load(kube, spec.metadata.namespace, spec.metadata.name)
@@ -147,6 +150,7 @@ def rollback(
 ) -> Result:
     """Return the cluster to the unfinished run's pre-run snapshot (approval gate: reject)."""
     opts = opts or Options()
+    preflight.check_namespace(kube, spec.metadata.namespace)
     lock = Lock(kube, spec.metadata.namespace, spec.metadata.name, run.run_id, opts.lock_seconds).start()
     try:
         st = states.load(kube, spec.metadata.namespace, spec.metadata.name)

@@ -77,3 +77,18 @@ def test_contracts_catch_the_imports_they_ignore(
     done = lint_imports(config)
     assert done.returncode != 0
     assert "BROKEN" in done.stdout and f"{ignored.split(' -> ')[0]} -> {breach}" in done.stdout, done.stdout
+
+
+def test_layer_map_names_modules_that_exist() -> None:
+    """docs/design/layers.md names real modules: a rename that forgets the map fails here."""
+    import importlib.util
+    import re
+
+    text = (ROOT / "docs" / "design" / "layers.md").read_text(encoding="utf-8")
+    names = set(re.findall(r"`(ai_deploy_ci(?:\.[a-z_]+)+)`", text))
+    assert len(names) >= 15
+    missing = sorted(n for n in names if importlib.util.find_spec(n) is None)
+    assert not missing, f"docs/design/layers.md names modules that do not exist: {missing}"
+    layers = contracts()["importlinter:contract:layers"]["layers"]
+    listed = {m.strip() for line in layers.split("\n") for m in re.split(r"[:|]", line) if m.strip()}
+    assert listed <= names, f"layers in .importlinter missing from the map: {sorted(listed - names)}"

@@ -145,7 +145,8 @@ def test_http_route_keeps_the_users_rules(route: Route) -> None:
     default = mine[-1]
     # the user's rule to the model keeps its name, path, header filter and timeout
     assert default["name"] == "predict" and default["matches"] == PREDICT["matches"]
-    assert default["timeouts"] == {"request": "10s"} and default["filters"][0] == list(PREDICT["filters"])[0]
+    assert default["timeouts"] == {"request": "10s"}
+    assert default["filters"][0] == next(iter(PREDICT["filters"]))
     if route.match:  # the A/B condition holds only on the user's path
         [m] = mine[0]["matches"]
         assert m["path"] == {"type": "PathPrefix", "value": "/predict"}
