@@ -8,14 +8,10 @@ them (`no healthy upstream` 503, `upstream connect error` 502) and counted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ai_deploy_ci.local.gateway.core import GatewayCore
 from ai_deploy_ci.local.gateway.objects import Request
 from ai_deploy_ci.local.gateway.proxy import UpstreamError, drop_pool, forward, request_headers
 from ai_deploy_ci.local.httpserver import FastHandler, LocalHTTPServer
-
-if TYPE_CHECKING:
-    from ai_deploy_ci.local.gateway.gateway import GatewayCore
 
 MAX_BODY = 16 * 1024 * 1024
 
