@@ -41,7 +41,7 @@ def contracts() -> configparser.ConfigParser:
 def test_import_contracts_are_kept() -> None:
     done = lint_imports(CONFIG)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 kept, 0 broken" in done.stdout
+    assert "5 kept, 0 broken" in done.stdout
 
 
 def test_every_top_level_module_is_bound_by_the_kubernetes_contract() -> None:
@@ -92,3 +92,20 @@ def test_layer_map_names_modules_that_exist() -> None:
     layers = contracts()["importlinter:contract:layers"]["layers"]
     listed = {m.strip() for line in layers.split("\n") for m in re.split(r"[:|]", line) if m.strip()}
     assert listed <= names, f"layers in .importlinter missing from the map: {sorted(listed - names)}"
+
+
+def test_layers_contract_has_teeth(tmp_path: Path) -> None:
+    """Put the engine below the cluster code it drives: the layers contract must break, naming
+    the import that crosses (pipeline.engine → cluster)."""
+    parser = contracts()
+    section = "importlinter:contract:layers"
+    lines = [line for line in parser[section]["layers"].splitlines() if line.strip()]
+    upper = next(i for i, line in enumerate(lines) if line.strip() == "ai_deploy_ci.pipeline")
+    lines[upper], lines[upper + 1] = lines[upper + 1], lines[upper]
+    parser[section]["layers"] = "\n" + "\n".join(lines)
+    config = tmp_path / "importlinter.ini"
+    with config.open("w", encoding="utf-8") as fh:
+        parser.write(fh)
+    done = lint_imports(config)
+    assert done.returncode != 0
+    assert "ai_deploy_ci.pipeline is not allowed to import ai_deploy_ci.cluster" in done.stdout, done.stdout
