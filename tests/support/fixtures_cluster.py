@@ -2,6 +2,8 @@
 
 - `api_server_factory(**kw)` → `ApiServerHandle` (see `start_api_server`); all stopped at teardown.
 - `api_server` → a fresh local cluster (2 nodes × 4 GPUs, time_scale=20) for one test.
+- `local_environment_factory(**kw)` → `LocalEnvironment` (cluster + gateway [+ Prometheus]) through
+  the same facade `demo` and `local-cluster` use; all stopped at teardown.
 - `k8s_api_client` (session) → a `kubernetes.client.ApiClient`: for the cluster named by
   `--kubeconfig PATH` if given, otherwise for one local server started for the session.
 - `k8s_namespace` → a fresh namespace on that cluster, deleted afterwards.
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 
 from ai_deploy_ci.local.apiserver import ApiServerHandle, start_api_server
+from ai_deploy_ci.local.environment import LocalEnvironment, start_local_environment
 from tests.support.teardown import stopped_at_teardown
 
 TEST_TIME_SCALE = 20.0
@@ -40,6 +43,15 @@ def api_server_factory() -> Iterator[Callable[..., ApiServerHandle]]:
         return start_api_server(**{"time_scale": TEST_TIME_SCALE, **kw})
 
     with stopped_at_teardown(start, ApiServerHandle.stop) as tracked:
+        yield tracked
+
+
+@pytest.fixture
+def local_environment_factory() -> Iterator[Callable[..., LocalEnvironment]]:
+    def start(**kw: Any) -> LocalEnvironment:
+        return start_local_environment(**{"time_scale": TEST_TIME_SCALE, **kw})
+
+    with stopped_at_teardown(start, LocalEnvironment.stop) as tracked:
         yield tracked
 
 
