@@ -34,6 +34,18 @@ def _container(c: dict[str, Any]) -> None:
             e["valueFrom"]["fieldRef"].setdefault("apiVersion", "v1")
 
 
+def _requests_from_limits(spec: dict[str, Any]) -> None:
+    """core/v1 `SetDefaults_Pod`: a limit without a request defaults the request to the limit
+    (Pods only; a Deployment's template keeps what was written)."""
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            res = c.get("resources")
+            if isinstance(res, dict) and isinstance(res.get("limits"), dict) and res["limits"]:
+                requests = res.setdefault("requests", {})
+                for name, value in res["limits"].items():
+                    requests.setdefault(name, value)
+
+
 def pod_spec(spec: dict[str, Any], restart: str | None = "Always") -> None:
     if restart:  # a Job's template must say OnFailure or Never itself
         spec.setdefault("restartPolicy", restart)
@@ -88,6 +100,7 @@ def apply(obj: dict[str, Any]) -> None:
         pod_spec(spec.setdefault("template", {}).setdefault("spec", {}), None)
     elif kind == "Pod":
         pod_spec(spec)
+        _requests_from_limits(spec)
         spec.setdefault("enableServiceLinks", True)
         spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
         spec.setdefault("priority", 0)

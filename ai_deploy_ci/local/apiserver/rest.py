@@ -15,7 +15,7 @@ import random
 import uuid
 from collections.abc import Callable
 
-from . import defaults, semantics, validation
+from . import defaults, quantities, semantics, validation
 from .allocations import on_create
 from .clock import Clock
 from .crds import CrdManager
@@ -120,6 +120,8 @@ class Api:
             obj.update(checked)
             if kept is not None:
                 obj["status"] = kept
+        if not rt.crd_name:
+            quantities.canonicalize(obj, rt)
         defaults.apply(obj)
         if not rt.crd_name:
             semantics.check(obj, rt, old)
