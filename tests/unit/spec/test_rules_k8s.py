@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ai_deploy_ci.spec.load import validate_text
-from tests.unit.spec.documents import BASE, edit
+from tests.unit.spec.documents import edit
 
 GPU_RES = "    gpus: 1\n"
 
