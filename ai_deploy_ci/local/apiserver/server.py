@@ -211,6 +211,7 @@ class Handler(FastHandler):
             raise method_not_allowed()
 
     def _watch(self, route: Route, params: dict[str, str], as_table: bool = False) -> None:
+        watch.check_options(params)  # before the 200 head: a refused watch is a plain error reply
         self.send_chunked_head(
             200,
             [
