@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import hpa_rules
+
 
 def _container(c: dict[str, Any]) -> None:
     image = str(c.get("image", ""))
@@ -120,4 +122,4 @@ def apply(obj: dict[str, Any]) -> None:
             p.setdefault("protocol", "TCP")
             p.setdefault("targetPort", p.get("port"))
     elif kind == "HorizontalPodAutoscaler":
-        spec.setdefault("minReplicas", 1)
+        hpa_rules.apply_defaults(spec)

@@ -22,6 +22,7 @@ from .crds import CrdManager
 from .errors import ApiError, already_exists, bad_request, conflict, not_found
 from .faults import Faults
 from .ipam import IpAllocator
+from .metrics import MetricsStandIn
 from .resources import Registry, ResourceType
 from .selectors import parse_field_selector, parse_label_selector
 from .store import Obj, Store
@@ -56,6 +57,7 @@ class Api:
         self.cluster_ips = IpAllocator("127.20")
         self.pod_ips = IpAllocator("127.10")
         self._rng = random.Random()
+        self.metrics = MetricsStandIn()  # what the HPA controller reads (no metrics-server here)
         # Set by the kubelet: (pod, container) → output text; the default serves no process output.
         self.log_source: Callable[[Obj, str], str] = lambda pod, container: ""
 

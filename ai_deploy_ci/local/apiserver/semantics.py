@@ -12,6 +12,7 @@ from typing import Any
 
 from ai_deploy_ci.spec.k8s_names import name_problems
 
+from . import hpa_rules
 from .errors import invalid
 from .pod_rules import container_causes, rolling_update_causes
 from .resources import ResourceType
@@ -167,6 +168,8 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
                     "was previously negative)",
                 )
             )
+    elif rt.kind == "HorizontalPodAutoscaler":
+        causes += hpa_rules.causes(spec)
     elif rt.kind == "Service" and old is not None:
         old_ip = old.get("spec", {}).get("clusterIP")
         if spec.get("clusterIP") not in (None, "", old_ip):
