@@ -34,7 +34,8 @@ def check_service_names(data: Doc, doc: Document, base: FsPath) -> Iterator[RawP
     candidates: list[tuple[Path, str, str]] = []
     if isinstance(name, str) and not (in_place and explicit):
         candidates.append((("metadata", "name"), name, f"Services such as '{name}{SERVICE_SUFFIXES[0]}'"))
-    for path in (("trafficRouter", "service"), ("strategy", "blueGreen", "previewService")):
+    fields: tuple[Path, ...] = (("trafficRouter", "service"), ("strategy", "blueGreen", "previewService"))
+    for path in fields:
         value = get(data, *path)
         if isinstance(value, str):
             candidates.append((path, value, "a Service"))

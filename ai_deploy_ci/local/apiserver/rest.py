@@ -64,14 +64,6 @@ class Api:
     def logs(self, pod: Obj, container: str) -> str:
         return self.log_source(pod, container)
 
-    def review(self, rt: ResourceType, body: Obj) -> Obj:
-        """Computed kinds (SelfSubjectAccessReview): answered, never stored."""
-        from .subresources import access_review
-
-        if not isinstance(body, dict):
-            raise bad_request("the body of the request must be a JSON object")
-        return access_review(self, body)
-
     # --- helpers -------------------------------------------------------------------------------
     def render(self, rt: ResourceType, obj: Obj) -> Obj:
         """An object as seen through `rt`'s group/version (stored objects are version-neutral)."""

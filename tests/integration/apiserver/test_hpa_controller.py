@@ -82,7 +82,7 @@ def test_scale_down_waits_for_the_stabilisation_window(api_server: ApiServerHand
     api_server.api.metrics.set_utilization(NS, "web", "cpu", 50)  # on target: hold 4
     wait_for(
         lambda: (
-            api_server.api.store.get(("autoscaling", "horizontalpodautoscalers"), NS, "web")
+            (api_server.api.store.get(("autoscaling", "horizontalpodautoscalers"), NS, "web") or {})
             .get("status", {})
             .get("desiredReplicas")
             == 4

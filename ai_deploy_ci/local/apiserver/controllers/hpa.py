@@ -196,8 +196,8 @@ class HpaController(Controller):
         self, uid: str, spec: Obj, current: int, proposal: int, now: float
     ) -> tuple[int, tuple[str, str, str]]:
         behavior = spec.get("behavior") or {}
-        up_rules = behavior.get("scaleUp") or DEFAULT_UP
-        down_rules = behavior.get("scaleDown") or {
+        up_rules: Obj = behavior.get("scaleUp") or DEFAULT_UP
+        down_rules: Obj = behavior.get("scaleDown") or {
             "stabilizationWindowSeconds": DOWNSCALE_WINDOW,
             "policies": [],
         }
