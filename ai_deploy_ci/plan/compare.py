@@ -13,6 +13,7 @@ import copy
 from typing import Any
 
 from ai_deploy_ci.plan.model import Manifest
+from ai_deploy_ci.spec import quantity as quantities
 
 BOOKKEEPING_METADATA = (
     "resourceVersion",
@@ -62,11 +63,24 @@ def normalize(obj: Manifest) -> Manifest:
     return out
 
 
-def same(desired: Any, live: Any) -> bool:
-    """True when every field of `desired` holds the same value in `live` (defaults ignored)."""
+# Maps whose values are resource.Quantity (a real server stores them canonically: "0.5" → "500m",
+# "1024Mi" → "1Gi"), and single Quantity fields; compared by value, never as text.
+QUANTITY_MAPS = ("requests", "limits", "overhead")
+QUANTITY_FIELDS = ("sizeLimit", "averageValue")
+
+
+def same(desired: Any, live: Any, *, quantity: bool = False) -> bool:
+    """True when every field of `desired` holds the same value in `live` (defaults ignored).
+
+    Quantities compare by value (`"0.5"` equals the `"500m"` a real API server gives back), or a
+    run against a real cluster would see every Deployment as changed and rewrite it each time."""
+    if quantity and not isinstance(desired, dict | list):
+        return quantities.equal(desired, live) or desired == live
     if isinstance(desired, dict):
         return isinstance(live, dict) and all(
-            k in ("resourceVersion",) or same(v, live.get(k)) for k, v in desired.items()
+            k in ("resourceVersion",)
+            or same(v, live.get(k), quantity=quantity or k in QUANTITY_FIELDS or k in QUANTITY_MAPS)
+            for k, v in desired.items()
         )
     if isinstance(desired, list):
         return (

@@ -15,13 +15,45 @@ import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .clock import Clock
 from .errors import invalid
-from .resources import ResourceType
+from .resources import Registry, ResourceType
+from .store import Obj, Store
 
-if TYPE_CHECKING:
-    from .rest import Api
+
+class Api(Protocol):
+    """The verbs CrdManager uses (rest.Api; a Protocol so crds and rest do not import each other)."""
+
+    store: Store
+    registry: Registry
+    clock: Clock
+
+    def create(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        body: Obj,
+        *,
+        strict: bool = False,
+        internal: bool = False,
+        dry_run: bool = False,
+    ) -> tuple[Obj, list[str]]: ...
+
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: Obj,
+        *,
+        strict: bool = False,
+        sub: str = "",
+        internal: bool = False,
+        dry_run: bool = False,
+    ) -> tuple[Obj, list[str]]: ...
+
 
 # Where bundles are looked for, first match wins: $AI_DEPLOY_CI_CRD_DIR, package data (needs the
 # integrator to ship them as ai_deploy_ci/data/crds), then the repository's vendored copies.

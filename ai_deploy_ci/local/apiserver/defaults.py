@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import hpa_rules
+
 
 def _container(c: dict[str, Any]) -> None:
     image = str(c.get("image", ""))
@@ -32,6 +34,18 @@ def _container(c: dict[str, Any]) -> None:
     for e in c.get("env") or []:
         if "valueFrom" in e and isinstance(e["valueFrom"].get("fieldRef"), dict):
             e["valueFrom"]["fieldRef"].setdefault("apiVersion", "v1")
+
+
+def _requests_from_limits(spec: dict[str, Any]) -> None:
+    """core/v1 `SetDefaults_Pod`: a limit without a request defaults the request to the limit
+    (Pods only; a Deployment's template keeps what was written)."""
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            res = c.get("resources")
+            if isinstance(res, dict) and isinstance(res.get("limits"), dict) and res["limits"]:
+                requests = res.setdefault("requests", {})
+                for name, value in res["limits"].items():
+                    requests.setdefault(name, value)
 
 
 def pod_spec(spec: dict[str, Any], restart: str | None = "Always") -> None:
@@ -88,6 +102,7 @@ def apply(obj: dict[str, Any]) -> None:
         pod_spec(spec.setdefault("template", {}).setdefault("spec", {}), None)
     elif kind == "Pod":
         pod_spec(spec)
+        _requests_from_limits(spec)
         spec.setdefault("enableServiceLinks", True)
         spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
         spec.setdefault("priority", 0)
@@ -107,4 +122,4 @@ def apply(obj: dict[str, Any]) -> None:
             p.setdefault("protocol", "TCP")
             p.setdefault("targetPort", p.get("port"))
     elif kind == "HorizontalPodAutoscaler":
-        spec.setdefault("minReplicas", 1)
+        hpa_rules.apply_defaults(spec)

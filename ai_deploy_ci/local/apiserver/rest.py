@@ -15,13 +15,14 @@ import random
 import uuid
 from collections.abc import Callable
 
-from . import defaults, semantics, validation
+from . import defaults, quantities, semantics, validation
 from .allocations import on_create
 from .clock import Clock
 from .crds import CrdManager
 from .errors import ApiError, already_exists, bad_request, conflict, not_found
 from .faults import Faults
 from .ipam import IpAllocator
+from .metrics import MetricsStandIn
 from .resources import Registry, ResourceType
 from .selectors import parse_field_selector, parse_label_selector
 from .store import Obj, Store
@@ -56,19 +57,12 @@ class Api:
         self.cluster_ips = IpAllocator("127.20")
         self.pod_ips = IpAllocator("127.10")
         self._rng = random.Random()
+        self.metrics = MetricsStandIn()  # what the HPA controller reads (no metrics-server here)
         # Set by the kubelet: (pod, container) → output text; the default serves no process output.
         self.log_source: Callable[[Obj, str], str] = lambda pod, container: ""
 
     def logs(self, pod: Obj, container: str) -> str:
         return self.log_source(pod, container)
-
-    def review(self, rt: ResourceType, body: Obj) -> Obj:
-        """Computed kinds (SelfSubjectAccessReview): answered, never stored."""
-        from .subresources import access_review
-
-        if not isinstance(body, dict):
-            raise bad_request("the body of the request must be a JSON object")
-        return access_review(self, body)
 
     # --- helpers -------------------------------------------------------------------------------
     def render(self, rt: ResourceType, obj: Obj) -> Obj:
@@ -120,6 +114,8 @@ class Api:
             obj.update(checked)
             if kept is not None:
                 obj["status"] = kept
+        if not rt.crd_name:
+            quantities.canonicalize(obj, rt)
         defaults.apply(obj)
         if not rt.crd_name:
             semantics.check(obj, rt, old)

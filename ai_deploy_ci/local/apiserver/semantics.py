@@ -10,52 +10,31 @@ import json
 import re
 from typing import Any
 
+from ai_deploy_ci.spec.k8s_names import name_problems
+
+from . import hpa_rules
 from .errors import invalid
+from .pod_rules import container_causes, rolling_update_causes
 from .resources import ResourceType
 from .selectors import match_label_selector
 
 Cause = tuple[str, str, str]
-SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-DNS_LABEL_KINDS = {"Namespace", "Service"}
 TEMPLATED = {"Deployment": "Always", "ReplicaSet": "Always", "StatefulSet": "Always", "Job": None}
 
 
 def _name_causes(meta: dict[str, Any], rt: ResourceType) -> list[Cause]:
+    """`ValidateObjectMeta` with the kind's name function (core/validation `ValidateServiceName` is
+    DNS-1035, `ValidateNamespaceName` DNS-1123 label, most kinds `NameIsDNSSubdomain`)."""
     name = meta.get("name")
     if not name:
         return [("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")]
-    if rt.kind in DNS_LABEL_KINDS:
-        if len(name) > 63 or not LABEL.match(name):
-            return [
-                (
-                    "metadata.name",
-                    "FieldValueInvalid",
-                    f'Invalid value: "{name}": a lowercase RFC 1123 label '
-                    "must consist of lower case alphanumeric characters or '-', "
-                    "and must start and end with an "
-                    "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
-                    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-                )
-            ]
-    elif (
-        rt.group != "apiextensions.k8s.io"
-        and rt.kind != "Node"
-        and (len(name) > 253 or not SUBDOMAIN.match(name))
-    ):
-        return [
-            (
-                "metadata.name",
-                "FieldValueInvalid",
-                f'Invalid value: "{name}": a lowercase RFC 1123 subdomain '
-                "must consist of lower case alphanumeric characters, '-' or '.', "
-                "and must start and end with an "
-                "alphanumeric character (e.g. 'example.com', regex used for validation is "
-                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-            )
-        ]
-    return []
+    if rt.group == "apiextensions.k8s.io" or rt.kind == "Node" or rt.crd_name:
+        return []
+    return [
+        ("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}')
+        for msg in name_problems(rt.kind, str(name))
+    ]
 
 
 def _label_causes(labels: dict[str, Any] | None, where: str) -> list[Cause]:
@@ -108,6 +87,7 @@ def _pod_spec_causes(spec: dict[str, Any] | None, where: str, restart: str | Non
                         f"Invalid value: {p.get('containerPort')}: must be between 1 and 65535, inclusive",
                     )
                 )
+    out += container_causes(spec, where)
     policy = spec.get("restartPolicy", "Always")
     if kind == "Job" and policy not in ("OnFailure", "Never"):
         out.append(
@@ -164,6 +144,8 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
                 )
             )
         causes += _pod_spec_causes(template.get("spec"), "spec.template.spec", TEMPLATED[rt.kind], rt.kind)
+        if rt.kind == "Deployment":
+            causes += rolling_update_causes(spec)
         if old is not None and rt.kind != "Job" and old.get("spec", {}).get("selector") != selector:
             causes.append(
                 (
@@ -186,6 +168,8 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
                     "was previously negative)",
                 )
             )
+    elif rt.kind == "HorizontalPodAutoscaler":
+        causes += hpa_rules.causes(spec)
     elif rt.kind == "Service" and old is not None:
         old_ip = old.get("spec", {}).get("clusterIP")
         if spec.get("clusterIP") not in (None, "", old_ip):

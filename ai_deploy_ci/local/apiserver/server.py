@@ -17,7 +17,7 @@ from .errors import ApiError, method_not_allowed
 from .faults import HttpFault
 from .rest import Api
 from .routing import Route, parse_route
-from .subresources import handle_subresource
+from .subresources import handle_subresource, review
 
 
 class ApiHTTPServer(LocalHTTPServer):
@@ -170,7 +170,7 @@ class Handler(FastHandler):
         elif verb == "create":
             body = json.loads(raw or b"null")
             if not rt.stored:
-                self._send(201, api.review(rt, body))
+                self._send(201, review(api, body))
                 return
             obj, warns = api.create(rt, ns, body, strict=strict, dry_run=dry)
             self._send(201, obj, warnings=warns)
@@ -211,6 +211,7 @@ class Handler(FastHandler):
             raise method_not_allowed()
 
     def _watch(self, route: Route, params: dict[str, str], as_table: bool = False) -> None:
+        watch.check_options(params)  # before the 200 head: a refused watch is a plain error reply
         self.send_chunked_head(
             200,
             [

@@ -87,6 +87,13 @@ def pod_log(api: Api, pod: dict[str, Any], params: dict[str, str]) -> str:
     return text
 
 
+def review(api: Api, body: Any) -> dict[str, Any]:
+    """Computed kinds (SelfSubjectAccessReview): answered, never stored."""
+    if not isinstance(body, dict):
+        raise bad_request("the body of the request must be a JSON object")
+    return access_review(api, body)
+
+
 def access_review(api: Api, body: dict[str, Any]) -> dict[str, Any]:
     """SelfSubjectAccessReview: allowed unless a fault denies the verb/resource."""
     attrs = (body.get("spec") or {}).get("resourceAttributes") or {}

@@ -12,11 +12,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .errors import invalid
 from .resources import ResourceType
 from .rest import Api
 from .selectors import parse_field_selector, parse_label_selector
 
 MAX_TIMEOUT = 1800.0
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
 def events(
@@ -39,10 +41,15 @@ def events(
     bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
     store = api.store
     rv_param = params.get("resourceVersion") or "0"
+    send_initial = params.get("sendInitialEvents")
     with store.lock:
-        if rv_param == "0":
+        if send_initial == "true" or (send_initial is None and rv_param == "0"):
+            # Watch-list (sendInitialEvents=true, NotOlderThan): the current state is at least as
+            # new as any resourceVersion asked for, so it is served whatever the parameter says.
             last, current = store.snapshot(rt.key)
             initial = [api.render(rt, o) for o in current if matches(o)]
+        elif send_initial == "false" and rv_param == "0":
+            last, initial = store.resource_version, []  # "start at the most recent"
         else:
             try:
                 last = int(rv_param)
@@ -57,6 +64,10 @@ def events(
                 return
     for obj in initial:
         yield {"type": "ADDED", "object": obj}
+    if send_initial == "true":
+        # The client's informer counts as synced only after this bookmark (apiserver
+        # storage/cacher `cacheWatcher`: the initial-events-end bookmark carries the snapshot's RV).
+        yield _bookmark(rt, last, {INITIAL_EVENTS_END: "true"})
     last_bookmark = time.monotonic()
     while not stopping.is_set():
         now = time.monotonic()
@@ -79,14 +90,59 @@ def events(
                 yield {"type": out, "object": api.render(rt, _copy(ev.obj))}
         if bookmarks and time.monotonic() - last_bookmark > 1.0:
             last_bookmark = time.monotonic()
-            yield {
-                "type": "BOOKMARK",
-                "object": {
-                    "kind": rt.kind,
-                    "apiVersion": rt.api_version,
-                    "metadata": {"resourceVersion": str(last)},
-                },
-            }
+            yield _bookmark(rt, last)
+
+
+def _bookmark(rt: ResourceType, rv: int, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"resourceVersion": str(rv)}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"type": "BOOKMARK", "object": {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta}}
+
+
+def check_options(params: dict[str, str]) -> None:
+    """Reject watch options a real server refuses, as apimachinery's `validateWatchOptions`
+    (pkg/apis/meta/internalversion/validation): 422 Invalid on ListOptions."""
+    causes: list[tuple[str, str, str]] = []
+    match = params.get("resourceVersionMatch") or ""
+    send_initial = params.get("sendInitialEvents")
+    if send_initial is not None and match != "NotOlderThan":
+        causes.append(
+            (
+                "resourceVersionMatch",
+                "FieldValueForbidden",
+                "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            )
+        )
+    if match:
+        if send_initial is None:
+            causes.append(
+                (
+                    "resourceVersionMatch",
+                    "FieldValueForbidden",
+                    "Forbidden: resourceVersionMatch is forbidden for watch unless "
+                    "sendInitialEvents is provided",
+                )
+            )
+        elif match != "NotOlderThan":
+            causes.append(
+                (
+                    "resourceVersionMatch",
+                    "FieldValueNotSupported",
+                    f'Unsupported value: "{match}": supported values: "NotOlderThan"',
+                )
+            )
+        if send_initial == "true" and params.get("allowWatchBookmarks") not in ("true", "1"):
+            causes.append(
+                (
+                    "allowWatchBookmarks",
+                    "FieldValueForbidden",
+                    "Forbidden: allowWatchBookmarks must be set to true when "
+                    "sendInitialEvents is set to true",
+                )
+            )
+    if causes:
+        raise invalid("ListOptions", "meta.k8s.io", "", causes)
 
 
 def _translate(kind: str, old_match: bool, new_match: bool) -> str | None:

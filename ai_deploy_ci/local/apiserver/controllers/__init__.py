@@ -1,6 +1,6 @@
 """The controller manager: one background thread running every controller until nothing changes.
 
-A pass runs the controllers in dependency order (GC, namespaces, deployments, replicasets, jobs,
+A pass runs the controllers in dependency order (GC, namespaces, HPAs, deployments, replicasets, jobs,
 scheduler, kubelet, endpoints). The loop wakes on any committed change, on a prober's report, or
 when a controller asked to be woken at a cluster time (probe delays, back-offs, deadlines), and
 otherwise sleeps at most 1 s of wall time: no busy polling, deterministic order within a pass.
@@ -19,6 +19,7 @@ from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .events import Recorder
 from .gc import GarbageCollector, NamespaceController
+from .hpa import HpaController
 from .job import JobController
 from .kubelet import Kubelet
 from .replicaset import ReplicaSetController
@@ -40,6 +41,7 @@ class ControllerManager:
         self.controllers: list[Controller] = [
             GarbageCollector(api),
             NamespaceController(api),
+            HpaController(api, recorder),
             DeploymentController(api, recorder),
             ReplicaSetController(api, recorder),
             JobController(api, recorder),
@@ -49,6 +51,7 @@ class ControllerManager:
         ]
         self._dirty = True
         api.store.add_listener(lambda event: self._mark())
+        api.metrics.changed = self._mark
         self._thread = threading.Thread(target=self._run, name="apiserver-controllers", daemon=True)
         self.errors: list[BaseException] = []
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import math
 from typing import Any
+
+from ai_deploy_ci.spec import quantity
 
 from ..errors import ApiError
 from ..resources import ResourceType
@@ -123,5 +126,15 @@ def gpu_request(pod_spec: Obj) -> int:
         value = (res.get("limits") or {}).get(
             "nvidia.com/gpu", (res.get("requests") or {}).get("nvidia.com/gpu", 0)
         )
-        total += int(value)
+        total += gpu_count(value)
     return total
+
+
+def gpu_count(value: object) -> int:
+    """A GPU quantity as whole devices, never raising: the scheduler must survive any stored value
+    (a crash here once left every pod in the cluster Pending). Fractions round up, as no device
+    can be shared; an unparseable value counts as 0 (validation rejects both on write)."""
+    try:
+        return math.ceil(quantity.parse(value).value)  # type: ignore[arg-type]
+    except (quantity.QuantityError, TypeError):
+        return 0

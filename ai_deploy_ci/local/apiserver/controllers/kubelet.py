@@ -12,23 +12,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from ..store import Obj
 from .base import Controller, set_condition
 from .events import Recorder
+from .kubelet_states import run_state
+from .pod_state import PodState
 from .runtime import Runtime, is_real
-
-
-@dataclass
-class PodState:
-    ip: str
-    started: float  # cluster time the current container instance started
-    restarts: int = 0
-    next_start: float | None = None  # in back-off until then
-    last_exit: int | None = None
-    finished_at: float | None = None
 
 
 def _env(container: Obj, pod: Obj, ip: str) -> dict[str, str]:
@@ -218,6 +209,4 @@ class Kubelet(Controller):
     def _run_state(
         self, pod: Obj, st: PodState, status: Obj, fault: Any, now: float, stamp: str
     ) -> tuple[bool, float | None]:
-        from .kubelet_states import run_state
-
         return run_state(self, pod, st, status, fault, now, stamp)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ..rest import Api
 from ..store import Obj
-from .runtime import is_real
+from .events import Recorder
+from .pod_state import PodState
+from .runtime import Runtime, is_real
 
-if TYPE_CHECKING:
-    from .kubelet import Kubelet, PodState
+
+class Kubelet(Protocol):
+    """What the state machine needs of the kubelet (a Protocol, so neither module imports the other)."""
+
+    api: Api
+    runtime: Runtime
+    events: Recorder
+
+    def _start_all(self, pod: Obj, st: PodState) -> None: ...
+
+    def _cstatus(self, c: Obj, state: Obj, ready: bool, restarts: int, last: Obj | None = None) -> Obj: ...
+
 
 BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
 JOB_RUN_SECONDS = 1.0

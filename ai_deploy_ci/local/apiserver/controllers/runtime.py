@@ -69,6 +69,21 @@ def container_port(container: dict[str, Any]) -> int:
     return int(ports[0]["containerPort"]) if ports else 8080
 
 
+def probe_port(probe: dict[str, Any] | None, container: dict[str, Any]) -> int:
+    """The port a probe dials: its own `httpGet.port` / `tcpSocket.port` (a number, or a container
+    port's name), as the kubelet's prober (`findPortByName`) does; the first containerPort otherwise."""
+    handler = (probe or {}).get("httpGet") or (probe or {}).get("tcpSocket") or {}
+    port = handler.get("port") if isinstance(handler, dict) else None
+    if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+        return int(port)
+    if isinstance(port, str):
+        for p in container.get("ports") or []:
+            if p.get("name") == port:
+                return int(p["containerPort"])
+        return -1  # an unknown name: the kubelet's probe fails
+    return container_port(container)
+
+
 @dataclass
 class Proc:
     popen: subprocess.Popen[bytes]
@@ -76,6 +91,7 @@ class Proc:
     ip: str
     port: int
     probe: dict[str, Any] | None
+    probe_port: int = 0
     ready: bool = False
     stop: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)  # fully stopped (after SIGTERM/SIGKILL)
@@ -109,7 +125,8 @@ class Runtime:
                 env=full_env,
                 start_new_session=True,
             )
-        proc = Proc(popen, log_path, ip, port, container.get("readinessProbe"))
+        probe = container.get("readinessProbe")
+        proc = Proc(popen, log_path, ip, port, probe, probe_port(probe, container))
         with self._lock:
             old = self._procs.get((uid, container["name"]))
             self._procs[(uid, container["name"])] = proc
@@ -151,9 +168,9 @@ class Runtime:
     def _probe_once(self, proc: Proc, probe: dict[str, Any]) -> bool:
         timeout = min(float(probe.get("timeoutSeconds", 1)), 1.0)
         http = probe.get("httpGet")
-        port = proc.port
-        if isinstance(http, dict) and isinstance(http.get("port"), int):
-            port = http["port"]
+        port = proc.probe_port or proc.port
+        if port <= 0:
+            return False
         try:
             if isinstance(http, dict):
                 with urllib.request.urlopen(

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from ..store import Obj
-from .base import Controller, condition, gpu_request, set_condition
+from .base import Controller, condition, gpu_count, gpu_request, set_condition
 from .events import Recorder
 
 
@@ -50,7 +50,7 @@ class Scheduler(Controller):
                 wrong_labels += 1
                 continue
             free = (
-                int((n.get("status", {}).get("allocatable") or {}).get("nvidia.com/gpu", 0))
+                gpu_count((n.get("status", {}).get("allocatable") or {}).get("nvidia.com/gpu", 0))
                 - used[n["metadata"]["name"]]
             )
             if need > free:
