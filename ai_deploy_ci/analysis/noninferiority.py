@@ -118,6 +118,7 @@ def decide_blocks(
     gate_x = gate_x[np.isfinite(gate_x)]
     if carried is not None:
         full, starts, _ = carried.joined(key, gate_x)
+        carried.limits[key] = (bound.limit, kind == RELATIVE)
     else:
         full, starts = gate_x, [0]
     prior = prior_scale(bound, kind)

@@ -41,6 +41,7 @@ class RolloutTests:
     series: dict[str, Series] = field(default_factory=dict)
     pending: dict[str, list[float]] = field(default_factory=dict)  # this gate's blocks so far
     gates: int = 0
+    limits: dict[str, tuple[float, bool]] = field(default_factory=dict)  # margin, relative? (reports)
 
     def joined(self, key: str, gate_x: FloatArray) -> tuple[FloatArray, list[int], int]:
         """(earlier gates' blocks + this gate's, gate start indices, where this gate starts);
@@ -64,6 +65,7 @@ class RolloutTests:
         return {
             "gates": self.gates,
             "series": {k: {"x": s.x, "starts": s.starts} for k, s in self.series.items()},
+            "limits": {k: list(v) for k, v in self.limits.items()},
         }
 
     @classmethod
@@ -72,7 +74,8 @@ class RolloutTests:
             str(k): Series([float(v) for v in d.get("x", [])], [int(v) for v in d.get("starts", [])])
             for k, d in (data.get("series") or {}).items()
         }
-        return cls(series=series, gates=int(data.get("gates", 0)))
+        limits = {str(k): (float(v[0]), bool(v[1])) for k, v in (data.get("limits") or {}).items()}
+        return cls(series=series, gates=int(data.get("gates", 0)), limits=limits)
 
     def save(self, directory: Path) -> None:
         (directory / FILE).write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
