@@ -12,8 +12,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from ai_deploy_ci.gates import Endpoint, GateRequest
 from ai_deploy_ci.gates.load_and_judge import LoadAndJudge
 from ai_deploy_ci.local.model_server.process import ModelServerProcess
@@ -49,7 +47,8 @@ def _request(tmp_path: Path, number: int, base: str, cand: str) -> GateRequest:
     index = 0
     return GateRequest(
         spec=spec, plan=plan, index=index, number=number, step=plan.steps[index], weight=20, duration=60.0,
-        baseline=Endpoint(None, 0, "default", base), candidate=Endpoint(None, 0, "default", cand), public=None,
+        baseline=Endpoint(None, 0, "default", base), candidate=Endpoint(None, 0, "default", cand),
+        public=None,
         results_dir=tmp_path / "results" / "gates" / str(number),
     )
 
