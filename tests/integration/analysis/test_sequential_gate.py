@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ai_deploy_ci.gates import Endpoint, GateRequest
 from ai_deploy_ci.gates.load_and_judge import LoadAndJudge
@@ -53,7 +54,7 @@ def _request(tmp_path: Path, number: int, base: str, cand: str) -> GateRequest:
     )
 
 
-def _verdict(tmp_path: Path, number: int) -> dict:  # type: ignore[type-arg]
+def _verdict(tmp_path: Path, number: int) -> dict[str, Any]:
     return json.loads((tmp_path / "results" / "gates" / str(number) / "verdict.json").read_text())
 
 
