@@ -61,8 +61,8 @@ def test_interval_brackets_a_steady_effect() -> None:
 
 def test_the_second_gate_carries_the_first_gates_blocks() -> None:
     """+30 % for 4 blocks per gate: one gate alone cannot prove it (6 blocks needed), two can."""
-    base = blocks_table([np.linspace(50, 100, 100)] * 4)
-    cand = blocks_table([np.linspace(65, 130, 100)] * 4)
+    base = blocks_table([np.linspace(50, 100, 100).tolist()] * 4)
+    cand = blocks_table([np.linspace(65, 130, 100).tolist()] * 4)
     alone = judge(SPEC, {"baseline": base, "candidate": cand}, final=False)
     tests = RolloutTests()
     first = judge(SPEC, {"baseline": base, "candidate": cand}, final=False, carried=tests)
