@@ -33,7 +33,8 @@ PASS side is one bet for the whole rollout (no worse than the margin, proven onc
 λ 0.8 and c 1.0 were chosen on a tuning simulation (another seed than bench/judge_rollouts): fixed
 λ in 0.6–0.95, c in 1–3, adaptive λ (aGRAPA) and a mixture over λ were tried; c 1.0 gave +3 points
 of A/A PASS and +4 of power at +20 % over c 1.5 in the realistic regime and tied in the calm one.
-The price of a bounded bet: even a huge effect needs (1 + λ)^n ≥ 1/(0.75 α), 6 blocks. s_k: 1.4826 × MAD of the earlier blocks once there are MIN_SCALE_BLOCKS of them,
+The price of a bounded bet: even a huge effect needs (1 + λ)^n ≥ 1/(0.75 α), 6 blocks.
+s_k: 1.4826 × MAD of the earlier blocks once there are MIN_SCALE_BLOCKS of them,
 before that the prior scale (the margin's own size: a difference of one margin is one unit).
 """
 
