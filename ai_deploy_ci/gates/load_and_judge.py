@@ -74,13 +74,16 @@ class LiveJudge:
 
     def __call__(self, config: RunConfig) -> bool:
         from ai_deploy_ci.analysis.judge import SequentialJudge
-        from ai_deploy_ci.load.runner import samples_so_far
+        from ai_deploy_ci.load.runner import measured_so_far, samples_so_far
 
         if self.decided is not None:
             return True
         block = self.analysis.block_length
+        clock = measured_so_far(config)  # every second: cheap; the rows only once a block is due
+        if clock is None or clock < (self.looked + 1) * block + FLUSH_SLACK:
+            return False
         samples, elapsed = samples_so_far(config)
-        if elapsed is None or elapsed < (self.looked + 1) * block + FLUSH_SLACK:
+        if elapsed is None:
             return False
         complete = min(int((elapsed - FLUSH_SLACK) // block), int(self.limit // block + 1e-9))
         self.looked = complete

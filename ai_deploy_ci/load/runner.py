@@ -113,13 +113,20 @@ def _wait(proc: subprocess.Popen[bytes], timeout: float, monitor: Monitor | None
             return proc.wait(timeout=max(1.0, deadline - time.monotonic()))
 
 
+def measured_so_far(config: RunConfig) -> float | None:
+    """While Locust runs: seconds of measured load (after the warm-up) so far, from the start its
+    processes recorded (meta `started`); None before any process recorded it. Cheap: no rows."""
+    started = [float(v) for m in read_meta_lenient(Path(config.samples_dir))
+               if isinstance(v := m.get("started"), int | float)]
+    return time.time() - (min(started) + config.warmup) if started else None
+
+
 def samples_so_far(config: RunConfig) -> tuple[dict[str, Samples], float | None]:
     """While Locust runs: the rows its processes flushed so far, rebased and windowed as the merge
-    does (t = 0 at the end of the warm-up), and seconds of measured load since then (None before
-    Locust recorded its start). A member being written is skipped (read again next time)."""
+    does (t = 0 at the end of the warm-up), and `measured_so_far`. A gzip member still being
+    written is skipped (read again next time)."""
     raw = Path(config.samples_dir)
-    meta = read_meta_lenient(raw)
-    started = [float(v) for m in meta if isinstance(v := m.get("started"), int | float)]
+    started = [float(v) for m in read_meta_lenient(raw) if isinstance(v := m.get("started"), int | float)]
     if not started:
         return {}, None
     start = min(started) + config.warmup
