@@ -8,7 +8,7 @@ All times are ISO-8601 UTC strings or seconds since the load run started (`t`).
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 SUMMARY_FILE = "summary.json"
 VERDICT_FILE = "verdict.json"
@@ -111,6 +111,11 @@ class VerdictFile(TypedDict):  # verdict.json
     stopped_early: bool
     checks: list[Check]
     on_inconclusive: NotRequired[str]  # the policy applied at the end of the analysis, when one was
+    problems: NotRequired[list[str]]  # broken measurement (analysis/quality.py): never PASS
+    warnings: NotRequired[list[str]]  # recorded, the verdict stands (e.g. NaN latencies dropped)
+    sensitivity: NotRequired[list[dict[str, Any]]]  # what this gate can detect (analysis/sensitivity.py)
+    time_to_decision_s: NotRequired[float | None]  # gate: seconds of load until it decided
+    load_stopped_early: NotRequired[bool]  # gate: the load was stopped at the decision
 
 
 class StepRecord(TypedDict):

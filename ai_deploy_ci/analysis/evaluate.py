@@ -14,6 +14,7 @@ import numpy as np
 from ai_deploy_ci.analysis import explain, noninferiority, rates, slo
 from ai_deploy_ci.analysis.noninferiority import ABSOLUTE, RELATIVE, Bound
 from ai_deploy_ci.analysis.observe import UNITS, Counts, Level
+from ai_deploy_ci.analysis.rollout import RolloutTests
 from ai_deploy_ci.analysis.sources.base import MetricSource, NoData, Values, render, variables_for
 from ai_deploy_ci.artifacts import Check
 from ai_deploy_ci.spec.model import Metric
@@ -34,7 +35,14 @@ def _combine(parts: list[tuple[Verdict, str]], enough: bool, what: str) -> tuple
     return max(parts, key=lambda p: p[0])
 
 
-def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s: float) -> Check:
+def level_check(
+    metric: Metric,
+    obs: Level,
+    alpha: float,
+    enough: bool,
+    block_s: float,
+    carried: RolloutTests | None = None,
+) -> Check:
     unit = UNITS[metric.type]
     what = obs.statistic
     margins = noninferiority.bounds(metric, RELATIVE)
@@ -58,16 +66,23 @@ def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s:
     interval: tuple[float, float] | None = None
     kind, test = "value", ""
     if margins:
-        low, high, n = noninferiority.ratio_interval(obs.base_blocks, obs.cand_blocks, alpha)
+        x = noninferiority.log_ratios(obs.base_blocks, obs.cand_blocks)
+        n = int(x.size)
         ok = enough and n >= MIN_BLOCKS
-        text = explain.fmt_interval(math.exp(low), math.exp(high), "ratio")
+        low = high = 0.0
         for b in margins:
-            v = noninferiority.decide(low, high, b, enough=ok)
-            parts.append((v, explain.reason_margin(v, what, text, b.label, n, ok)))
+            t = noninferiority.decide_blocks(
+                x, b, RELATIVE, alpha, enough=ok, carried=carried, key=f"{metric.name} {b.label}"
+            )
+            low, high = t.low, t.high
+            text = explain.fmt_interval(math.exp(low), math.exp(high), "ratio")
+            parts.append((t.verdict, explain.reason_margin(t.verdict, what, text, b.label, n, ok)))
+            rollout_n = t.rollout_blocks
         interval, kind = (math.exp(low), math.exp(high)), "ratio"
+        carried_text = f", {rollout_n} over the rollout" if carried is not None and rollout_n > n else ""
         test = (
-            f"mSPRT (one-sided, scale-invariant: σ unknown) on per-block log-ratio of {what}, "
-            f"{n} paired blocks of {block_s:g} s"
+            f"robust always-valid betting test (clipped, symmetric noise, σ unknown) on per-block "
+            f"log-ratio of {what}, {n} paired blocks of {block_s:g} s{carried_text}"
         )
     if slos:
         low, high = slo.level_interval(obs.cand_blocks, alpha)
@@ -94,7 +109,9 @@ def level_check(metric: Metric, obs: Level, alpha: float, enough: bool, block_s:
     )
 
 
-def count_check(metric: Metric, obs: Counts, alpha: float, enough: bool) -> Check:
+def count_check(
+    metric: Metric, obs: Counts, alpha: float, enough: bool, carried: RolloutTests | None = None
+) -> Check:
     what = obs.statistic
     margins = noninferiority.bounds(metric, ABSOLUTE)
     slos = slo.slo_bounds(metric.slo, "ratio")
@@ -122,17 +139,20 @@ def count_check(metric: Metric, obs: Counts, alpha: float, enough: bool) -> Chec
     interval: tuple[float, float] | None = None
     kind, test = "value", ""
     if margins:
-        low, high = rates.difference_interval(
-            obs.base_hits, obs.base_total, obs.cand_hits, obs.cand_total, alpha
-        )
-        text = explain.fmt_interval(low, high, "difference")
+        d = rates.block_differences(obs.base_hits, obs.base_total, obs.cand_hits, obs.cand_total)
+        low = high = 0.0
         for b in margins:
-            v = noninferiority.decide(low, high, b, enough=ok)
-            parts.append((v, explain.reason_margin(v, what, text, b.label, blocks, ok)))
+            t = noninferiority.decide_blocks(
+                d, b, ABSOLUTE, alpha, enough=ok, carried=carried, key=f"{metric.name} {b.label}"
+            )
+            low, high = t.low, t.high
+            text = explain.fmt_interval(low, high, "difference")
+            parts.append((t.verdict, explain.reason_margin(t.verdict, what, text, b.label, blocks, ok)))
         interval, kind = (low, high), "difference"
         test = (
-            f"always-valid beta-binomial interval on the {what} difference, "
-            f"{int(obs.base_total.sum())} vs {int(obs.cand_total.sum())} requests"
+            f"robust always-valid betting test on the per-block {what} difference "
+            f"(bursts stay inside their block), {int(obs.base_total.sum())} vs "
+            f"{int(obs.cand_total.sum())} requests"
         )
     if slos:
         low, high = rates.corrected_interval(obs.cand_hits, obs.cand_total, alpha)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai_deploy_ci.analysis import blocks, evaluate, explain, observe, scoring
+from ai_deploy_ci.analysis import blocks, evaluate, explain, observe, quality, scoring
 from ai_deploy_ci.analysis.evaluate import MIN_BLOCKS
+from ai_deploy_ci.analysis.rollout import RolloutTests
 from ai_deploy_ci.analysis.sources.base import MetricSource, MetricSourceError
 from ai_deploy_ci.artifacts import Check, VerdictFile
 from ai_deploy_ci.samples import Samples
@@ -57,12 +58,14 @@ def _check(
     context: dict[str, str] | None,
     source: MetricSource | None,
     tolerance: float,
+    carried: RolloutTests | None = None,
 ) -> Check:
     alpha = 1.0 - analysis.confidence
     if metric.type == "errorRate":
-        return evaluate.count_check(metric, observe.error_counts(base, cand), alpha, enough)
+        return evaluate.count_check(metric, observe.error_counts(base, cand), alpha, enough, carried)
     if metric.type == "agreement":
-        return evaluate.count_check(metric, observe.agreement_counts(base, cand, tolerance), alpha, enough)
+        counts = observe.agreement_counts(base, cand, tolerance)
+        return evaluate.count_check(metric, counts, alpha, enough, carried)
     if metric.type == "prometheus":
         try:
             return evaluate.prometheus_check(metric, _source_for(metric, source), context, enough)
@@ -77,7 +80,8 @@ def _check(
                 test="PromQL",
                 reason=f"{exc.message} — {exc.fix or 'check the source'}.",
             )
-    return evaluate.level_check(metric, observe.level(metric, base, cand, lay), alpha, enough, lay.length)
+    obs = observe.level(metric, base, cand, lay)
+    return evaluate.level_check(metric, obs, alpha, enough, lay.length, carried)
 
 
 def _overall_reason(verdict: Verdict, checks: list[Check], scored: scoring.Scored) -> str:
@@ -109,12 +113,14 @@ def judge(
     elapsed: float | None = None,
     final: bool = True,
     agreement_tolerance: float = 0.0,
+    carried: RolloutTests | None = None,
 ) -> VerdictFile:
     """Judge complete blocks of `samples` ("baseline", "candidate"); `final`: the analysis window is over.
 
     warmup: seconds at the start to ignore (0 when the load step already dropped them, as
     samples.jsonl.gz does); elapsed: seconds of load so far if known (else from the last request);
-    agreement_tolerance: the spec's `load.agreement.tolerance` (numbers within it agree; 0: exact).
+    agreement_tolerance: the spec's `load.agreement.tolerance` (numbers within it agree; 0: exact);
+    carried: the rollout's tests (earlier gates' blocks, `rollout.py`); None: this run alone.
     """
     base = observe.reorder(samples.get("baseline") or empty_samples())
     cand = observe.reorder(samples.get("candidate") or empty_samples())
@@ -125,9 +131,10 @@ def judge(
     enough = lay.count >= MIN_BLOCKS and lay.elapsed >= analysis.min_duration
     cuts = blocks.Cut.of(base, lay), blocks.Cut.of(cand, lay)
     checks = [
-        _check(m, *cuts, lay, analysis, enough, context, metric_source, agreement_tolerance)
+        _check(m, *cuts, lay, analysis, enough, context, metric_source, agreement_tolerance, carried)
         for m in analysis.metrics
     ]
+    fit = quality.inspect({"baseline": cuts[0], "candidate": cuts[1]}, lay)
     scored = scoring.combine(
         [(Verdict[c["verdict"]], c["critical"], c["weight"]) for c in checks],
         analysis.pass_score,
@@ -144,6 +151,11 @@ def judge(
             "targets and that the load test ran."
         )
         saturated = True  # a broken measurement: the "pass" policy must not cover it
+    elif fit.problems and any(m.type != "prometheus" for m in analysis.metrics):
+        if verdict is not Verdict.FAIL:  # a proven regression stands; broken data cannot PASS
+            verdict = Verdict.INCONCLUSIVE
+            reason = f"the samples are not fit to judge: {'; '.join(fit.problems)}."
+        saturated = True
     elif saturated:
         verdict = Verdict.INCONCLUSIVE
         reason = (
@@ -159,6 +171,9 @@ def judge(
         stopped_early=False,
         checks=checks,
     )
+    if fit.problems or fit.warnings:
+        result["problems"] = fit.problems
+        result["warnings"] = fit.warnings
     if final and verdict is Verdict.INCONCLUSIVE:
         apply_policy(result, analysis, saturated=saturated, enough=enough)
     return result
@@ -207,8 +222,12 @@ class SequentialJudge:
         metric_source: MetricSource | None = None,
         warmup: float = 0.0,
         agreement_tolerance: float = 0.0,
+        carried: RolloutTests | None = None,
+        max_duration: float | None = None,
     ):
         self.analysis = analysis
+        self.carried = carried
+        self.max_duration = analysis.max_duration if max_duration is None else max_duration
         self.context = context
         self.metric_source = metric_source
         self.warmup = warmup
@@ -221,7 +240,7 @@ class SequentialJudge:
         a = self.analysis
         probe = {k: v for k, v in samples_so_far.items() if k in ("baseline", "candidate")}
         lay = blocks.layout(probe, a.block_length, self.warmup, elapsed)
-        at_max = lay.elapsed >= a.max_duration - 1e-9
+        at_max = lay.elapsed >= self.max_duration - 1e-9
         result = judge(
             a,
             samples_so_far,
@@ -232,10 +251,11 @@ class SequentialJudge:
             elapsed=elapsed,
             final=at_max,
             agreement_tolerance=self.agreement_tolerance,
+            carried=self.carried,
         )
         verdict = Verdict[result["verdict"]]
         stop = at_max or (verdict is not Verdict.INCONCLUSIVE and not saturated)
         result["stopped_early"] = stop and not at_max
-        result["decided_at_s"] = min(lay.elapsed, a.max_duration) if stop else None
+        result["decided_at_s"] = min(lay.elapsed, self.max_duration) if stop else None
         self.result = result
         return verdict, stop

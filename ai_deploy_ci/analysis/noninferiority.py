@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ai_deploy_ci.analysis import sequential
+from ai_deploy_ci.analysis import betting, sequential
 from ai_deploy_ci.analysis.blocks import FloatArray
+from ai_deploy_ci.analysis.rollout import RolloutTests
 from ai_deploy_ci.spec.model import Metric
 from ai_deploy_ci.verdict import Verdict
 
@@ -82,3 +83,55 @@ def ratio_interval(
     x = log_ratios(base_blocks, cand_blocks)
     low, high = sequential.bounds(x, alpha)
     return low, high, int(x.size)
+
+
+@dataclass(frozen=True)
+class Tested:
+    """A margin decided by the robust carried test (`betting`) on per-block differences."""
+
+    verdict: Verdict
+    low: float  # always-valid set after the last look, on the effect's scale
+    high: float
+    blocks: int  # blocks of this gate with a defined difference
+    rollout_blocks: int  # blocks of the whole rollout so far (earlier gates + this one)
+
+
+def prior_scale(bound: Bound, kind: str) -> float:
+    """The spread assumed before a test has 3 blocks of its own: the margin's size (floored)."""
+    floor = 0.05 if kind == RELATIVE else 0.001
+    return max(abs(bound.limit) if math.isfinite(bound.limit) else floor, floor)
+
+
+def decide_blocks(
+    x: FloatArray,
+    bound: Bound,
+    kind: str,
+    alpha: float,
+    *,
+    enough: bool,
+    carried: RolloutTests | None = None,
+    key: str = "",
+) -> Tested:
+    """FAIL when "beyond the margin" is proven at any look of the rollout; PASS when "inside" is,
+    and this gate has `enough`; the series is this gate's blocks, after earlier gates' if carried."""
+    gate_x = np.asarray(x, dtype=np.float64)
+    gate_x = gate_x[np.isfinite(gate_x)]
+    if carried is not None:
+        full, starts, _ = carried.joined(key, gate_x)
+        carried.limits[key] = (bound.limit, kind == RELATIVE)
+    else:
+        full, starts = gate_x, [0]
+    prior = prior_scale(bound, kind)
+    discrete = kind == ABSOLUTE
+    low, high = betting.interval(full, alpha, prior, starts, discrete)
+    if not math.isfinite(bound.limit):
+        return Tested(Verdict.PASS if enough else Verdict.INCONCLUSIVE, low, high, gate_x.size, full.size)
+    sign = 1.0 if bound.upper else -1.0  # test "beyond" as "sign·θ > sign·limit"
+    beyond, inside = betting.crossings(sign * full, sign * bound.limit, alpha, prior, starts, discrete)
+    if beyond is not None:
+        verdict = Verdict.FAIL
+    elif inside is not None and enough:
+        verdict = Verdict.PASS
+    else:
+        verdict = Verdict.INCONCLUSIVE
+    return Tested(verdict, low, high, int(gate_x.size), int(full.size))

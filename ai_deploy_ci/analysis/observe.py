@@ -116,7 +116,7 @@ def _column(kind: str, cut: Cut) -> tuple[FloatArray, npt.NDArray[np.bool_], Int
                 streamed = s.tokens > 0
                 values = np.full(len(s), np.nan)
                 np.divide(s.tokens * 1000.0, s.latency_ms, out=values, where=streamed)
-            keep = s.ok & np.isfinite(values)
+            keep = s.ok & np.isfinite(values) & (values > 0)  # quality.py counts the rest
         cut.cache[key] = values
         cut.cache[f"{kind}:keep"] = keep
     bounds = s.itl_offsets[cut.bounds] if kind == "itl" else cut.bounds

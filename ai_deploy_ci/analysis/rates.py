@@ -17,8 +17,9 @@ the binomial. The correction: estimate the dispersion φ = Pearson χ² of the p
 / (blocks − 1) and, when φ > 1, judge s/φ hits out of n/φ requests (the quasi-binomial
 effective sample size). Without bursts φ ≈ 1 and nothing changes.
 
-A difference of two rates (candidate − baseline, in fraction points) gets each rate's
-interval at α/2 and takes the extremes (Bonferroni), which is valid and simple.
+A difference of two rates (candidate − baseline, in fraction points) is judged on per-block
+differences by the robust betting test (`block_differences`, `betting.py`);
+`difference_interval` (each rate's interval at α/2, Bonferroni) is kept for comparison.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import math
 import numpy as np
 from scipy.special import betaln
 
-from ai_deploy_ci.analysis.blocks import IntArray
+from ai_deploy_ci.analysis.blocks import FloatArray, IntArray
 
 _ITERATIONS = 60
 
@@ -74,9 +75,17 @@ def dispersion(hits: IntArray, total: IntArray) -> float:
     return max(1.0, chi2 / (h.size - 1))
 
 
+def carried_dispersion(hits: IntArray, total: IntArray) -> float:
+    """The largest dispersion seen at any look so far (blocks 1..k for every k): a burst keeps
+    widening the interval after later calm blocks dilute the estimate, so looks stay honest."""
+    return max((dispersion(hits[:k], total[:k]) for k in range(2, hits.size + 1)), default=1.0)
+
+
 def corrected_interval(hits: IntArray, total: IntArray, alpha: float) -> tuple[float, float]:
-    """`rate_interval` on the effective counts after the over-dispersion correction."""
-    phi = dispersion(hits, total)
+    """`rate_interval` on the effective counts after the over-dispersion correction (carried
+    over looks). Under 2 blocks with data there is no dispersion estimate: the evaluation never
+    PASSes there anyway (MIN_BLOCKS)."""
+    phi = carried_dispersion(hits, total)
     return rate_interval(float(hits.sum()) / phi, float(total.sum()) / phi, alpha)
 
 
@@ -91,3 +100,23 @@ def difference_interval(
 
 def as_array(values: list[int]) -> IntArray:
     return np.asarray(values, dtype=np.int64)
+
+
+MIN_BLOCK_REQUESTS = 5
+
+
+def block_differences(
+    base_hits: IntArray, base_total: IntArray, cand_hits: IntArray, cand_total: IntArray
+) -> FloatArray:
+    """Per-block candidate rate − baseline rate, where both targets have requests in the block.
+
+    Why per block: a burst of errors is a run of failures inside one or two blocks, so block
+    differences stay (nearly) independent whatever the bursts do; the betting test on them is
+    valid under bursts without a dispersion estimate, and the two rates are differenced before
+    the test instead of bounding each one at α/2 (Bonferroni), which is what lets a +0.5 point
+    margin decide at a few thousand requests.
+    """
+    both = (base_total >= MIN_BLOCK_REQUESTS) & (cand_total >= MIN_BLOCK_REQUESTS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = cand_hits / np.maximum(cand_total, 1) - base_hits / np.maximum(base_total, 1)
+    return np.where(both, d, np.nan).astype(np.float64)

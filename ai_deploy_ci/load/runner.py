@@ -15,7 +15,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from ai_deploy_ci.load import locustfile_gen, samples_io, shapes
 from ai_deploy_ci.load.config import CONFIG_ENV, PARENT_ENV, RunConfig, write_config
 from ai_deploy_ci.load.progress import PREFIX
 from ai_deploy_ci.load.summary import goodput_slos, summarize_target
+from ai_deploy_ci.samples import TARGETS, OutputBook, Samples
 from ai_deploy_ci.spec.model import Load, Spec
 
 STARTUP_GRACE = 60.0  # seconds allowed on top of the run for Locust to start and shut down
@@ -63,9 +65,17 @@ def load_payloads(load: Load, base_dir: Path) -> list[object]:
         raise UserError(f"{path}: not JSON lines ({exc})", fix="one JSON object per line") from exc
 
 
+Monitor = Callable[[], bool]  # called about every second while Locust runs; True: stop the load now
+MONITOR_EVERY = 1.0
+
+
 def run_locust(cmd: Sequence[str], config_path: Path, log: Path, timeout: float,
-               extra_env: dict[str, str] | None = None) -> LocustRun:
-    """Run Locust as its own process group; forward progress lines; kill it all on the way out."""
+               extra_env: dict[str, str] | None = None, monitor: Monitor | None = None) -> LocustRun:
+    """Run Locust as its own process group; forward progress lines; kill it all on the way out.
+
+    `monitor` (a sequential gate): when it returns True the group gets SIGTERM, Locust flushes
+    its samples on the way out and the run ends early like a normal one.
+    """
     env = {**os.environ, CONFIG_ENV: str(config_path), PARENT_ENV: str(os.getpid()), **(extra_env or {})}
     root = str(Path(next(iter(ai_deploy_ci.__path__))).parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
@@ -76,13 +86,70 @@ def run_locust(cmd: Sequence[str], config_path: Path, log: Path, timeout: float,
     pump.start()
     code: int | None = None
     try:
-        code = proc.wait(timeout=timeout)
+        code = _wait(proc, timeout, monitor)
     except subprocess.TimeoutExpired:
         print(f"{PREFIX} Locust exceeded its hard timeout of {timeout:.0f}s; stopping it", file=sys.stderr)
     finally:
         _kill_group(proc)
         pump.join(timeout=5)
     return LocustRun(returncode=code, started=started, ended=datetime.now(UTC), log=log)
+
+
+def _wait(proc: subprocess.Popen[bytes], timeout: float, monitor: Monitor | None) -> int:
+    """proc.wait(timeout), asking `monitor` about every second whether to stop early."""
+    if monitor is None:
+        return proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return proc.wait(timeout=max(0.0, min(MONITOR_EVERY, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                raise
+        if monitor():
+            print(f"{PREFIX} the gate decided; stopping the load", file=sys.stderr, flush=True)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            return proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+
+
+def measured_so_far(config: RunConfig) -> float | None:
+    """While Locust runs: seconds of measured load (after the warm-up) so far, from the start its
+    processes recorded (meta `started`); None before any process recorded it. Cheap: no rows."""
+    started = [float(v) for m in read_meta_lenient(Path(config.samples_dir))
+               if isinstance(v := m.get("started"), int | float)]
+    return time.time() - (min(started) + config.warmup) if started else None
+
+
+def samples_so_far(config: RunConfig) -> tuple[dict[str, Samples], float | None]:
+    """While Locust runs: the rows its processes flushed so far, rebased and windowed as the merge
+    does (t = 0 at the end of the warm-up), and `measured_so_far`. A gzip member still being
+    written is skipped (read again next time)."""
+    raw = Path(config.samples_dir)
+    started = [float(v) for m in read_meta_lenient(raw) if isinstance(v := m.get("started"), int | float)]
+    if not started:
+        return {}, None
+    start = min(started) + config.warmup
+    rows: list[samples_io.Row] = []
+    for f in sorted(raw.glob("*samples-*.jsonl.gz")):
+        try:
+            for row in samples_io.iter_rows(f):
+                rows.append(row)
+        except (EOFError, OSError, ValueError):  # the last gzip member is still being written
+            pass
+    kept = [[r[0], r[1] - start, *r[2:]] for r in rows if start <= r[1] < start + config.duration]
+    book = OutputBook()
+    by_target = {t: samples_io.rows_to_samples([r for r in kept if r[0] == t], book) for t in TARGETS}
+    return by_target, time.time() - start
+
+
+def read_meta_lenient(samples_dir: Path) -> list[dict[str, object]]:
+    """`read_meta`, skipping a file caught while being rewritten."""
+    out = []
+    for p in sorted(samples_dir.glob("*meta-*.json")):
+        with contextlib.suppress(OSError, ValueError):
+            out.append(json.loads(p.read_text(encoding="utf-8")))
+    return out
 
 
 def _pump(proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -158,12 +225,15 @@ def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
 
 
 def execute(config: RunConfig, out_dir: Path, *, extra_env: dict[str, str] | None = None,
-            user_label: str = "", tolerance: float = 0.0) -> LoadSummary:
+            user_label: str = "", tolerance: float = 0.0,
+            monitor: Callable[[RunConfig], bool] | None = None) -> LoadSummary:
     """Run one load test here from a ready RunConfig; write samples, HTML and summary.json."""
     out_dir = out_dir.resolve()  # Locust's working directory is out_dir: relative paths would miss
     config_path, locustfile = prepare(config, out_dir)
     cmd = locustfile_gen.locust_command(sys.executable, locustfile, config, out_dir / LOCUST_HTML)
-    run = run_locust(cmd, config_path, out_dir / "locust.log", config.run_time + STARTUP_GRACE, extra_env)
+    watch = None if monitor is None else (lambda: monitor(config))
+    run = run_locust(cmd, config_path, out_dir / "locust.log", config.run_time + STARTUP_GRACE, extra_env,
+                     monitor=watch)
     return finish(config, out_dir, run, user_label=user_label, tolerance=tolerance)
 
 
@@ -240,15 +310,19 @@ def spec_config(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: 
 
 
 def run_load_test(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,
-                  duration: float | None = None, base_dir: Path) -> LoadSummary:
+                  duration: float | None = None, base_dir: Path,
+                  monitor: Callable[[RunConfig], bool] | None = None) -> LoadSummary:
     """The interface the pipeline calls: load both targets per `spec.load`, write the results.
 
     Runs on this machine (`load.processes` Locust processes). `load.distributedWorkers > 0`
     needs a cluster client: the caller uses `distributed.run_distributed_load_test` instead.
     Relative `out_dir` and `base_dir` are taken from the current working directory.
+    `monitor(config)` is asked about every second while Locust runs (`samples_so_far` reads the
+    samples so far); True stops the load early (a sequential gate that decided).
     """
     out_dir, base_dir = out_dir.resolve(), base_dir.resolve()
     config = spec_config(spec, out_dir, baseline_url=baseline_url, candidate_url=candidate_url,
                          duration=duration, base_dir=base_dir)
     label = locustfile_gen.user_kind(spec.load, spec.server.protocol)
-    return execute(config, out_dir, user_label=label, tolerance=spec.load.agreement.tolerance)
+    return execute(config, out_dir, user_label=label, tolerance=spec.load.agreement.tolerance,
+                   monitor=monitor)

@@ -27,8 +27,9 @@ def steady(ms: float, blocks: int, jitter: float = 0.01) -> Samples:
     [
         pytest.param(100.0, 6, Verdict.PASS, "within", id="equal-p95-passes-at-min-duration"),
         pytest.param(100.0, 5, Verdict.INCONCLUSIVE, "not enough", id="equal-p95-below-min-duration"),
-        pytest.param(130.0, 4, Verdict.FAIL, "worse than", id="plus-30pct-fails-at-fourth-block"),
-        pytest.param(130.0, 3, Verdict.INCONCLUSIVE, "not enough", id="plus-30pct-three-blocks-not-yet"),
+        # the betting test needs (1 + λ)^n ≥ 1/α: 1.8^6 ≥ 20, so 6 blocks however clear the effect
+        pytest.param(130.0, 6, Verdict.FAIL, "worse than", id="plus-30pct-fails-at-sixth-block"),
+        pytest.param(130.0, 5, Verdict.INCONCLUSIVE, "not enough", id="plus-30pct-five-blocks-not-yet"),
         pytest.param(110.0, 12, Verdict.INCONCLUSIVE, "straddles", id="exactly-at-margin-stays-undecided"),
     ],
 )
@@ -46,7 +47,7 @@ def test_check_explains_itself() -> None:
     assert c["change_pct"] == pytest.approx(30.0, abs=0.5)
     assert c["interval"] is not None and 1.1 < c["interval"][0] < 1.3 < c["interval"][1] < 1.5
     assert c["interval_kind"] == "ratio" and c["margin"] == "+10 %" and c["source"] == "samples"
-    assert "mSPRT" in c["test"] and "8 paired blocks" in c["test"]
+    assert "betting" in c["test"] and "8 paired blocks" in c["test"]
 
 
 @pytest.mark.parametrize(
@@ -141,8 +142,8 @@ def test_streaming_stops_on_first_clear_fail() -> None:
         seen.append(verdict)
         if stop:
             break
-    assert seen == [Verdict.INCONCLUSIVE] * 3 + [Verdict.FAIL]
-    assert sj.result is not None and sj.result["stopped_early"] and sj.result["decided_at_s"] == 40.0
+    assert seen == [Verdict.INCONCLUSIVE] * 5 + [Verdict.FAIL]
+    assert sj.result is not None and sj.result["stopped_early"] and sj.result["decided_at_s"] == 60.0
 
 
 def _until(s: Samples, t: float) -> Samples:
