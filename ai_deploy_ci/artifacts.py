@@ -13,7 +13,8 @@ from typing import Literal, NotRequired, TypedDict
 SUMMARY_FILE = "summary.json"
 VERDICT_FILE = "verdict.json"
 ROLLOUT_FILE = "rollout.json"
-SAMPLES_FILE = "samples.jsonl.gz"  # merged raw samples, both targets
+SAMPLES_FILE = "samples.frames"  # merged raw samples, both targets (columnar: load/samples_io.py)
+LEGACY_SAMPLES_FILE = "samples.jsonl.gz"  # version 1, still read by analyze
 LOCUST_HTML = "locust-report.html"
 
 

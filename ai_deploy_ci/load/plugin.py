@@ -1,10 +1,11 @@
 """Loaded inside the Locust process: records every request raw, watches CPU, prints progress.
 
 Locust's statistics round response times before computing percentiles, so we keep each request
-(see capture.make_row) and compute quantiles ourselves. Rows are buffered in memory and flushed
-to `samples-<pid>.jsonl.gz` every few seconds and at stop, one file per process, so Locust's
-multi-process mode needs no extra traffic between master and workers for samples; only the
-small per-target counts for the progress line travel with the workers' reports.
+(see capture.make_row) and compute quantiles ourselves. Rows are buffered in memory and, every
+few seconds and at stop, appended as one columnar frame to `samples-<pid>.frames`, one file
+per process, so Locust's multi-process mode needs no extra traffic between master and workers
+for samples; only the small per-target counts for the progress line travel with the workers'
+reports.
 Locust runs in its own process group (so `--processes` workers can be stopped together), which
 also means it outlives a runner that is killed or cancelled: the group leader watches its parent
 and stops the whole group when orphaned, so no load keeps hitting the servers after the job.
@@ -51,7 +52,8 @@ class _State:
 
     def __init__(self) -> None:
         self.config: RunConfig | None = current_config()
-        self.path_parts = parse_path(self.config.json_path if self.config else "$")
+        compare = self.config is None or self.config.capture_output
+        self.path_parts = parse_path(self.config.json_path if self.config else "$") if compare else None
         self.rows: list[list[Any]] = []
         self.counts: dict[str, list[int]] = {}
         self.worker_counts: dict[str, dict[str, tuple[int, int]]] = {}
@@ -71,7 +73,7 @@ STATE = _State()
 def samples_path() -> Path | None:
     if STATE.config is None:
         return None
-    return Path(STATE.config.samples_dir) / f"samples-{STATE.pid}.jsonl.gz"
+    return Path(STATE.config.samples_dir) / f"samples-{STATE.pid}.frames"
 
 
 def flush() -> None:

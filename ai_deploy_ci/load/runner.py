@@ -23,7 +23,7 @@ from pathlib import Path
 import ai_deploy_ci
 from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE, SUMMARY_FILE, LoadSummary
 from ai_deploy_ci.errors import UserError
-from ai_deploy_ci.load import locustfile_gen, samples_io, shapes
+from ai_deploy_ci.load import locustfile_gen, merge, samples_io, shapes
 from ai_deploy_ci.load.config import CONFIG_ENV, PARENT_ENV, RunConfig, write_config
 from ai_deploy_ci.load.progress import PREFIX
 from ai_deploy_ci.load.summary import goodput_slos, summarize_target
@@ -125,19 +125,16 @@ def read_meta(samples_dir: Path) -> list[dict[str, object]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(samples_dir.glob("*meta-*.json"))]
 
 
-def first_start(files: Sequence[Path], meta: Sequence[dict[str, object]] = ()) -> float | None:
-    """The run's t = 0: when Locust started the load (meta `started`, the earliest process), or
-    the earliest request start when no process recorded it; None without any request.
+def recorded_start(meta: Sequence[dict[str, object]]) -> float | None:
+    """The run's t = 0: when Locust started the load (meta `started`, the earliest process);
+    None when no process recorded it (then the merge takes the earliest request start).
 
     The load's start, not the first request's: a first request delayed by connection setup
-    would otherwise shift every stage boundary and time block by its delay.
+    would otherwise shift every stage boundary and time block by its delay. Read from the
+    meta files, so no sample file is scanned for it.
     """
-    starts = [min((r[1] for r in samples_io.iter_rows(f)), default=None) for f in files]
-    known = [s for s in starts if s is not None]
-    if not known:
-        return None
     recorded = [float(v) for m in meta if isinstance(v := m.get("started"), int | float)]
-    return min([*recorded, *known])
+    return min(recorded) if recorded else None
 
 
 def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
@@ -149,7 +146,7 @@ def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = Path(config.samples_dir)
     raw.mkdir(parents=True, exist_ok=True)
-    for old in [*raw.glob("samples-*.jsonl.gz"), *raw.glob("meta-*.json")]:
+    for old in [*raw.glob("samples-*.frames"), *raw.glob("samples-*.jsonl.gz"), *raw.glob("meta-*.json")]:
         old.unlink()
     config_path = write_config(config, out_dir / "locust-config.json")
     locustfile = out_dir / "locustfile_generated.py"
@@ -175,18 +172,18 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
     how the per-process files arrive.
     """
     raw = Path(config.samples_dir)
-    files = sorted(raw.glob("*samples-*.jsonl.gz"))
+    files = sorted([*raw.glob("*samples-*.frames"), *raw.glob("*samples-*.jsonl.gz")])
     meta = read_meta(raw)
-    t0 = first_start(files, meta)
-    if t0 is None:
+    merged = merge.merge(files, t0=recorded_start(meta), warmup=config.warmup, duration=config.duration)
+    if merged is None:
         raise LoadTestFailed(f"Locust produced no samples (exit code {run.returncode}){_log_tail(run.log)}",
                              fix=f"read {run.log} for Locust's own output")
     samples_path = out_dir / SAMPLES_FILE
-    counts = samples_io.merge_process_files(files, samples_path, t0=t0, warmup=config.warmup,
-                                            duration=config.duration)
+    merge.write(merged, samples_path, duration=config.duration)
     for f in files:
         f.unlink()
-    samples = samples_io.read_samples(samples_path)
+    samples, counts = merged.tables, merged.counts
+    samples_io.remember(samples_path, samples)  # the gate judges these tables instead of re-reading
     targets = {t: summarize_target(s, url=config.targets.get(t, ""), duration=config.duration,
                                    reference=samples["baseline"] if t == "candidate" else None,
                                    tolerance=tolerance, slos=config.goodput_slos)
@@ -236,7 +233,13 @@ def spec_config(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: 
         load, protocol=spec.server.protocol, model_name=spec.server.model_name,
         targets={"baseline": baseline_url, "candidate": candidate_url}, samples_dir=out_dir / "raw",
         payloads=load_payloads(load, base_dir), base_dir=base_dir, duration=duration,
-        goodput_slos=goodput_slos(spec.analysis.metrics))
+        goodput_slos=goodput_slos(spec.analysis.metrics), capture_output=compares_outputs(spec))
+
+
+def compares_outputs(spec: Spec) -> bool:
+    """Responses are parsed only when something compares them: an agreement metric, or an
+    explicit `load.agreement.jsonPath` (the summary's agreement figure)."""
+    return spec.load.agreement.json_path != "$" or any(m.type == "agreement" for m in spec.analysis.metrics)
 
 
 def run_load_test(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,
