@@ -79,6 +79,9 @@ class LoadSummary(TypedDict):  # summary.json
     availability: NotRequired[Availability]
     locust_html: NotRequired[str]
     samples_file: str
+    # distributed mode: per Locust worker, requests produced and delivered to the master (load/delivery.py)
+    delivery: NotRequired[dict[str, dict[str, int | bool]]]
+    incomplete: NotRequired[str]  # why samples are missing (a worker lost, a gap): the gate is INCONCLUSIVE
 
 
 class Check(TypedDict):

@@ -63,6 +63,7 @@ def _print(verdict: VerdictFile) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ai_deploy_ci.analysis.judge import judge
+    from ai_deploy_ci.load import delivery
     from ai_deploy_ci.load.samples_io import read_samples
     from ai_deploy_ci.spec.load import load_spec
 
@@ -93,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         elapsed=float(elapsed) if elapsed is not None else None,
         agreement_tolerance=spec.load.agreement.tolerance,
     )
+    verdict = delivery.apply(verdict, summary)  # samples lost on the way: never a PASS
     out: Path = args.out or directory / VERDICT_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(verdict, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -44,6 +44,7 @@ class LoadAndJudge:
 
     def __call__(self, request: GateRequest) -> Verdict:
         from ai_deploy_ci.analysis.judge import judge
+        from ai_deploy_ci.load import delivery
         from ai_deploy_ci.load.runner import run_load_test
         from ai_deploy_ci.load.samples_io import read_samples
 
@@ -64,6 +65,7 @@ class LoadAndJudge:
         verdict = judge(request.spec.analysis, samples, saturated=bool(summary.get("saturated")),
                         context=request.context,
                         agreement_tolerance=request.spec.load.agreement.tolerance)
+        verdict = delivery.apply(verdict, summary)  # samples lost on the way (a worker died): not a PASS
         (out / VERDICT_FILE).write_text(json.dumps(verdict, indent=2), encoding="utf-8")
         counts = {k: t.get("count", 0) for k, t in summary.get("targets", {}).items()}
         self.on_event(f"gate {request.number}: {verdict['verdict']}: {verdict['reason']} (requests {counts})")

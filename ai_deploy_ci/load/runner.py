@@ -23,7 +23,7 @@ from pathlib import Path
 import ai_deploy_ci
 from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE, SUMMARY_FILE, LoadSummary
 from ai_deploy_ci.errors import UserError
-from ai_deploy_ci.load import locustfile_gen, merge, samples_io, shapes
+from ai_deploy_ci.load import delivery, locustfile_gen, merge, samples_io, shapes
 from ai_deploy_ci.load.config import CONFIG_ENV, PARENT_ENV, RunConfig, write_config
 from ai_deploy_ci.load.progress import PREFIX
 from ai_deploy_ci.load.summary import goodput_slos, summarize_target
@@ -198,6 +198,14 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
         saturated=any(bool(m.get("saturated")) for m in meta), warnings=warnings,
         targets=targets, goodput_slos=dict(config.goodput_slos), samples_file=SAMPLES_FILE,
     )
+    if config.processes > 1:  # workers shipped their samples to the master: did they all arrive?
+        summary["delivery"] = delivery.delivery(meta)
+        incomplete = delivery.incomplete_reason(meta, expected_workers=config.processes)
+        if merged.torn_bytes:
+            incomplete = "; ".join(x for x in (incomplete, f"{merged.torn_bytes} bytes of a torn frame") if x)
+        if incomplete:
+            summary["incomplete"] = incomplete
+            summary["warnings"].append(incomplete)
     if (out_dir / LOCUST_HTML).exists():
         summary["locust_html"] = LOCUST_HTML
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
