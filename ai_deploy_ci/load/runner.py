@@ -165,11 +165,12 @@ def execute(config: RunConfig, out_dir: Path, *, extra_env: dict[str, str] | Non
 
 
 def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str = "",
-           tolerance: float = 0.0) -> LoadSummary:
+           tolerance: float = 0.0, workers: int | None = None) -> LoadSummary:
     """Merge the per-process sample files in config.samples_dir, summarize, write summary.json.
 
     Shared by the local run and the Kubernetes-Jobs run (distributed.py), which only differ in
-    how the per-process files arrive.
+    how the per-process files arrive. `workers`: how many Locust workers must have delivered
+    samples (default: `config.processes` when above one).
     """
     raw = Path(config.samples_dir)
     files = sorted([*raw.glob("*samples-*.frames"), *raw.glob("*samples-*.jsonl.gz")])
@@ -198,9 +199,10 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
         saturated=any(bool(m.get("saturated")) for m in meta), warnings=warnings,
         targets=targets, goodput_slos=dict(config.goodput_slos), samples_file=SAMPLES_FILE,
     )
-    if config.processes > 1:  # workers shipped their samples to the master: did they all arrive?
+    expected = workers if workers is not None else (config.processes if config.processes > 1 else 0)
+    if expected or any(m.get("role") == "worker" for m in meta):  # workers shipped samples to the master
         summary["delivery"] = delivery.delivery(meta)
-        incomplete = delivery.incomplete_reason(meta, expected_workers=config.processes)
+        incomplete = delivery.incomplete_reason(meta, expected_workers=expected)
         if merged.torn_bytes:
             incomplete = "; ".join(x for x in (incomplete, f"{merged.torn_bytes} bytes of a torn frame") if x)
         if incomplete:
