@@ -95,10 +95,12 @@ def incomplete_reason(meta: Sequence[Mapping[str, Any]], expected_workers: int =
 
 
 def apply(verdict: VerdictFile, summary: Mapping[str, Any]) -> VerdictFile:
-    """An incomplete run cannot PASS: PASS becomes INCONCLUSIVE with the reason. FAIL stays FAIL:
-    the requests that did arrive already show the regression."""
+    """An incomplete run cannot PASS: PASS becomes INCONCLUSIVE with the reason (an INCONCLUSIVE
+    one gets the reason added). FAIL stays FAIL: the requests that did arrive show the regression."""
     reason = summary.get("incomplete")
-    if reason and verdict["verdict"] == "PASS":
+    if reason and verdict["verdict"] == "INCONCLUSIVE":
+        verdict["reason"] = f"{verdict['reason']}; also {reason}"
+    elif reason and verdict["verdict"] == "PASS":
         verdict["verdict"] = "INCONCLUSIVE"
         verdict["reason"] = f"{reason}; judged on the samples that arrived, the run would pass, but a " \
                             "missing worker's requests can hide a regression: run again"
