@@ -96,9 +96,11 @@ class TornFrame(ValueError):
     """A file that ends inside a frame, or holds bytes that are not a frame."""
 
 
-def iter_file(path: Path, *, torn: list[int] | None = None) -> Iterator[Frame]:
+def iter_file(path: Path, *, torn: list[int] | None = None, only: frozenset[str] | None = None
+              ) -> Iterator[Frame]:
     """Frames of a file in order. A torn tail is skipped; its byte count is appended to `torn`
-    when given, else it raises `TornFrame` (a merged file must be whole)."""
+    when given, else it raises `TornFrame` (a merged file must be whole). `only`: read just
+    these columns (the others are skipped on disk), so a merge can go one column at a time."""
     size = path.stat().st_size
     with open(path, "rb") as fh:
         pos = 0
@@ -115,15 +117,17 @@ def iter_file(path: Path, *, torn: list[int] | None = None) -> Iterator[Frame]:
             if version != VERSION:
                 raise TornFrame(f"{path}: frame version {version} at byte {pos}; this reader knows {VERSION}")
             meta = json.loads(fh.read(head_len))
-            yield _read_columns(fh, meta, body_len)
+            yield _read_columns(fh, meta, body_len, only)
             pos = end
 
 
-def _read_columns(fh: BinaryIO, meta: dict[str, Any], body_len: int) -> Frame:
+def _read_columns(fh: BinaryIO, meta: dict[str, Any], body_len: int, only: frozenset[str] | None) -> Frame:
     specs = meta.pop("columns")
     frame = Frame(meta)
     at = 0
     for name, dtype, count, offset in specs:
+        if only is not None and name not in only:
+            continue
         if offset > at:
             fh.seek(offset - at, 1)
             at = offset

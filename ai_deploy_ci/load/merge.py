@@ -44,17 +44,19 @@ class Merged:
         return {**{t: len(s) for t, s in self.tables.items()}, "dropped": self.dropped}
 
 
-def batches(files: Iterable[Path], torn: list[int], rows_by_file: dict[str, int]) -> Iterator[frames.Frame]:
-    """Batch frames of every file; version-1 per-process files are converted on the way."""
+def batches(files: Iterable[Path], torn: list[int], rows_by_file: dict[str, int],
+            only: frozenset[str] | None = None) -> Iterator[frames.Frame]:
+    """Batch frames of every file (only some columns, if given); version-1 per-process files are
+    converted on the way."""
     for path in files:
         n = 0
         if is_legacy(path):
             rows = list(iter_rows(path))
             meta, cols = capture.rows_to_frame(rows)
-            yield frames.Frame(meta, cols)
+            yield frames.Frame(meta, cols if only is None else {k: v for k, v in cols.items() if k in only})
             n = len(rows)
         else:
-            for frame in frames.iter_file(path, torn=torn):
+            for frame in frames.iter_file(path, torn=torn, only=only):
                 if frame.meta.get("kind") == "batch":
                     n += int(frame.meta.get("rows", 0))
                     yield frame
@@ -79,19 +81,26 @@ class _Tables:
 
 def merge(files: Iterable[Path], *, t0: float | None, warmup: float, duration: float) -> Merged | None:
     """Merge per-process files; t0 None takes the earliest request start. None without rows."""
+    files = list(files)
     torn: list[int] = []
     rows_by_file: dict[str, int] = {}
     tables = _Tables()
-    parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("target", "t", "error", "output", "itl_count",
-                                                                 "itl_ms", *_PLAIN)}
-    for b in batches(files, torn, rows_by_file):
+    parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("target", "t", "error", "output")}
+    first = frozenset(("target", "t", "error", "output"))
+    for b in batches(files, torn, rows_by_file, first):  # pass 1: what orders and codes the rows
         c, m = b.columns, b.meta
-        parts["target"].append(tables.remap(tables.targets, m["targets"], c["target"]))
-        parts["error"].append(tables.remap(tables.errors, m["errors"], c["error"]))
-        parts["output"].append(tables.remap(tables.outputs, m["outputs"], c["output"], empty=-1))
-        for k in ("t", "itl_count", "itl_ms", *_PLAIN):
-            parts[k].append(c[k])
-    full = {k: _concat(v) for k, v in (("t", parts.pop("t")), ("target", parts.pop("target")))}
+        parts["target"].append(tables.remap(tables.targets, m["targets"], c["target"]).astype(np.int32))
+        parts["error"].append(tables.remap(tables.errors, m["errors"], c["error"]).astype(np.int32))
+        outputs = tables.remap(tables.outputs, m["outputs"], c["output"], empty=-1)
+        parts["output"].append(outputs.astype(np.int32))
+        parts["t"].append(c["t"])
+
+    def column(name: str) -> npt.NDArray[Any]:  # later passes: one column of every batch
+        if name in parts:
+            return _concat(parts.pop(name))
+        return _concat([b.columns[name] for b in batches(files, [], {}, frozenset((name,)))])
+
+    full = {k: column(k) for k in ("t", "target")}
     if full["t"].size == 0:
         return None
     start = (float(full["t"].min()) if t0 is None else t0) + warmup
@@ -102,22 +111,26 @@ def merge(files: Iterable[Path], *, t0: float | None, warmup: float, duration: f
     cols: dict[str, Columns] = {t: {"t": np.round(full["t"][o] - start, 6)} for t, o in orders.items()}
     del full
     for k in [*_PLAIN, "error", "output", "itl_count"]:
-        col = _concat(parts.pop(k))
+        col = column(k)
         if k == "itl_count":  # where each row's gaps start in the concatenated gaps, before reordering
             starts = np.cumsum(col, dtype=np.int64) - col
             for t, o in orders.items():
                 cols[t]["itl_start"] = starts[o]
         for t, o in orders.items():
             cols[t][k] = col[o]
-    _gather_itl(cols, _concat(parts.pop("itl_ms")))
+    _gather_itl(cols, column("itl_ms"))
     outputs = _first_seen_order(cols, list(tables.outputs))
     errors = list(tables.errors)
-    for c in cols.values():
-        c["output_code"] = c.pop("output").astype(np.int32)
-        c["error"] = c["error"].astype(np.int32)
     book = samples_io.book_of(outputs)
     texts = [*outputs, ""]
-    return Merged(tables={t: samples_io.to_samples(c, errors, book, texts) for t, c in cols.items()},
+    tables_out = {}
+    for t, c in cols.items():
+        c["output_code"] = c.pop("output")
+        s = tables_out[t] = samples_io.to_samples(c, errors, book, texts)
+        # keep for writing only what the table does not hold already (narrowed again by `write`)
+        c.update(status=s.status, tokens=s.tokens, output_code=s.output_code,
+                 error=c["error"].astype(np.int32))
+    return Merged(tables=tables_out,
                   t0=start, dropped=int(keep.size - keep.sum()), torn_bytes=sum(torn),
                   rows_by_file=rows_by_file, coded=(cols, errors, outputs))
 
@@ -125,7 +138,9 @@ def merge(files: Iterable[Path], *, t0: float | None, warmup: float, duration: f
 def write(merged: Merged, out: Path, **run: Any) -> None:
     """Write the merged file from the coded columns the merge built (no re-encoding)."""
     assert merged.coded is not None
-    cols, errors, outputs = merged.coded
+    wide, errors, outputs = merged.coded
+    narrow = {"status": np.int32, "tokens": np.int32, "output_code": np.int32}
+    cols = {t: {k: v.astype(narrow[k]) if k in narrow else v for k, v in c.items()} for t, c in wide.items()}
     samples_io.write_file(out, {"t0": merged.t0, "dropped": merged.dropped, **run}, cols, errors, outputs)
 
 
