@@ -91,8 +91,8 @@ def merge(files: Iterable[Path], *, t0: float | None, warmup: float, duration: f
         c, m = b.columns, b.meta
         parts["target"].append(tables.remap(tables.targets, m["targets"], c["target"]).astype(np.int32))
         parts["error"].append(tables.remap(tables.errors, m["errors"], c["error"]).astype(np.int32))
-        outputs = tables.remap(tables.outputs, m["outputs"], c["output"], empty=-1)
-        parts["output"].append(outputs.astype(np.int32))
+        coded = tables.remap(tables.outputs, m["outputs"], c["output"], empty=-1)
+        parts["output"].append(coded.astype(np.int32))
         parts["t"].append(c["t"])
 
     def column(name: str) -> npt.NDArray[Any]:  # later passes: one column of every batch
@@ -128,6 +128,7 @@ def merge(files: Iterable[Path], *, t0: float | None, warmup: float, duration: f
         c["output_code"] = c.pop("output")
         s = tables_out[t] = samples_io.to_samples(c, errors, book, texts)
         # keep for writing only what the table does not hold already (narrowed again by `write`)
+        assert s.output_code is not None
         c.update(status=s.status, tokens=s.tokens, output_code=s.output_code,
                  error=c["error"].astype(np.int32))
     return Merged(tables=tables_out,
