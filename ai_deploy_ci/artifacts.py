@@ -13,7 +13,8 @@ from typing import Any, Literal, NotRequired, TypedDict
 SUMMARY_FILE = "summary.json"
 VERDICT_FILE = "verdict.json"
 ROLLOUT_FILE = "rollout.json"
-SAMPLES_FILE = "samples.jsonl.gz"  # merged raw samples, both targets
+SAMPLES_FILE = "samples.frames"  # merged raw samples, both targets (columnar: load/samples_io.py)
+LEGACY_SAMPLES_FILE = "samples.jsonl.gz"  # version 1, still read by analyze
 LOCUST_HTML = "locust-report.html"
 
 
@@ -78,6 +79,9 @@ class LoadSummary(TypedDict):  # summary.json
     availability: NotRequired[Availability]
     locust_html: NotRequired[str]
     samples_file: str
+    # distributed mode: per Locust worker, requests produced and delivered to the master (load/delivery.py)
+    delivery: NotRequired[dict[str, dict[str, int | bool]]]
+    incomplete: NotRequired[str]  # why samples are missing (a worker lost, a gap): the gate is INCONCLUSIVE
 
 
 class Check(TypedDict):

@@ -1,6 +1,7 @@
 """`ai-deploy-ci analyze DIR [--spec deploy.yaml] [--out verdict.json]`: judge a load test's samples.
 
-Reads DIR/samples.jsonl.gz (warm-up already dropped by the load step) and DIR/summary.json
+Reads DIR/samples.frames (or a version-1 samples.jsonl.gz; warm-up already dropped by the
+load step) and DIR/summary.json
 (the measured duration, and whether the load generator was saturated), judges with the
 spec's `analysis` section and writes verdict.json (default DIR/verdict.json). Prints one
 line per metric. Exit 0 on PASS or an undecided run whose policy is `extend`; exit 4
@@ -14,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ai_deploy_ci.artifacts import SAMPLES_FILE, SUMMARY_FILE, VERDICT_FILE, VerdictFile
+from ai_deploy_ci.artifacts import LEGACY_SAMPLES_FILE, SAMPLES_FILE, SUMMARY_FILE, VERDICT_FILE, VerdictFile
 from ai_deploy_ci.errors import InputError, RegressionDetected, UserError
 
 
@@ -62,14 +63,18 @@ def _print(verdict: VerdictFile) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ai_deploy_ci.analysis.judge import judge
+    from ai_deploy_ci.load import delivery
     from ai_deploy_ci.load.samples_io import read_samples
     from ai_deploy_ci.spec.load import load_spec
 
     directory: Path = args.dir
     samples_path = directory / SAMPLES_FILE
     if not samples_path.exists():
+        samples_path = directory / LEGACY_SAMPLES_FILE
+    if not samples_path.exists():
         raise InputError(
-            f"{samples_path} does not exist", fix="point analyze at the results directory of a load test"
+            f"{directory / SAMPLES_FILE} does not exist, and {samples_path} does not exist either",
+            fix="point analyze at the results directory of a load test",
         )
     spec_path = args.spec or directory / "deploy.yaml"
     if not spec_path.exists():
@@ -77,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(spec_path)
     try:
         samples = read_samples(samples_path)
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, KeyError) as exc:
         raise InputError(f"cannot read {samples_path}: {exc}", fix="re-run the load test") from exc
     summary = _summary(directory)
     elapsed = summary.get("duration_s")
@@ -89,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         elapsed=float(elapsed) if elapsed is not None else None,
         agreement_tolerance=spec.load.agreement.tolerance,
     )
+    verdict = delivery.apply(verdict, summary)  # samples lost on the way: never a PASS
     out: Path = args.out or directory / VERDICT_FILE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(verdict, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -112,6 +112,7 @@ class LoadAndJudge:
 
     def __call__(self, request: GateRequest) -> Verdict:
         from ai_deploy_ci.analysis.rollout import RolloutTests
+        from ai_deploy_ci.load import delivery
         from ai_deploy_ci.load.runner import run_load_test
         from ai_deploy_ci.load.samples_io import read_samples
 
@@ -137,6 +138,7 @@ class LoadAndJudge:
                                 duration=limit, base_dir=self.base_dir, monitor=live)
         verdict = self._final(request, read_samples(out / SAMPLES_FILE), bool(summary.get("saturated")),
                               live, limit)
+        verdict = delivery.apply(verdict, summary)  # samples lost on the way (a worker died): not a PASS
         verdict["load_stopped_early"] = live.decided is not None
         verdict["time_to_decision_s"] = (
             round(live.wall - started, 1) if live.wall is not None else verdict.get("decided_at_s")

@@ -49,6 +49,9 @@ class RunConfig:
     # per-request SLOs for goodput (summary.goodput keywords: latency_ms, ttft_ms, tpot_ms); read by the
     # runner after the run, not inside Locust
     goodput_slos: dict[str, float] = field(default_factory=dict)
+    # whether responses are parsed for the compared output (agreement): False skips decoding and
+    # parsing every body, most of the capture's cost (bench/loadgen)
+    capture_output: bool = True
 
     @property
     def run_time(self) -> float:

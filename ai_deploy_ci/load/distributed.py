@@ -2,9 +2,12 @@
 
 A CI runner is too small to load a GPU fleet, so the generator runs next to the service:
 the locustfile and run config go in a ConfigMap, one master Job plus a Service for the
-workers to find it, and one worker Job with `parallelism = workers`. Each worker, when Locust
-exits, prints its raw-sample file base64-encoded between markers; the runner reads the pods'
-logs and merges them exactly as in the local multi-process mode (no volume, no object store).
+workers to find it, and one worker Job with `parallelism = workers`. Workers send their
+samples to the master over Locust's own messages (plugin.py, delivery.py: numbered frames,
+produced vs delivered per worker), never through their logs. The master, when Locust exits,
+prints its results directory (one sample file per worker, the ledger) base64-encoded between
+markers, and the runner reads that one log. That last leg is still a pod log: at high rates
+it can outgrow the kubelet's log rotation (docs/load-testing.md, "Distributed mode").
 `build_objects` and `decode_log` are pure; `launch`/`collect`/`delete` take an ApiClient.
 """
 
@@ -41,7 +44,7 @@ class DistributedRun:
 
 def dump_command() -> str:
     """Shell run by a pod after Locust: print each sample and meta file between markers."""
-    files = f"{RESULTS}/raw/samples-*.jsonl.gz {RESULTS}/raw/meta-*.json"
+    files = f"{RESULTS}/raw/samples-*.frames {RESULTS}/raw/meta-*.json"
     return (f'for f in {files}; do [ -f "$f" ] || continue; '
             f'echo "{BEGIN} $(basename "$f")"; base64 -w0 "$f"; echo; echo "{END}"; done')
 
@@ -49,7 +52,8 @@ def dump_command() -> str:
 def _job(run: DistributedRun, name: str, role: str, args: list[str], completions: int) -> dict[str, Any]:
     labels = {**run.labels, "app.kubernetes.io/name": "locust", "app.kubernetes.io/instance": run.name,
               "ai-deploy-ci/locust-role": role}
-    script = f"mkdir -p {RESULTS}/raw; python -m locust {' '.join(args)}; rc=$?; {dump_command()}; exit $rc"
+    dump = f"; {dump_command()}" if role == "master" else ""  # workers' samples went to the master
+    script = f"mkdir -p {RESULTS}/raw; python -m locust {' '.join(args)}; rc=$?{dump}; exit $rc"
     container = {
         "name": "locust", "image": run.image, "command": ["sh", "-c", script],
         "env": [{"name": CONFIG_ENV, "value": "/locust/config.json"}],
@@ -191,4 +195,5 @@ def run_distributed_load_test(spec: Spec, out_dir: Path, api_client: Any, *, ima
     result = runner.LocustRun(returncode=0 if finished else None, started=started, ended=datetime.now(UTC),
                               log=log)
     label = locustfile_gen.user_kind(spec.load, spec.server.protocol)
-    return runner.finish(config, out_dir, result, user_label=label, tolerance=spec.load.agreement.tolerance)
+    return runner.finish(config, out_dir, result, user_label=label, tolerance=spec.load.agreement.tolerance,
+                         workers=run.workers)

@@ -51,7 +51,8 @@ def user_ref(load: Load, protocol: Protocol, base_dir: Path) -> str:
 
 def make_config(load: Load, *, protocol: Protocol, model_name: str, targets: dict[str, str],
                 samples_dir: Path, payloads: list[object], base_dir: Path,
-                duration: float | None = None, goodput_slos: dict[str, float] | None = None) -> RunConfig:
+                duration: float | None = None, goodput_slos: dict[str, float] | None = None,
+                capture_output: bool = True) -> RunConfig:
     """The RunConfig for a spec's `load` section; `duration` overrides the spec (CLI --duration).
 
     With `load.stages` the spec's duration is their sum; an override holds the last stage or
@@ -71,7 +72,7 @@ def make_config(load: Load, *, protocol: Protocol, model_name: str, targets: dic
         spawn_rate=load.spawn_rate, arrival_rate=load.arrival_rate, arrival=load.arrival,
         processes=max(1, load.processes), warmup=load.warmup,
         duration=measured, progress_interval=progress_interval, stages=stages,
-        goodput_slos=dict(goodput_slos or {}),
+        goodput_slos=dict(goodput_slos or {}), capture_output=capture_output,
     )
 
 

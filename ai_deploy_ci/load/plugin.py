@@ -1,10 +1,12 @@
 """Loaded inside the Locust process: records every request raw, watches CPU, prints progress.
 
 Locust's statistics round response times before computing percentiles, so we keep each request
-(see capture.make_row) and compute quantiles ourselves. Rows are buffered in memory and flushed
-to `samples-<pid>.jsonl.gz` every few seconds and at stop, one file per process, so Locust's
-multi-process mode needs no extra traffic between master and workers for samples; only the
-small per-target counts for the progress line travel with the workers' reports.
+(see capture.make_row) and compute quantiles ourselves. Rows are buffered in memory and, every
+few seconds and at stop, appended as one columnar frame to `samples-<pid>.frames`, one file
+per process. A worker (`--processes`, or distributed Jobs) writes no file: it sends each frame
+to the master as a numbered `adc_samples` message with its count of requests produced, and the
+master appends it to `samples-<worker>.frames` and keeps a ledger of produced vs delivered
+(delivery.py), so samples never travel through pod logs and a lost worker is seen, not hidden.
 Locust runs in its own process group (so `--processes` workers can be stopped together), which
 also means it outlives a runner that is killed or cancelled: the group leader watches its parent
 and stops the whole group when orphaned, so no load keeps hitting the servers after the job.
@@ -28,7 +30,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from ai_deploy_ci.analysis.agreement import parse_path
-from ai_deploy_ci.load import capture, progress
+from ai_deploy_ci.load import capture, delivery, progress
 from ai_deploy_ci.load.config import (
     CPU_INTERVAL_ENV,
     CPU_THRESHOLD_ENV,
@@ -51,7 +53,8 @@ class _State:
 
     def __init__(self) -> None:
         self.config: RunConfig | None = current_config()
-        self.path_parts = parse_path(self.config.json_path if self.config else "$")
+        compare = self.config is None or self.config.capture_output
+        self.path_parts = parse_path(self.config.json_path if self.config else "$") if compare else None
         self.rows: list[list[Any]] = []
         self.counts: dict[str, list[int]] = {}
         self.worker_counts: dict[str, dict[str, tuple[int, int]]] = {}
@@ -63,6 +66,11 @@ class _State:
         self.role = "local"
         self.pid = os.getpid()
         self.started: float | None = None  # epoch seconds of test_start: the load's (and stages') t = 0
+        self.environment: Environment | None = None
+        self.produced = 0  # rows captured by this process
+        self.seq = 0  # worker: frames sent to the master
+        self.final_sent = False
+        self.ledger = delivery.Ledger()  # master: per worker, produced vs delivered
 
 
 STATE = _State()
@@ -71,14 +79,18 @@ STATE = _State()
 def samples_path() -> Path | None:
     if STATE.config is None:
         return None
-    return Path(STATE.config.samples_dir) / f"samples-{STATE.pid}.jsonl.gz"
+    return Path(STATE.config.samples_dir) / f"samples-{STATE.pid}.frames"
 
 
-def flush() -> None:
-    """Write buffered rows and this process's meta file (saturation, CPU, dropped arrivals)."""
+def flush(final: bool = False) -> None:
+    """Write buffered rows and this process's meta file (saturation, CPU, dropped arrivals);
+    on a worker, send them to the master instead (`final`: the last frame of this run)."""
     path = samples_path()
     if path is None:
         STATE.rows.clear()
+        return
+    if STATE.role == "worker":
+        _ship(final)
         return
     rows, STATE.rows = STATE.rows, []
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,12 +101,59 @@ def flush() -> None:
     (path.parent / f"meta-{STATE.pid}.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
+def _ship(final: bool) -> None:
+    """Worker: one numbered frame to the master (also when empty, if it is the final one)."""
+    runner = STATE.environment.runner if STATE.environment is not None else None
+    if runner is None or (not STATE.rows and not final) or STATE.final_sent:
+        return
+    rows, STATE.rows = STATE.rows, []
+    head, columns = capture.rows_to_frame(rows)
+    from ai_deploy_ci.load import frames
+
+    runner.send_message("adc_samples", {
+        "seq": STATE.seq, "rows": len(rows), "produced": STATE.produced, "final": final,
+        "saturated": STATE.saturated, "max_cpu": STATE.max_cpu, "dropped_arrivals": STATE.dropped_arrivals,
+        "started": STATE.started, "frame": frames.encode(head, columns) if rows else b""})
+    STATE.seq += 1
+    STATE.written += len(rows)
+    STATE.final_sent = final
+
+
+def on_samples(environment: Environment, msg: Any, **_: Any) -> None:
+    """Master: store a worker's frame in that worker's file and account for it."""
+    config = STATE.config
+    if config is None:
+        return
+    data = msg.data or {}
+    worker = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(msg.node_id))
+    frame = data.get("frame") or b""
+    if frame:
+        path = Path(config.samples_dir) / f"samples-{worker}.frames"
+        with open(path, "ab") as fh:
+            fh.write(frame)
+    STATE.ledger.received(worker, data)
+
+
+def write_master_meta() -> None:
+    """Master: its own meta plus one record per worker (the ledger), for the runner."""
+    if STATE.config is None:
+        return
+    raw = Path(STATE.config.samples_dir)
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / f"meta-{STATE.pid}.json").write_text(json.dumps({
+        "pid": STATE.pid, "role": "master", "rows": 0, "saturated": STATE.saturated, "max_cpu": STATE.max_cpu,
+        "dropped_arrivals": 0, "started": STATE.started}), encoding="utf-8")
+    for record in STATE.ledger.metas():
+        (raw / f"meta-worker-{record['worker']}.json").write_text(json.dumps(record), encoding="utf-8")
+
+
 @events.request.add_listener
 def on_request(**event: Any) -> None:
     row = capture.make_row(event, STATE.path_parts, time.time())
     if row is None:
         return
     STATE.rows.append(row)
+    STATE.produced += 1
     c = STATE.counts.setdefault(row[0], [0, 0])
     c[0] += 1
     c[1] += 1 - row[3]
@@ -103,9 +162,12 @@ def on_request(**event: Any) -> None:
 @events.init.add_listener
 def on_init(environment: Environment, **_: Any) -> None:
     STATE.__init__()  # type: ignore[misc]  # fresh after fork: the parent's buffer is not ours
+    STATE.environment = environment
     runner = environment.runner
     STATE.role = ("worker" if isinstance(runner, WorkerRunner)
                   else "master" if isinstance(runner, MasterRunner) else "local")
+    if runner is not None and STATE.role == "master":
+        runner.register_message("adc_samples", on_samples)
     if STATE.role != "master":
         gevent.spawn(_flush_loop)
     parent = os.environ.get(PARENT_ENV)
@@ -141,29 +203,32 @@ def on_usage(environment: Environment, cpu_usage: float, **_: Any) -> None:
 @events.report_to_master.add_listener
 def on_report_to_master(client_id: str, data: dict[str, Any], **_: Any) -> None:
     data["adc_counts"] = {t: tuple(c) for t, c in STATE.counts.items()}
+    data["adc_produced"] = STATE.produced
 
 
 @events.worker_report.add_listener
 def on_worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
     if "adc_counts" in data:
         STATE.worker_counts[client_id] = data["adc_counts"]
+    if "adc_produced" in data:
+        worker = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(client_id))
+        STATE.ledger.reported(worker, int(data["adc_produced"]))
 
 
 @events.test_stop.add_listener
 def on_test_stop(environment: Environment, **_: Any) -> None:
     if STATE.role != "master":
-        flush()
+        flush(final=True)
+    else:
+        write_master_meta()
 
 
 @events.quitting.add_listener
 def on_quitting(environment: Environment, **_: Any) -> None:
     if STATE.role != "master":
-        flush()
-    elif STATE.config is not None:  # the master still records its own saturation
-        path = Path(STATE.config.samples_dir) / f"meta-{STATE.pid}.json"
-        path.write_text(json.dumps({"pid": STATE.pid, "role": "master", "rows": 0,
-                                    "saturated": STATE.saturated, "max_cpu": STATE.max_cpu,
-                                    "dropped_arrivals": 0, "started": STATE.started}), encoding="utf-8")
+        flush(final=True)
+    else:
+        write_master_meta()
 
 
 def note_dropped_arrival() -> None:

@@ -24,11 +24,11 @@ from pathlib import Path
 import ai_deploy_ci
 from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE, SUMMARY_FILE, LoadSummary
 from ai_deploy_ci.errors import UserError
-from ai_deploy_ci.load import locustfile_gen, samples_io, shapes
+from ai_deploy_ci.load import delivery, locustfile_gen, merge, samples_io, shapes
 from ai_deploy_ci.load.config import CONFIG_ENV, PARENT_ENV, RunConfig, write_config
 from ai_deploy_ci.load.progress import PREFIX
 from ai_deploy_ci.load.summary import goodput_slos, summarize_target
-from ai_deploy_ci.samples import TARGETS, OutputBook, Samples
+from ai_deploy_ci.samples import Samples
 from ai_deploy_ci.spec.model import Load, Spec
 
 STARTUP_GRACE = 60.0  # seconds allowed on top of the run for Locust to start and shut down
@@ -122,25 +122,21 @@ def measured_so_far(config: RunConfig) -> float | None:
 
 
 def samples_so_far(config: RunConfig) -> tuple[dict[str, Samples], float | None]:
-    """While Locust runs: the rows its processes flushed so far, rebased and windowed as the merge
-    does (t = 0 at the end of the warm-up), and `measured_so_far`. A gzip member still being
-    written is skipped (read again next time)."""
+    """While Locust runs: the rows its processes flushed so far, merged as `finish` merges them
+    (t = 0 at the end of the warm-up), and the measured seconds so far. A frame still being
+    written is left out (the merge stops at a torn frame; it is read again next time)."""
     raw = Path(config.samples_dir)
-    started = [float(v) for m in read_meta_lenient(raw) if isinstance(v := m.get("started"), int | float)]
-    if not started:
+    t0 = recorded_start(read_meta_lenient(raw))
+    if t0 is None:
         return {}, None
-    start = min(started) + config.warmup
-    rows: list[samples_io.Row] = []
-    for f in sorted(raw.glob("*samples-*.jsonl.gz")):
-        try:
-            for row in samples_io.iter_rows(f):
-                rows.append(row)
-        except (EOFError, OSError, ValueError):  # the last gzip member is still being written
-            pass
-    kept = [[r[0], r[1] - start, *r[2:]] for r in rows if start <= r[1] < start + config.duration]
-    book = OutputBook()
-    by_target = {t: samples_io.rows_to_samples([r for r in kept if r[0] == t], book) for t in TARGETS}
-    return by_target, time.time() - start
+    elapsed = time.time() - (t0 + config.warmup)
+    merged = merge.merge(_sample_files(raw), t0=t0, warmup=config.warmup, duration=config.duration)
+    return ({} if merged is None else merged.tables), elapsed
+
+
+def _sample_files(raw: Path) -> list[Path]:
+    """The per-process sample files: frames (version 2) and, from older plugins, JSON lines."""
+    return sorted([*raw.glob("*samples-*.frames"), *raw.glob("*samples-*.jsonl.gz")])
 
 
 def read_meta_lenient(samples_dir: Path) -> list[dict[str, object]]:
@@ -192,19 +188,16 @@ def read_meta(samples_dir: Path) -> list[dict[str, object]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(samples_dir.glob("*meta-*.json"))]
 
 
-def first_start(files: Sequence[Path], meta: Sequence[dict[str, object]] = ()) -> float | None:
-    """The run's t = 0: when Locust started the load (meta `started`, the earliest process), or
-    the earliest request start when no process recorded it; None without any request.
+def recorded_start(meta: Sequence[dict[str, object]]) -> float | None:
+    """The run's t = 0: when Locust started the load (meta `started`, the earliest process);
+    None when no process recorded it (then the merge takes the earliest request start).
 
     The load's start, not the first request's: a first request delayed by connection setup
-    would otherwise shift every stage boundary and time block by its delay.
+    would otherwise shift every stage boundary and time block by its delay. Read from the
+    meta files, so no sample file is scanned for it.
     """
-    starts = [min((r[1] for r in samples_io.iter_rows(f)), default=None) for f in files]
-    known = [s for s in starts if s is not None]
-    if not known:
-        return None
     recorded = [float(v) for m in meta if isinstance(v := m.get("started"), int | float)]
-    return min([*recorded, *known])
+    return min(recorded) if recorded else None
 
 
 def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
@@ -216,7 +209,7 @@ def prepare(config: RunConfig, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     raw = Path(config.samples_dir)
     raw.mkdir(parents=True, exist_ok=True)
-    for old in [*raw.glob("samples-*.jsonl.gz"), *raw.glob("meta-*.json")]:
+    for old in [*raw.glob("samples-*.frames"), *raw.glob("samples-*.jsonl.gz"), *raw.glob("meta-*.json")]:
         old.unlink()
     config_path = write_config(config, out_dir / "locust-config.json")
     locustfile = out_dir / "locustfile_generated.py"
@@ -238,25 +231,26 @@ def execute(config: RunConfig, out_dir: Path, *, extra_env: dict[str, str] | Non
 
 
 def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str = "",
-           tolerance: float = 0.0) -> LoadSummary:
+           tolerance: float = 0.0, workers: int | None = None) -> LoadSummary:
     """Merge the per-process sample files in config.samples_dir, summarize, write summary.json.
 
     Shared by the local run and the Kubernetes-Jobs run (distributed.py), which only differ in
-    how the per-process files arrive.
+    how the per-process files arrive. `workers`: how many Locust workers must have delivered
+    samples (default: `config.processes` when above one).
     """
     raw = Path(config.samples_dir)
-    files = sorted(raw.glob("*samples-*.jsonl.gz"))
+    files = _sample_files(raw)
     meta = read_meta(raw)
-    t0 = first_start(files, meta)
-    if t0 is None:
+    merged = merge.merge(files, t0=recorded_start(meta), warmup=config.warmup, duration=config.duration)
+    if merged is None:
         raise LoadTestFailed(f"Locust produced no samples (exit code {run.returncode}){_log_tail(run.log)}",
                              fix=f"read {run.log} for Locust's own output")
     samples_path = out_dir / SAMPLES_FILE
-    counts = samples_io.merge_process_files(files, samples_path, t0=t0, warmup=config.warmup,
-                                            duration=config.duration)
+    merge.write(merged, samples_path, duration=config.duration)
     for f in files:
         f.unlink()
-    samples = samples_io.read_samples(samples_path)
+    samples, counts = merged.tables, merged.counts
+    samples_io.remember(samples_path, samples)  # the gate judges these tables instead of re-reading
     targets = {t: summarize_target(s, url=config.targets.get(t, ""), duration=config.duration,
                                    reference=samples["baseline"] if t == "candidate" else None,
                                    tolerance=tolerance, slos=config.goodput_slos)
@@ -271,6 +265,15 @@ def finish(config: RunConfig, out_dir: Path, run: LocustRun, *, user_label: str 
         saturated=any(bool(m.get("saturated")) for m in meta), warnings=warnings,
         targets=targets, goodput_slos=dict(config.goodput_slos), samples_file=SAMPLES_FILE,
     )
+    expected = workers if workers is not None else (config.processes if config.processes > 1 else 0)
+    if expected or any(m.get("role") == "worker" for m in meta):  # workers shipped samples to the master
+        summary["delivery"] = delivery.delivery(meta)
+        incomplete = delivery.incomplete_reason(meta, expected_workers=expected)
+        if merged.torn_bytes:
+            incomplete = "; ".join(x for x in (incomplete, f"{merged.torn_bytes} bytes of a torn frame") if x)
+        if incomplete:
+            summary["incomplete"] = incomplete
+            summary["warnings"].append(incomplete)
     if (out_dir / LOCUST_HTML).exists():
         summary["locust_html"] = LOCUST_HTML
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
@@ -306,7 +309,13 @@ def spec_config(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: 
         load, protocol=spec.server.protocol, model_name=spec.server.model_name,
         targets={"baseline": baseline_url, "candidate": candidate_url}, samples_dir=out_dir / "raw",
         payloads=load_payloads(load, base_dir), base_dir=base_dir, duration=duration,
-        goodput_slos=goodput_slos(spec.analysis.metrics))
+        goodput_slos=goodput_slos(spec.analysis.metrics), capture_output=compares_outputs(spec))
+
+
+def compares_outputs(spec: Spec) -> bool:
+    """Responses are parsed only when something compares them: an agreement metric, or an
+    explicit `load.agreement.jsonPath` (the summary's agreement figure)."""
+    return spec.load.agreement.json_path != "$" or any(m.type == "agreement" for m in spec.analysis.metrics)
 
 
 def run_load_test(spec: Spec, out_dir: Path, *, baseline_url: str, candidate_url: str,

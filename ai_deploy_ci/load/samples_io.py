@@ -1,181 +1,155 @@
-"""File formats of raw samples: per-process files written inside Locust, one merged file after.
+"""The merged sample file (`samples.frames`): one table per target, read once per gate.
 
-Format (both kinds): gzip'd JSON lines. The merged `samples.jsonl.gz` starts with a header
-object, then one compact array per request, in `COLUMNS` order:
+Version 2 is columnar (`frames.py`): a `run` frame (t0, duration, dropped requests, the
+string tables: error kinds, output texts) then one `target` frame per target with columns
 
-    {"format": "ai-deploy-ci-samples", "version": 1, "columns": [...], "t0": 1763771234.5, ...}
-    ["baseline", 0.0123, 41.7, 1, 200, 57, "", null, 0, [], 3, "{\"label\":\"pos\"}"]
+    t latency_ms ok status nbytes error ttft_ms tokens itl_offsets itl_ms payload output_code
 
-Arrays instead of objects keep the file about three times smaller. Per-process files
-(`samples-<pid>.jsonl.gz`) are appended to in gzip members, one line per flush holding a JSON
-array of rows (one `json.dumps` per batch costs a quarter of one per row); their `t` is
-absolute (epoch seconds, Locust's `start_time`). The merge rebases `t` on the measured
-window's start, drops requests outside the window and sorts by time, as the judge expects.
+`t` is seconds since the measured window's start; `error` and `output_code` index the run
+frame's `errors` and `outputs` (-1: no output captured), so output codes are comparable
+across targets exactly as `Samples.output_code` is. Reading copies each column once from the
+file into its array; there is no per-row Python work except turning codes back into the
+`error`/`output` lists the tables carry.
 
-Reading assigns output codes (`Samples.output_code`) from one `OutputBook` per file, shared by
-its targets; the codes are not stored, so files of any version-1 writer read the same.
+Version 1 files (`samples.jsonl.gz`, gzip'd JSON lines) still read (`samples_legacy`).
+`read_samples` is the judge's entry point; the gate's own run hands over the tables it has
+just merged (`remember`), so a gate reads its samples once, not twice.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
-import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from ai_deploy_ci.load.capture import Row, append_rows
+from ai_deploy_ci.load import frames
+from ai_deploy_ci.load.samples_legacy import is_legacy, read_samples_v1
+from ai_deploy_ci.load.samples_legacy import read_header as read_header_v1
 from ai_deploy_ci.samples import TARGETS, OutputBook, Samples
 
-__all__ = ["COLUMNS", "append_rows", "iter_rows", "merge_process_files", "read_samples", "write_samples"]
+__all__ = ["FORMAT", "read_header", "read_samples", "remember", "write_samples"]
 
 FORMAT = "ai-deploy-ci-samples"
-VERSION = 1
-COLUMNS = (
-    "target",
-    "t",
-    "latency_ms",
-    "ok",
-    "status",
-    "nbytes",
-    "error",
-    "ttft_ms",
-    "tokens",
-    "itl_ms",
-    "payload",
-    "output",
-)
+VERSION = 2
+Columns = dict[str, npt.NDArray[Any]]
 
 
-def iter_rows(path: Path) -> Iterator[Row]:
-    """Rows of a per-process file (a batch of rows per line) or of the merged file (a row per
-    line); the header (an object) is skipped."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("[["):
-                yield from json.loads(line)
-            elif line.startswith("["):
-                yield json.loads(line)
-
-
-def read_header(path: Path) -> dict[str, Any]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        first = fh.readline()
-    return json.loads(first) if first.startswith("{") else {}
-
-
-def merge_process_files(
-    files: Iterable[Path], out: Path, *, t0: float, warmup: float, duration: float
-) -> dict[str, int]:
-    """Merge per-process files into `out`; return requests kept per target and dropped.
-
-    t0 is the run's start (epoch seconds). Only requests that *started* inside the measured
-    window [t0 + warmup, t0 + warmup + duration) are kept: warm-up requests, and those started
-    while Locust was stopping, would bias both the rate and the latency.
-    """
-    start = t0 + warmup
-    end = start + duration
-    kept: list[Row] = []
-    dropped = 0
-    for f in files:
-        for row in iter_rows(f):
-            if not start <= row[1] < end:
-                dropped += 1
-                continue
-            row[1] = round(row[1] - start, 6)
-            kept.append(row)
-    kept.sort(key=lambda r: r[1])
-    header = {
-        "format": FORMAT,
-        "version": VERSION,
-        "columns": list(COLUMNS),
-        "t0": start,
-        "duration": duration,
-        "dropped": dropped,
-    }
-    write_rows(out, kept, header)
-    counts = {t: 0 for t in TARGETS}
-    for r in kept:
-        counts[r[0]] = counts.get(r[0], 0) + 1
-    counts["dropped"] = dropped
-    return counts
-
-
-def write_rows(out: Path, rows: Sequence[Row], header: dict[str, Any]) -> None:
-    with gzip.open(out, "wt", encoding="utf-8", compresslevel=6) as fh:
-        fh.write(json.dumps(header) + "\n")
-        for r in rows:
-            fh.write(json.dumps(r, separators=(",", ":")) + "\n")
-
-
-def read_samples(path: Path | str) -> dict[str, Samples]:
-    """The merged file as one `Samples` table per target ("baseline", "candidate" always present),
-    with output codes from one book shared by the targets (baseline's texts coded first)."""
-    by_target: dict[str, list[Row]] = {t: [] for t in TARGETS}
-    for row in iter_rows(Path(path)):
-        by_target.setdefault(row[0], []).append(row)
-    book = OutputBook()
-    return {t: rows_to_samples(rows, book) for t, rows in by_target.items()}
-
-
-def rows_to_samples(rows: Sequence[Row], book: OutputBook | None = None) -> Samples:
-    """Rows of one target as a table; outputs are coded with `book` (a new one unless given)."""
-    rows = sorted(rows, key=lambda r: r[1])
-    book = book if book is not None else OutputBook()
-    output = [r[11] for r in rows]
-    n = len(rows)
-    itl: list[float] = []
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    for i, r in enumerate(rows):
-        itl.extend(r[9])
-        offsets[i + 1] = len(itl)
+def to_samples(cols: Columns, errors: list[str], book: OutputBook, texts: list[str]) -> Samples:
+    """A target's coded columns as the judge's table; `texts` is `book.texts` plus '' last, so
+    code -1 (nothing captured) maps to ''."""
+    error_codes = cols["error"].tolist()
+    output_codes = cols["output_code"].astype(np.int64)
     return Samples(
-        t=np.array([r[1] for r in rows], dtype=np.float64),
-        latency_ms=np.array([r[2] for r in rows], dtype=np.float64),
-        ok=np.array([bool(r[3]) for r in rows], dtype=np.bool_),
-        status=np.array([r[4] for r in rows], dtype=np.int64),
-        nbytes=np.array([r[5] for r in rows], dtype=np.int64),
-        error=[r[6] for r in rows],
-        ttft_ms=np.array([math.nan if r[7] is None else r[7] for r in rows], dtype=np.float64),
-        tokens=np.array([r[8] for r in rows], dtype=np.int64),
-        itl_ms=np.array(itl, dtype=np.float64),
-        itl_offsets=offsets,
-        payload=np.array([r[10] for r in rows], dtype=np.int64),
-        output=output,
-        output_code=book.encode(output),
-        book=book,
+        t=cols["t"], latency_ms=cols["latency_ms"], ok=cols["ok"].astype(np.bool_, copy=False),
+        status=cols["status"].astype(np.int64), nbytes=cols["nbytes"].astype(np.int64, copy=False),
+        error=list(map(errors.__getitem__, error_codes)), ttft_ms=cols["ttft_ms"],
+        tokens=cols["tokens"].astype(np.int64), itl_ms=cols["itl_ms"],
+        itl_offsets=cols["itl_offsets"].astype(np.int64, copy=False),
+        payload=cols["payload"].astype(np.int64, copy=False),
+        output=list(map(texts.__getitem__, output_codes.tolist())), output_code=output_codes, book=book,
     )
 
 
-def samples_to_rows(target: str, s: Samples) -> list[Row]:
-    rows: list[Row] = []
-    for i in range(len(s)):
-        ttft = float(s.ttft_ms[i])
-        itl = s.itl_ms[s.itl_offsets[i] : s.itl_offsets[i + 1]]
-        rows.append(
-            [
-                target,
-                float(s.t[i]),
-                float(s.latency_ms[i]),
-                int(bool(s.ok[i])),
-                int(s.status[i]),
-                int(s.nbytes[i]),
-                s.error[i],
-                None if math.isnan(ttft) else ttft,
-                int(s.tokens[i]),
-                [float(x) for x in itl],
-                int(s.payload[i]),
-                s.output[i],
-            ]
-        )
-    return rows
+def book_of(texts: list[str]) -> OutputBook:
+    book = OutputBook()
+    book.texts = list(texts)
+    book.codes = {"": -1, **{t: i for i, t in enumerate(texts)}}
+    return book
 
 
-def write_samples(path: Path | str, samples: dict[str, Samples], *, t0: float = 0.0) -> None:
-    """Write tables (e.g. synthetic ones in tests, or a re-cut run) in the merged format."""
-    rows = [r for target, s in samples.items() for r in samples_to_rows(target, s)]
-    rows.sort(key=lambda r: r[1])
-    write_rows(Path(path), rows, {"format": FORMAT, "version": VERSION, "columns": list(COLUMNS), "t0": t0})
+def coded_columns(s: Samples, errors: dict[str, int], book: OutputBook) -> Columns:
+    """A table as the file's columns, adding its error kinds and outputs to the shared tables."""
+    for e in dict.fromkeys(s.error):
+        errors.setdefault(e, len(errors))
+    codes = book.encode(s.output) if s.book is not book or s.output_code is None else s.output_code
+    return {
+        "t": s.t, "latency_ms": s.latency_ms, "ok": s.ok, "status": s.status.astype(np.int32),
+        "nbytes": s.nbytes, "error": np.fromiter(map(errors.__getitem__, s.error), np.int32, len(s)),
+        "ttft_ms": s.ttft_ms, "tokens": s.tokens.astype(np.int32), "itl_offsets": s.itl_offsets,
+        "itl_ms": s.itl_ms, "payload": s.payload, "output_code": codes.astype(np.int32),
+    }
+
+
+def write_file(path: Path, run: Mapping[str, Any], tables: Mapping[str, Columns], errors: list[str],
+               outputs: list[str]) -> None:
+    """The version-2 file: the run frame, then one frame per target (written to a temporary
+    name and renamed, so a reader never sees half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    meta = {"format": FORMAT, "version": VERSION, "kind": "run", **run, "targets": list(tables),
+            "errors": errors, "outputs": outputs}
+    with open(tmp, "wb") as fh:
+        frames.write(fh, meta, {})
+        for target, cols in tables.items():
+            frames.write(fh, {"kind": "target", "target": target, "rows": int(cols["t"].size)}, cols)
+    tmp.replace(path)
+
+
+def write_samples(path: Path | str, samples: Mapping[str, Samples], *, t0: float = 0.0,
+                  **run: Any) -> None:
+    """Write tables (synthetic ones in tests, a re-cut run) as a version-2 file."""
+    books = {id(s.book) for s in samples.values() if s.book is not None and s.output_code is not None}
+    first = next((s.book for s in samples.values() if s.book is not None), None)
+    book = first if len(books) == 1 and first is not None else OutputBook()
+    errors: dict[str, int] = {}
+    cols = {t: coded_columns(s, errors, book) for t, s in samples.items()}
+    write_file(Path(path), {"t0": t0, **run}, cols, list(errors), list(book.texts))
+
+
+_handoff: tuple[tuple[str, int, int], dict[str, Samples]] | None = None
+
+
+def _key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_mtime_ns, st.st_size
+
+
+def remember(path: Path, tables: dict[str, Samples]) -> None:
+    """Keep the tables just written to `path` for the next `read_samples(path)` (one use): the
+    gate judges the tables its load run merged instead of reading them back."""
+    global _handoff
+    _handoff = (_key(path), tables)
+
+
+def read_samples(path: Path | str) -> dict[str, Samples]:
+    """The merged file as one table per target ("baseline", "candidate" always present), with
+    output codes from one book shared by the targets (baseline's texts coded first).
+    Reads version 2 and version 1 files (told apart by their first bytes)."""
+    global _handoff
+    path = Path(path)
+    if _handoff is not None and _handoff[0] == _key(path):
+        tables, _handoff = _handoff[1], None
+        return tables
+    if is_legacy(path):
+        return read_samples_v1(path)
+    it = frames.iter_file(path)
+    run = next(it, None)
+    if run is None or run.meta.get("kind") != "run":
+        raise ValueError(f"{path}: no run frame at the start")
+    outputs: list[str] = run.meta.get("outputs", [])
+    book, texts = book_of(outputs), [*outputs, ""]
+    errors: list[str] = run.meta.get("errors", [])
+    out = {t: empty(book) for t in TARGETS}
+    for frame in it:
+        out[str(frame.meta["target"])] = to_samples(frame.columns, errors, book, texts)
+    return out
+
+
+def read_header(path: Path | str) -> dict[str, Any]:
+    """The run's meta: t0 (epoch seconds of the window's start), duration, dropped, …"""
+    path = Path(path)
+    if is_legacy(path):
+        return read_header_v1(path)
+    run = next(frames.iter_file(path), None)
+    meta = dict(run.meta) if run is not None else {}
+    meta.pop("outputs", None)
+    return meta
+
+
+def empty(book: OutputBook | None = None) -> Samples:
+    f, i = np.zeros(0), np.zeros(0, np.int64)
+    return Samples(t=f, latency_ms=f, ok=np.zeros(0, np.bool_), status=i, nbytes=i, error=[], ttft_ms=f,
+                   tokens=i, itl_ms=f, itl_offsets=np.zeros(1, np.int64), payload=i, output=[],
+                   output_code=i, book=book)

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ai_deploy_ci.analysis.agreement import agreement_rate
+from ai_deploy_ci.analysis.blocks import Cut
+from ai_deploy_ci.analysis.observe import Counts, agreement_counts
 from ai_deploy_ci.artifacts import Bucket, Quantiles, TargetSummary
 from ai_deploy_ci.samples import FloatArray, Samples
 from ai_deploy_ci.spec.model import Metric
@@ -45,18 +46,25 @@ def bucket_length(duration: float) -> float:
 
 
 def timeline(s: Samples, duration: float, length: float) -> list[Bucket]:
+    """Per-bucket figures; bucket b holds the requests with floor(t / length) == b. Tables are
+    time-ordered (the merge sorts them), so each bucket is a slice found by binary search."""
     buckets: list[Bucket] = []
     n = max(1, math.ceil(duration / length)) if duration > 0 else 1
-    idx = np.floor(s.t / length).astype(np.int64) if len(s) else np.zeros(0, dtype=np.int64)
+    ordered = s.t.size < 2 or bool(np.all(s.t[1:] >= s.t[:-1]))
+    t = s.t if ordered else np.sort(s.t)
+    perm = None if ordered else np.argsort(s.t, kind="stable")
+    lat_all = s.latency_ms if perm is None else s.latency_ms[perm]
+    bad_all = ~(s.ok if perm is None else s.ok[perm])
+    bounds = np.searchsorted(np.floor(t / length), np.arange(n + 1), side="left")
     for b in range(n):
-        mask = idx == b
-        lat = s.latency_ms[mask]
+        lo, hi = int(bounds[b]), int(bounds[b + 1])
+        lat = lat_all[lo:hi]
         span = min(length, max(duration - b * length, 1e-9))
         if lat.size:
             p50, p95, p99 = (float(x) for x in np.percentile(lat, [50, 95, 99]))
         else:
             p50 = p95 = p99 = 0.0
-        buckets.append(Bucket(t=b * length, requests=int(lat.size), errors=int((~s.ok[mask]).sum()),
+        buckets.append(Bucket(t=b * length, requests=int(lat.size), errors=int(bad_all[lo:hi].sum()),
                               rps=_r(lat.size / span), p50=_r(p50), p95=_r(p95), p99=_r(p99)))
     return buckets
 
@@ -117,7 +125,7 @@ def summarize_target(s: Samples, *, url: str, duration: float, reference: Sample
                      tolerance: float = 0.0, slos: Mapping[str, float] | None = None) -> TargetSummary:
     """One target's figures; `reference` (the baseline) adds the candidate's agreement, `slos`
     the per-request bounds of goodput (none: goodput is the successful throughput)."""
-    errors = [e or "unknown" for e, ok in zip(s.error, s.ok, strict=True) if not ok]
+    errors = [s.error[i] or "unknown" for i in np.flatnonzero(~s.ok).tolist()]  # failures only: few
     lat = quantiles(s.latency_ms)
     out = TargetSummary(
         url=url, count=len(s), errors=len(errors), errors_by_kind=dict(Counter(errors).most_common()),
@@ -136,6 +144,15 @@ def summarize_target(s: Samples, *, url: str, duration: float, reference: Sample
         out["tpot_ms"] = tp
     if (tps := tokens_per_second(s)) is not None:
         out["tokens_per_second"] = tps
-    if reference is not None and (agree := agreement_rate(reference, s, tolerance)) is not None:
+    if reference is not None and (agree := agreement(reference, s, tolerance)) is not None:
         out["agreement"] = round(agree, 6)
     return out
+
+
+def agreement(baseline: Samples, candidate: Samples, tolerance: float = 0.0) -> float | None:
+    """The candidate's agreement over the whole window, by the judge's own vectorised counting
+    (`observe.agreement_counts` on one block each: the same definition as `agreement_rate`,
+    without a Python loop over the requests); None when no input was answered by both."""
+    cuts = [Cut(x, np.array([0, len(x)], np.int64)) for x in (baseline, candidate)]
+    counts = agreement_counts(cuts[0], cuts[1], tolerance)
+    return Counts.rate(counts.cand_hits, counts.cand_total)

@@ -15,7 +15,9 @@ from typing import Any
 from ai_deploy_ci.analysis.agreement import canonical
 from ai_deploy_ci.load.capture import ITL_KEY, OUTPUT_KEY, PAYLOAD_KEY, TOKENS_KEY, TTFT_KEY
 from ai_deploy_ci.load_users import wire
-from ai_deploy_ci.load_users.base import InferenceUser
+from ai_deploy_ci.load_users.base import _CONFIG, InferenceUser
+
+CAPTURE_OUTPUT = _CONFIG is None or _CONFIG.capture_output
 
 
 def stream_request(user: InferenceUser, path: str, body: dict[str, Any], index: int,
@@ -47,8 +49,9 @@ def stream_request(user: InferenceUser, path: str, body: dict[str, Any], index: 
         resp.request_meta["response_time"] = latency
         resp.request_meta["response_length"] = sum(len(p) for p in pieces)
         ctx = resp.request_meta["context"]
-        ctx.update({TTFT_KEY: ttft, ITL_KEY: gaps, TOKENS_KEY: len(stamps),
-                    OUTPUT_KEY: canonical("".join(pieces))})
+        ctx.update({TTFT_KEY: ttft, ITL_KEY: gaps, TOKENS_KEY: len(stamps)})
+        if CAPTURE_OUTPUT:  # only an agreement comparison needs the joined, canonical text
+            ctx[OUTPUT_KEY] = canonical("".join(pieces))
         if stamps:
             resp.success()
         else:

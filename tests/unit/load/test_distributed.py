@@ -43,6 +43,7 @@ def test_master_and_workers() -> None:
     w_script = w_pod["spec"]["containers"][0]["command"][2]
     assert "--master --expect-workers 3" in m_script
     assert "--worker --master-host sentiment-locust-master --master-port 5557" in w_script
+    assert distributed.BEGIN in m_script and distributed.BEGIN not in w_script  # workers send to the master
     assert workers["spec"]["parallelism"] == workers["spec"]["completions"] == 3
     for job in (master, workers):
         spec = job["spec"]["template"]["spec"]
@@ -61,14 +62,14 @@ def test_dump_script_output_decodes(tmp_path: Path) -> None:
     """The shell a pod runs prints files that decode_log gets back byte for byte."""
     raw = tmp_path / "raw"
     raw.mkdir()
-    data = gzip.compress(b'["baseline",1.0,2.0,1,200,3,"",null,0,[],0,""]\n')
-    (raw / "samples-7.jsonl.gz").write_bytes(data)
+    data = gzip.compress(b'["baseline",1.0,2.0,1,200,3,"",null,0,[],0,""]\n')  # any bytes
+    (raw / "samples-7.frames").write_bytes(data)
     (raw / "meta-7.json").write_text(json.dumps({"pid": 7}))
     script = distributed.dump_command().replace(distributed.RESULTS, str(tmp_path))
     out = subprocess.run(["sh", "-c", "echo locust says hi; " + script], capture_output=True, text=True,
                          timeout=10, check=True).stdout
     files = distributed.decode_log(out)
-    assert files == {"samples-7.jsonl.gz": data, "meta-7.json": b'{"pid": 7}'}
+    assert files == {"samples-7.frames": data, "meta-7.json": b'{"pid": 7}'}
 
 
 def test_decode_ignores_other_lines() -> None:
