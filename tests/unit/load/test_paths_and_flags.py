@@ -48,7 +48,7 @@ def test_execute_hands_locust_absolute_paths(tmp_path: Path, monkeypatch: pytest
     seen: dict[str, object] = {}
 
     def fake_run_locust(cmd: list[str], config_path: Path, log: Path, timeout: float,
-                        extra_env: dict[str, str] | None = None) -> runner.LocustRun:
+                        extra_env: dict[str, str] | None = None, monitor: object = None) -> runner.LocustRun:
         seen.update(cmd=cmd, config_path=config_path, log=log)
         raise RuntimeError("stop here")
 
