@@ -49,6 +49,12 @@ class RunConfig:
     # per-request SLOs for goodput (summary.goodput keywords: latency_ms, ttft_ms, tpot_ms); read by the
     # runner after the run, not inside Locust
     goodput_slos: dict[str, float] = field(default_factory=dict)
+    # load.request: the built-in user's path ('' = its protocol's default; `{model}` is replaced by
+    # model_name), method (JSON user) and extra headers (`${VAR}` read from the environment)
+    request_path: str = ""
+    request_method: str = "POST"
+    request_headers: dict[str, str] = field(default_factory=dict)
+    ignore_eos: bool = False  # openai users: vLLM's ignore_eos + min_tokens, same length on both sides
 
     @property
     def run_time(self) -> float:

@@ -71,7 +71,9 @@ def make_config(load: Load, *, protocol: Protocol, model_name: str, targets: dic
         spawn_rate=load.spawn_rate, arrival_rate=load.arrival_rate, arrival=load.arrival,
         processes=max(1, load.processes), warmup=load.warmup,
         duration=measured, progress_interval=progress_interval, stages=stages,
-        goodput_slos=dict(goodput_slos or {}),
+        goodput_slos=dict(goodput_slos or {}), request_path=load.request.path,
+        request_method=load.request.method, request_headers=dict(load.request.headers),
+        ignore_eos=load.ignore_eos,
     )
 
 

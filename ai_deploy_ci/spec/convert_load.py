@@ -23,6 +23,11 @@ def _stage(raw: Doc) -> m.LoadStage:
     return stage if "rate" not in raw else m.LoadStage(stage.duration, stage.users, float(raw["rate"]))
 
 
+def _request(raw: Doc) -> m.RequestOptions:
+    return m.RequestOptions(path=str(raw.get("path", "")), method=raw.get("method", "POST"),
+                            headers=tuple((str(k), str(v)) for k, v in (raw.get("headers") or {}).items()))
+
+
 def load_section(raw: Doc) -> m.Load:
     stages = tuple(_stage(s) for s in raw.get("stages", ()))
     load = m.Load(
@@ -37,6 +42,7 @@ def load_section(raw: Doc) -> m.Load:
                 ("timeout",),
             )
         ),
+        request=_request(raw.get("request", {})),
         agreement=m.Agreement(
             **_kw(raw.get("agreement", {}), {"jsonPath": "json_path", "tolerance": "tolerance"})
         ),
@@ -56,6 +62,7 @@ def load_section(raw: Doc) -> m.Load:
                 "processes": "processes",
                 "distributedWorkers": "distributed_workers",
                 "maxTokens": "max_tokens",
+                "ignoreEos": "ignore_eos",
             },
             ("duration", "warmup"),
         ),

@@ -229,6 +229,15 @@ class LoadStage:
 
 
 @dataclass(frozen=True)
+class RequestOptions:
+    """`load.request`: how the built-in user sends a request ('' path: the protocol's own)."""
+
+    path: str = ""  # `{model}` is replaced by server.model_name
+    method: Literal["POST", "PUT"] = "POST"
+    headers: tuple[tuple[str, str], ...] = ()  # `${NAME}` in a value is read from the environment
+
+
+@dataclass(frozen=True)
 class Load:
     user: UserKind | None = None  # None: derived from server.protocol
     locustfile: str | None = None  # the user's own; raw samples are still captured
@@ -248,6 +257,8 @@ class Load:
     availability: AvailabilityProbe = field(default_factory=AvailabilityProbe)
     agreement: Agreement = field(default_factory=Agreement)
     max_tokens: int = 64  # openai users
+    ignore_eos: bool = False  # openai users: exactly max_tokens tokens (vLLM ignore_eos, min_tokens)
+    request: RequestOptions = field(default_factory=RequestOptions)
     stages: tuple[LoadStage, ...] = ()  # replaces users/arrivalRate and duration (k6-like stages)
 
 
