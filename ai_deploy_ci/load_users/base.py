@@ -34,7 +34,8 @@ class InferenceUser(FastHttpUser):
     max_tokens: ClassVar[int] = _CONFIG.max_tokens if _CONFIG else 64
     ignore_eos: ClassVar[bool] = _CONFIG.ignore_eos if _CONFIG else False
     request_method: ClassVar[str] = _CONFIG.request_method if _CONFIG else "POST"
-    request_headers: ClassVar[dict[str, str]] = wire.expand_headers(_CONFIG.request_headers) if _CONFIG else {}
+    request_headers: ClassVar[dict[str, str]] = (wire.expand_headers(_CONFIG.request_headers)
+                                                 if _CONFIG else {})
     default_path: ClassVar[str] = "/predict"
     network_timeout = 60.0
     connection_timeout = 10.0

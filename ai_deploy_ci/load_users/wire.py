@@ -130,9 +130,9 @@ class StreamTally:
             self.stamps.append(now)
             self.pieces.append(text)
         choices = event.get("choices")
-        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-            if (reason := choices[0].get("finish_reason")) is not None:
-                self.finish = str(reason)
+        first = choices[0] if isinstance(choices, list) and choices else None
+        if isinstance(first, dict) and (reason := first.get("finish_reason")) is not None:
+            self.finish = str(reason)
         usage = event.get("usage")
         if isinstance(usage, dict) and isinstance(tokens := usage.get("completion_tokens"), int):
             self.usage_tokens = tokens

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -35,8 +35,9 @@ def _events(prompt: str) -> list[dict[str, Any] | str]:
     usage = {"id": "c", "object": "text_completion", "model": "m", "choices": [],
              "usage": {"prompt_tokens": 1, "completion_tokens": 6, "total_tokens": 7}}
     if prompt == "error":
-        return [words[0], {"error": {"object": "error", "message": "engine died", "type": "InternalServerError",
-                                     "param": None, "code": 500}}, "[DONE]"]
+        error = {"object": "error", "message": "engine died", "type": "InternalServerError",
+                 "param": None, "code": 500}
+        return [words[0], {"error": error}, "[DONE]"]
     if prompt == "nofinish":
         return [*words, "[DONE]"]
     if prompt == "abort":
@@ -46,7 +47,7 @@ def _events(prompt: str) -> list[dict[str, Any] | str]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    bodies: list[dict[str, Any]] = []
+    bodies: ClassVar[list[dict[str, Any]]] = []
 
     def log_message(self, *_: Any) -> None:
         pass
