@@ -22,7 +22,8 @@ def test_output_tokens_per_second_is_the_aggregate_of_successful_requests() -> N
 def test_request_gaps_match_numpy_per_request() -> None:
     rng = np.random.default_rng(1)
     gaps = [list(rng.uniform(10, 30, n)) for n in (0, 1, 2, 7, 31)]
-    s = make_samples([100.0] * len(gaps), ttft=[10.0] * len(gaps), tokens=[len(g) + 1 for g in gaps], itl=gaps)
+    n = len(gaps)
+    s = make_samples([100.0] * n, ttft=[10.0] * n, tokens=[len(g) + 1 for g in gaps], itl=gaps)
     for q in (None, 0.5, 0.95):
         got = request_gaps(s, q)
         want = [np.nan if not g else (np.mean(g) if q is None else np.percentile(g, q * 100)) for g in gaps]
@@ -43,6 +44,7 @@ def test_goodput_itl_bound_is_the_judged_statistic_under_jitter() -> None:
     assert goodput(s, 1.0, tpot_ms=25.0) == 4.0  # vLLM's TPOT still available, and it would pass
 
 
-@pytest.mark.parametrize(("quantile", "key"), [(None, "itl_mean_ms"), (0.9, "itl_p90_ms"), (0.99, "itl_p99_ms")])
+@pytest.mark.parametrize(("quantile", "key"),
+                         [(None, "itl_mean_ms"), (0.9, "itl_p90_ms"), (0.99, "itl_p99_ms")])
 def test_itl_slo_keyword_names_its_statistic(quantile: float | None, key: str) -> None:
     assert goodput_slos([Metric(name="i", type="itl", quantile=quantile, slo=Slo(max=9.0))]) == {key: 9.0}
