@@ -102,7 +102,8 @@ def openai_body(payload: Any, *, chat: bool, model: str, max_tokens: int, ignore
     if ignore_eos:
         body.setdefault("ignore_eos", True)
         body.setdefault("min_tokens", body.get("max_tokens", body.get("max_completion_tokens")))
-    options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
+    given = body.get("stream_options")
+    options: dict[str, Any] = given if isinstance(given, dict) else {}
     body["stream"] = True
     body["stream_options"] = {**options, "include_usage": True}
     return body
