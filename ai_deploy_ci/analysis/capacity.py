@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ai_deploy_ci.artifacts import Check, VerdictFile
+from ai_deploy_ci.spec.model import CapacitySpec
 from ai_deploy_ci.verdict import Verdict
 
 STARTUP_S = 4.0  # Locust start-up and shut-down per step, measured here (2–4 s), for the budget
@@ -38,6 +40,11 @@ class CapacityPolicy:
     def budget_seconds(self) -> float:
         """The most the sweep can take (every step run); what `plan` shows."""
         return len(self.rates) * (self.step_warmup + self.step_duration + STARTUP_S)
+
+
+def policy_of(spec: CapacitySpec) -> CapacityPolicy:
+    return CapacityPolicy(rates=tuple(spec.rates), step_duration=spec.step_duration,
+                          step_warmup=spec.step_warmup, margin=spec.margin, saturation=spec.saturation)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,29 @@ def judge(baseline: Sequence[Step], candidate: Sequence[Step], policy: CapacityP
     return CapacityResult(Verdict.FAIL, base, cand, ratio,
                           f"candidate saturates at {cand:.1f} req/s within the SLOs, below {floor:.1f} "
                           f"= (1 − {policy.margin:g}) × baseline's {base:.1f}{at_least}")
+
+
+def as_check(result: CapacityResult, policy: CapacityPolicy, steps_run: int, line: int | None) -> Check:
+    """The sweep as one critical check of verdict.json, beside the judged metrics."""
+    change = None if result.ratio is None else round((result.ratio - 1.0) * 100.0, 2)
+    rates = f"{policy.rates[0]:g}–{policy.rates[min(steps_run, len(policy.rates)) - 1]:g} req/s"
+    return Check(metric="capacity", type="capacity", verdict=result.verdict.name,  # type: ignore[typeddict-item]
+                 critical=True, weight=1.0, unit="req/s", baseline=round(result.baseline, 3),
+                 candidate=round(result.candidate, 3), change_pct=change, interval=None,
+                 interval_kind="ratio", slo=None, margin=f"-{policy.margin * 100:g} %",
+                 test=f"rate sweep {rates}, {steps_run} step(s) of {policy.step_duration:g} s, max goodput",
+                 reason=result.reason, source="capacity sweep", line=line)
+
+
+def fold(verdict: VerdictFile, check: Check) -> VerdictFile:
+    """verdict.json with the capacity check added; a capacity FAIL fails the gate (critical), an
+    INCONCLUSIVE one makes a PASS inconclusive."""
+    worst = Verdict.worst([Verdict[verdict["verdict"]], Verdict[check["verdict"]]])
+    out = VerdictFile(**{**verdict, "checks": [*verdict["checks"], check]})
+    if worst.name != verdict["verdict"]:
+        out["verdict"] = worst.name  # type: ignore[typeddict-item]
+        out["reason"] = f"capacity: {check['reason']}"
+    return out
 
 
 def curve_table(steps: Mapping[str, Sequence[Step]]) -> str:

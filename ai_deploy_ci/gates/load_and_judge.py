@@ -64,6 +64,11 @@ class LoadAndJudge:
         verdict = judge(request.spec.analysis, samples, saturated=bool(summary.get("saturated")),
                         context=request.context,
                         agreement_tolerance=request.spec.load.agreement.tolerance)
+        if request.spec.analysis.capacity is not None and verdict["verdict"] != "FAIL":
+            from ai_deploy_ci.load.capacity_sweep import gate_capacity  # the sweep of analysis.capacity
+
+            verdict = gate_capacity(request.spec, out, baseline, candidate, verdict, self.base_dir,
+                                    self.on_event)
         (out / VERDICT_FILE).write_text(json.dumps(verdict, indent=2), encoding="utf-8")
         counts = {k: t.get("count", 0) for k, t in summary.get("targets", {}).items()}
         self.on_event(f"gate {request.number}: {verdict['verdict']}: {verdict['reason']} (requests {counts})")

@@ -9,14 +9,16 @@ samples and summary (`step-<i>/`). The sweep stops early once both targets are o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from ai_deploy_ci.analysis import capacity
-from ai_deploy_ci.artifacts import LoadSummary
-from ai_deploy_ci.load import runner
+from ai_deploy_ci.artifacts import LoadSummary, VerdictFile
+from ai_deploy_ci.load import locustfile_gen, runner
 from ai_deploy_ci.load.config import RunConfig
+from ai_deploy_ci.spec.model import Spec
 
 CAPACITY_FILE = "capacity.json"
 
@@ -65,3 +67,21 @@ def run_capacity_sweep(base: RunConfig, out_dir: Path, policy: capacity.Capacity
     }
     (out_dir / CAPACITY_FILE).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
+
+
+def gate_capacity(spec: Spec, out: Path, baseline_url: str, candidate_url: str, verdict: VerdictFile,
+                  base_dir: Path, on_event: Callable[[str], None] = print) -> VerdictFile:
+    """The gate's capacity step: sweep into `<gate>/capacity/`, fold the check into the verdict."""
+    assert spec.analysis.capacity is not None
+    policy = capacity.policy_of(spec.analysis.capacity)
+    on_event(f"capacity: sweeping {len(policy.rates)} rates at most "
+             f"(≤ {policy.budget_seconds():.0f} s), baseline and candidate together")
+    config = runner.spec_config(spec, out / "capacity", baseline_url=baseline_url,
+                                candidate_url=candidate_url, duration=None, base_dir=base_dir)
+    report = run_capacity_sweep(config, out / "capacity", policy,
+                                user_label=locustfile_gen.user_kind(spec.load, spec.server.protocol))
+    result = capacity.CapacityResult(capacity.Verdict[report["verdict"]], report["baseline_max_goodput"],
+                                     report["candidate_max_goodput"], report["ratio"], report["reason"])
+    check = capacity.as_check(result, policy, report["steps_run"], spec.analysis.capacity.line)
+    on_event(f"capacity: {check['verdict']}: {check['reason']}")
+    return capacity.fold(verdict, check)

@@ -104,8 +104,13 @@ def analysis_section(raw: Doc, doc: Document) -> m.AnalysisSpec:
     metrics = tuple(
         _metric(r, doc.where(("analysis", "metrics", i))[0]) for i, r in enumerate(raw.get("metrics", []))
     )
+    cap = raw.get("capacity")
     return m.AnalysisSpec(
         metrics=metrics,
+        capacity=None if cap is None else m.CapacitySpec(
+            rates=tuple(float(r) for r in cap["rates"]), line=doc.where(("analysis", "capacity"))[0],
+            **_kw(cap, {"stepDuration": "step_duration", "stepWarmup": "step_warmup", "margin": "margin",
+                        "saturation": "saturation"}, ("stepDuration", "stepWarmup"))),
         **_kw(
             raw,
             {

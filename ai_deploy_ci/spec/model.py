@@ -296,6 +296,18 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class CapacitySpec:
+    """`analysis.capacity`: the rate sweep (see `ai_deploy_ci.analysis.capacity`)."""
+
+    rates: tuple[float, ...]
+    step_duration: float = 10.0
+    step_warmup: float = 2.0
+    margin: float = 0.1
+    saturation: float = 0.9
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class AnalysisSpec:
     metrics: tuple[Metric, ...]
     block_length: float = 15.0
@@ -305,6 +317,7 @@ class AnalysisSpec:
     on_inconclusive: OnInconclusive = "fail"
     pass_score: float = 95.0  # Kayenta-like: weighted score of non-critical metrics
     marginal_score: float = 75.0
+    capacity: CapacitySpec | None = None
 
 
 @dataclass(frozen=True)
