@@ -229,6 +229,38 @@ class LoadStage:
 
 
 @dataclass(frozen=True)
+class Lengths:
+    """A length distribution in words (`load.workload.promptTokens` / `outputTokens`)."""
+
+    distribution: Literal["fixed", "uniform", "normal"]
+    value: int | None = None
+    min: int | None = None
+    max: int | None = None
+    mean: float | None = None
+    stddev: float | None = None
+
+
+@dataclass(frozen=True)
+class SharedPrefix:
+    tokens: int
+    groups: int = 1
+
+
+@dataclass(frozen=True)
+class Workload:
+    """`load.workload`: payloads generated from distributions or read from a dataset."""
+
+    count: int = 100
+    seed: int = 0
+    prompt_tokens: Lengths | None = None
+    output_tokens: Lengths | None = None
+    shared_prefix: SharedPrefix | None = None
+    dataset: str | None = None
+    dataset_format: Literal["jsonl", "sharegpt"] = "jsonl"
+    multi_turn: bool = False
+
+
+@dataclass(frozen=True)
 class RequestOptions:
     """`load.request`: how the built-in user sends a request ('' path: the protocol's own)."""
 
@@ -259,6 +291,7 @@ class Load:
     max_tokens: int = 64  # openai users
     ignore_eos: bool = False  # openai users: exactly max_tokens tokens (vLLM ignore_eos, min_tokens)
     request: RequestOptions = field(default_factory=RequestOptions)
+    workload: Workload | None = None
     stages: tuple[LoadStage, ...] = ()  # replaces users/arrivalRate and duration (k6-like stages)
 
 
