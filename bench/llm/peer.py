@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from ai_deploy_ci.load import runner  # noqa: E402
-from ai_deploy_ci.load.config import RunConfig  # noqa: E402
-from ai_deploy_ci.load.locustfile_gen import BUILTIN_USERS  # noqa: E402
-from ai_deploy_ci.local.model_server.knobs import Knobs  # noqa: E402
-from ai_deploy_ci.local.model_server.process import start_model_server_process  # noqa: E402
-from ai_deploy_ci.local.model_server.textgen import load_corpus  # noqa: E402
+from ai_deploy_ci.load import runner
+from ai_deploy_ci.load.config import RunConfig
+from ai_deploy_ci.load.locustfile_gen import BUILTIN_USERS
+from ai_deploy_ci.local.model_server.knobs import Knobs
+from ai_deploy_ci.local.model_server.process import start_model_server_process
+from ai_deploy_ci.local.model_server.textgen import load_corpus
 
 FIRST_MS, INTERVAL_MS, TOKENS, STREAMS = 80.0, 20.0, 32, 4
 TRUTH = {"ttft_ms": FIRST_MS, "tpot_ms": INTERVAL_MS, "e2e_ms": FIRST_MS + (TOKENS - 1) * INTERVAL_MS,
@@ -49,7 +49,8 @@ TOKENIZER = textwrap.dedent("""
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tok.decoder = decoders.WordPiece(prefix="##")
-    PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", eos_token="[EOS]").save_pretrained(sys.argv[2])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", eos_token="[EOS]")
+    fast.save_pretrained(sys.argv[2])
 """)
 
 
@@ -83,23 +84,26 @@ def guidellm_figures(path: Path) -> dict[str, float]:
 def our_figures(url: str, out: Path, seconds: float) -> dict[str, float]:
     # the runner always loads two targets (users per target each): both point at the one server,
     # 2 + 2 users = guidellm's 4 streams; figures of the baseline side, throughput of both
-    config = RunConfig(targets={"baseline": url, "candidate": url}, user_ref=BUILTIN_USERS["openai-completions"],
-                       samples_dir=str(out / "raw"), payloads=[{"prompt": "the flower"}, {"prompt": "a petal"}],
-                       model_name="iris", max_tokens=TOKENS, users_per_target=STREAMS // 2, spawn_rate=100.0,
+    config = RunConfig(targets={"baseline": url, "candidate": url},
+                       user_ref=BUILTIN_USERS["openai-completions"], samples_dir=str(out / "raw"),
+                       payloads=[{"prompt": "the flower"}, {"prompt": "a petal"}], model_name="iris",
+                       max_tokens=TOKENS, users_per_target=STREAMS // 2, spawn_rate=100.0,
                        warmup=2.0, duration=seconds - 2.0)
     targets = runner.execute(config, out)["targets"]
     t = targets["baseline"]
-    return {"ttft_ms": t["ttft_ms"]["p50"], "tpot_ms": float(t["tpot_ms"]), "e2e_ms": t["latency_ms"]["p50"],
-            "output_tokens_per_s": sum(float(x["output_tokens_per_second"]) for x in targets.values())}
+    return {"ttft_ms": t["ttft_ms"]["p50"], "tpot_ms": float(t["tpot_ms"]),
+            "e2e_ms": t["latency_ms"]["p50"], "output_tokens_per_s": sum(float(x["output_tokens_per_second"]) for x in targets.values())}
 
 
 def one_round(guidellm: Path, tokenizer: Path, seconds: float, work: Path) -> tuple[dict[str, float], ...]:
-    server = start_model_server_process(Knobs(port=0, first_token_ms=FIRST_MS, token_interval_ms=INTERVAL_MS))
+    knobs = Knobs(port=0, first_token_ms=FIRST_MS, token_interval_ms=INTERVAL_MS)
+    server = start_model_server_process(knobs)
     try:
         peer_out = work / "guidellm.json"
         peer = subprocess.Popen(guidellm_cmd(guidellm, server.url, tokenizer, seconds, peer_out),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                                env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+                                env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+                                     "PATH": "/usr/bin:/bin"})
         ours = our_figures(server.url, work / "ours", seconds)
         peer.wait(timeout=seconds + 120)
         return ours, guidellm_figures(peer_out)
@@ -109,14 +113,16 @@ def one_round(guidellm: Path, tokenizer: Path, seconds: float, work: Path) -> tu
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--guidellm", type=Path, required=True, help="the guidellm executable of its own venv")
+    parser.add_argument("--guidellm", type=Path, required=True,
+                        help="the guidellm executable of its own venv")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         tokenizer = build_tokenizer(args.guidellm, work)
-        rounds = [one_round(args.guidellm, tokenizer, args.seconds, work / f"round-{i}") for i in range(args.rounds)]
+        rounds = [one_round(args.guidellm, tokenizer, args.seconds, work / f"round-{i}")
+                  for i in range(args.rounds)]
     print(f"{'metric':<22}{'truth':>10}{'ours':>10}{'guidellm':>10}{'ours vs guidellm':>18}")
     for key, truth in TRUTH.items():
         ours = statistics.median(r[0][key] for r in rounds)
