@@ -92,7 +92,8 @@ def our_figures(url: str, out: Path, seconds: float) -> dict[str, float]:
     targets = runner.execute(config, out)["targets"]
     t = targets["baseline"]
     return {"ttft_ms": t["ttft_ms"]["p50"], "tpot_ms": float(t["tpot_ms"]),
-            "e2e_ms": t["latency_ms"]["p50"], "output_tokens_per_s": sum(float(x["output_tokens_per_second"]) for x in targets.values())}
+            "e2e_ms": t["latency_ms"]["p50"],
+            "output_tokens_per_s": sum(float(x["output_tokens_per_second"]) for x in targets.values())}
 
 
 def one_round(guidellm: Path, tokenizer: Path, seconds: float, work: Path) -> tuple[dict[str, float], ...]:
