@@ -99,7 +99,7 @@ def test_stream_failures_have_their_own_kinds_and_usage_counts(sse_server: str, 
         assert abs(kinds["stream-error"] - t["count"] / 4) <= 2, (kinds, t["count"])
         assert abs(kinds["finish-reason"] - t["count"] / 2) <= 2, (kinds, t["count"])
         # goodput counts only the complete streams
-        assert t["goodput"] <= (t["count"] - t["errors"]) / 3.0 + 1e-9
+        assert t["goodput"] <= round((t["count"] - t["errors"]) / 3.0, 3) + 1e-9  # summary rounds to 3
     samples = samples_io.read_samples(tmp_path / "samples.jsonl.gz")["baseline"]
     ok_tokens = samples.tokens[samples.ok]
     assert ok_tokens.size and np.all(ok_tokens == 6), ok_tokens  # the server's usage, not 3 events
