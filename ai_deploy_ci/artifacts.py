@@ -48,7 +48,8 @@ class TargetSummary(TypedDict):
     ttft_ms: NotRequired[Quantiles]
     itl_ms: NotRequired[Quantiles]
     tpot_ms: NotRequired[float]
-    tokens_per_second: NotRequired[float]
+    tokens_per_second: NotRequired[float]  # per request, then the mean
+    output_tokens_per_second: NotRequired[float]  # all output tokens / the window (aggregate)
     agreement: NotRequired[float]
     goodput: float  # successful requests/s meeting every SLO of LoadSummary.goodput_slos (all: none given)
     timeline: list[Bucket]

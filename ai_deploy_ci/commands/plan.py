@@ -49,7 +49,17 @@ def run(args: argparse.Namespace) -> int:
         )
         observed = ObservedState(run=run_info, stable=stable, manifest=manifest)
     plan = make_plan(spec, observed)
-    print(json.dumps(plan.to_json(), indent=2) if args.format == "json" else render(plan))
+    from ai_deploy_ci.analysis.capacity import policy_of
+
+    cap = spec.analysis.capacity
+    budget = None if cap is None else policy_of(cap).budget_seconds()
+    if args.format == "json":
+        print(json.dumps({**plan.to_json(), **({"capacity_budget_s": budget} if budget else {})}, indent=2))
+    else:
+        print(render(plan) + ("" if cap is None or budget is None else
+                              f"\ncapacity: after each analysis gate, up to {len(cap.rates)} rate steps "
+                              f"({', '.join(f'{r:g}' for r in cap.rates)} req/s per target): at most "
+                              f"{budget:.0f} s more per gate"))
     return 0
 
 

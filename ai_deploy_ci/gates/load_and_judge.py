@@ -139,6 +139,10 @@ class LoadAndJudge:
         verdict = self._final(request, read_samples(out / SAMPLES_FILE), bool(summary.get("saturated")),
                               live, limit)
         verdict = delivery.apply(verdict, summary)  # samples lost on the way (a worker died): not a PASS
+        if spec.analysis.capacity is not None and verdict["verdict"] != "FAIL":
+            from ai_deploy_ci.load.capacity_sweep import gate_capacity  # the sweep of analysis.capacity
+
+            verdict = gate_capacity(spec, out, baseline, candidate, verdict, self.base_dir, self.on_event)
         verdict["load_stopped_early"] = live.decided is not None
         verdict["time_to_decision_s"] = (
             round(live.wall - started, 1) if live.wall is not None else verdict.get("decided_at_s")

@@ -31,18 +31,24 @@ OUTPUT_KEY = "adc_output"
 TTFT_KEY = "adc_ttft_ms"
 ITL_KEY = "adc_itl_ms"
 TOKENS_KEY = "adc_tokens"
+# failure() messages of the streaming users that name their own error kind before the colon
+STREAM_KINDS = frozenset({"stream-error", "no-tokens", "finish-reason"})
 
 
 def error_kind(exception: BaseException | None, status: int) -> str:
     """A short, stable error label: 'http-503', 'timeout', 'connection' or 'check'.
 
     'check' is a request whose HTTP exchange worked but which the user class failed
-    (catch_response + failure(), e.g. a malformed body or a stream without tokens).
+    (catch_response + failure(), e.g. a malformed body). A streaming user's failure message that
+    starts with one of STREAM_KINDS and a colon gets that kind: 'stream-error' (an error event
+    in the stream), 'no-tokens', 'finish-reason' (missing or abnormal).
     """
     if exception is None:
         return ""
     if status >= 400:
         return f"http-{status}"
+    if (head := str(exception).split(":", 1)[0]) in STREAM_KINDS:
+        return head
     text = f"{type(exception).__name__} {exception}".lower()
     if "timeout" in text or "timed out" in text:
         return "timeout"

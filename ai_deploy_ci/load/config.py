@@ -52,6 +52,12 @@ class RunConfig:
     # whether responses are parsed for the compared output (agreement): False skips decoding and
     # parsing every body, most of the capture's cost (bench/loadgen)
     capture_output: bool = True
+    # load.request: the built-in user's path ('' = its protocol's default; `{model}` is replaced by
+    # model_name), method (JSON user) and extra headers (`${VAR}` read from the environment)
+    request_path: str = ""
+    request_method: str = "POST"
+    request_headers: dict[str, str] = field(default_factory=dict)
+    ignore_eos: bool = False  # openai users: vLLM's ignore_eos + min_tokens, same length on both sides
 
     @property
     def run_time(self) -> float:

@@ -73,6 +73,8 @@ def make_config(load: Load, *, protocol: Protocol, model_name: str, targets: dic
         processes=max(1, load.processes), warmup=load.warmup,
         duration=measured, progress_interval=progress_interval, stages=stages,
         goodput_slos=dict(goodput_slos or {}), capture_output=capture_output,
+        request_path=load.request.path, request_method=load.request.method,
+        request_headers=dict(load.request.headers), ignore_eos=load.ignore_eos,
     )
 
 

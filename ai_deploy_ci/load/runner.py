@@ -49,7 +49,12 @@ class LocustRun:
 
 
 def load_payloads(load: Load, base_dir: Path) -> list[object]:
-    """Inline payloads, else the JSONL file (one JSON value per line, blank lines skipped)."""
+    """Inline payloads, else the JSONL file (one JSON value per line, blank lines skipped), else
+    the payloads `load.workload` generates (`load.workload`)."""
+    if load.workload is not None:
+        from ai_deploy_ci.load.workload import workload_payloads
+
+        return list(workload_payloads(load.workload, base_dir))
     if load.payloads:
         return list(load.payloads)
     if not load.payloads_file:

@@ -7,8 +7,12 @@ Pure: numpy only. Definitions (docs/load-testing.md has the mapping to vLLM and 
 - TTFT: request start → first non-empty token; ITL: gaps between consecutive tokens after the
   first; TPOT: (latency − TTFT) / (tokens − 1) per request, then the mean;
 - tokens_per_second: output tokens / latency per request, then the mean (the spec's metric);
+- output_tokens_per_second: all successful requests' output tokens / the window (vLLM's and
+  aiperf's "output token throughput"); tokens are the server's `usage` count when it sent one;
 - goodput: successful requests per second that met every per-request SLO of `goodput_slos`
-  (taken from the analysis metrics' `slo.max`); with none, the successful throughput.
+  (taken from the analysis metrics' `slo.max`); with none, the successful throughput. An `itl`
+  SLO bounds the same statistic the judge computes, per request: its gaps' mean (`itl_mean_ms`)
+  or the metric's quantile of its gaps (`itl_p95_ms`), so goodput and the judged `itl` agree.
 """
 
 from __future__ import annotations
@@ -85,13 +89,60 @@ def tokens_per_second(s: Samples) -> float | None:
     return _r(float((s.tokens[mask] / (s.latency_ms[mask] / 1000.0)).mean()))
 
 
+def output_tokens_per_second(s: Samples, duration: float) -> float | None:
+    """Output tokens of the successful requests per second of the window; None when not streamed."""
+    mask = s.ok & (s.tokens > 0)
+    if not mask.any() or duration <= 0:
+        return None
+    return _r(float(s.tokens[mask].sum()) / duration)
+
+
+def request_gaps(s: Samples, quantile: float | None) -> FloatArray:
+    """Per request: the mean (quantile None) or linear-interpolated quantile of its inter-token
+    gaps, as np.percentile would give on that request's gaps; NaN for requests without gaps."""
+    counts = np.diff(s.itl_offsets)
+    out = np.full(len(s), np.nan)
+    has = counts > 0
+    if not has.any():
+        return out
+    owner = np.repeat(np.arange(len(s)), counts)
+    if quantile is None:
+        out[has] = np.bincount(owner, weights=s.itl_ms, minlength=len(s))[has] / counts[has]
+        return out
+    ordered = s.itl_ms[np.lexsort((s.itl_ms, owner))]
+    pos = quantile * (counts[has] - 1).astype(np.float64)
+    lo, base = np.floor(pos).astype(np.int64), s.itl_offsets[:-1][has]
+    hi = np.minimum(lo + 1, counts[has] - 1)
+    frac = pos - lo
+    out[has] = ordered[base + lo] * (1.0 - frac) + ordered[base + hi] * frac
+    return out
+
+
+def _itl_key(quantile: float | None) -> str:
+    return "itl_mean_ms" if quantile is None else f"itl_p{quantile * 100:g}_ms"
+
+
+def _itl_bounds(slos: Mapping[str, float]) -> list[tuple[float | None, float]]:
+    """(quantile, max) of the `itl_*_ms` keywords: itl_mean_ms → None, itl_p95_ms → 0.95."""
+    out: list[tuple[float | None, float]] = []
+    for key, bound in slos.items():
+        if key.startswith("itl_") and key.endswith("_ms"):
+            mid = key[4:-3]
+            out.append((None if mid == "mean" else float(mid[1:]) / 100.0, float(bound)))
+    return out
+
+
 def goodput(s: Samples, duration: float, *, latency_ms: float | None = None, ttft_ms: float | None = None,
-            tpot_ms: float | None = None) -> float:
+            tpot_ms: float | None = None, **itl: float) -> float:
     """Successful requests per second that met every given SLO (vLLM `--goodput`, DistServe).
 
-    A request without a TTFT (not streamed) fails a TTFT SLO; TPOT is per request, as in vLLM.
+    A request without a TTFT (not streamed) fails a TTFT SLO; TPOT is per request, as in vLLM;
+    `itl_mean_ms` / `itl_p95_ms` bound the mean / 95th percentile of each request's own gaps (a
+    request with one token has no gap and meets them).
     """
     mask = s.ok.copy()
+    for quantile, bound in _itl_bounds(itl):
+        mask &= np.nan_to_num(request_gaps(s, quantile), nan=0.0) <= bound
     if latency_ms is not None:
         mask &= s.latency_ms <= latency_ms
     if ttft_ms is not None:
@@ -104,17 +155,18 @@ def goodput(s: Samples, duration: float, *, latency_ms: float | None = None, ttf
 
 
 # metric type → the per-request bound of `goodput` its `slo.max` becomes: the latency SLO bounds each
-# request's latency, TTFT each request's TTFT, and ITL each request's mean gap (its TPOT), as vLLM's
-# `--goodput e2el:/ttft:/tpot:`. Quantiles are not per request: a p95 ≤ 250 ms SLO counts each request
-# within 250 ms as good (DistServe's SLO attainment).
-GOODPUT_SLO = {"latency": "latency_ms", "ttft": "ttft_ms", "itl": "tpot_ms"}
+# request's latency and TTFT each request's TTFT, as vLLM's `--goodput e2el:/ttft:`; a quantile of
+# those is not per request: a p95 ≤ 250 ms SLO counts each request within 250 ms as good (DistServe's
+# SLO attainment). ITL is judged on gaps, so its SLO bounds each request's own gaps at the metric's
+# statistic (mean: vLLM's `tpot:` when one token arrives per event; p95: the p95 of its gaps).
+GOODPUT_SLO = {"latency": "latency_ms", "ttft": "ttft_ms"}
 
 
 def goodput_slos(metrics: Iterable[Metric]) -> dict[str, float]:
     """The `goodput` keywords from the analysis metrics' `slo.max`; the tightest when several."""
     out: dict[str, float] = {}
     for metric in metrics:
-        key = GOODPUT_SLO.get(metric.type)
+        key = _itl_key(metric.quantile) if metric.type == "itl" else GOODPUT_SLO.get(metric.type)
         if key is None or metric.slo is None or metric.slo.max is None:
             continue
         out[key] = min(out.get(key, math.inf), float(metric.slo.max))
@@ -144,6 +196,8 @@ def summarize_target(s: Samples, *, url: str, duration: float, reference: Sample
         out["tpot_ms"] = tp
     if (tps := tokens_per_second(s)) is not None:
         out["tokens_per_second"] = tps
+    if (otps := output_tokens_per_second(s, duration)) is not None:
+        out["output_tokens_per_second"] = otps
     if reference is not None and (agree := agreement(reference, s, tolerance)) is not None:
         out["agreement"] = round(agree, 6)
     return out

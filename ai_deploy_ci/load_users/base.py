@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from locust import FastHttpUser
 
 from ai_deploy_ci.load.config import current_config
+from ai_deploy_ci.load_users import wire
 
 _CONFIG = current_config()
 DEFAULT_PAYLOADS: list[object] = [{"text": "great movie"}, {"text": "terrible plot"}]
@@ -31,8 +32,19 @@ class InferenceUser(FastHttpUser):
     adc_target: ClassVar[str] = "default"
     model_name: ClassVar[str] = _CONFIG.model_name if _CONFIG else "model"
     max_tokens: ClassVar[int] = _CONFIG.max_tokens if _CONFIG else 64
+    ignore_eos: ClassVar[bool] = _CONFIG.ignore_eos if _CONFIG else False
+    request_method: ClassVar[str] = _CONFIG.request_method if _CONFIG else "POST"
+    request_headers: ClassVar[dict[str, str]] = (wire.expand_headers(_CONFIG.request_headers)
+                                                 if _CONFIG else {})
+    default_path: ClassVar[str] = "/predict"
     network_timeout = 60.0
     connection_timeout = 10.0
+
+    @classmethod
+    def request_path(cls) -> str:
+        """load.request.path (with `{model}` replaced) or the protocol's own path."""
+        template = (_CONFIG.request_path if _CONFIG else "") or cls.default_path
+        return wire.request_path(template, cls.model_name)
 
     def next_payload(self) -> tuple[int, Any]:
         items = payloads()

@@ -1,4 +1,5 @@
-"""OpenAI-compatible /v1/chat/completions with SSE streaming; payloads may carry `messages`."""
+"""OpenAI-compatible /v1/chat/completions with SSE streaming; payloads may carry `messages`
+and any request field (max_tokens, temperature, stop, …), which is sent as given."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from ai_deploy_ci.load_users.streaming import stream_request
 
 
 class OpenAIChatUser(InferenceUser):
-    path = "/v1/chat/completions"
+    default_path = "/v1/chat/completions"
 
     @task
     def chat(self) -> None:
         index, payload = self.next_payload()
-        messages = payload.get("messages") if isinstance(payload, dict) else None
-        body = {"model": self.model_name, "max_tokens": self.max_tokens,
-                "messages": messages or [{"role": "user", "content": prompt_of(payload)}]}
-        stream_request(self, self.path, body, index, wire.chat_text)
+        body = wire.openai_body(payload, chat=True, model=self.model_name, max_tokens=self.max_tokens,
+                                ignore_eos=self.ignore_eos, prompt=prompt_of(payload))
+        stream_request(self, self.request_path(), body, index, wire.chat_text)

@@ -22,15 +22,14 @@ CAPTURE_OUTPUT = _CONFIG is None or _CONFIG.capture_output
 
 def stream_request(user: InferenceUser, path: str, body: dict[str, Any], index: int,
                    text_of: Callable[[dict[str, Any]], str]) -> None:
-    body = {**body, "stream": True}
+    """One streamed request; `body` is already complete (wire.openai_body sets stream and usage)."""
     start = time.perf_counter()
     with user.client.post(path, json=body, name=path, stream=True, catch_response=True,
-                          context={PAYLOAD_KEY: index}) as resp:
+                          headers=user.request_headers or None, context={PAYLOAD_KEY: index}) as resp:
         raw = getattr(resp, "_response", None)
         if raw is None or not 200 <= (resp.status_code or 0) < 300:
             return  # Locust marks it failed from the status or the connection error
-        stamps: list[float] = []
-        pieces: list[str] = []
+        tally = wire.StreamTally(text_of)
         try:
             while True:
                 line = raw.readline(b"\n")
@@ -39,20 +38,19 @@ def stream_request(user: InferenceUser, path: str, body: dict[str, Any], index: 
                 event = wire.parse_line(line)
                 if event == wire.DONE:
                     break
-                if isinstance(event, dict) and (text := text_of(event)):
-                    stamps.append(time.perf_counter())
-                    pieces.append(text)
+                if isinstance(event, dict):
+                    tally.feed(event, time.perf_counter())
         except Exception as exc:
             resp.failure(f"stream broken: {type(exc).__name__}: {exc}")
             return
-        ttft, gaps, latency = wire.token_timing(start, stamps, time.perf_counter())
+        ttft, gaps, latency = wire.token_timing(start, tally.stamps, time.perf_counter())
         resp.request_meta["response_time"] = latency
-        resp.request_meta["response_length"] = sum(len(p) for p in pieces)
+        resp.request_meta["response_length"] = sum(len(p) for p in tally.pieces)
         ctx = resp.request_meta["context"]
-        ctx.update({TTFT_KEY: ttft, ITL_KEY: gaps, TOKENS_KEY: len(stamps)})
+        ctx.update({TTFT_KEY: ttft, ITL_KEY: gaps, TOKENS_KEY: tally.tokens})
         if CAPTURE_OUTPUT:  # only an agreement comparison needs the joined, canonical text
-            ctx[OUTPUT_KEY] = canonical("".join(pieces))
-        if stamps:
+            ctx[OUTPUT_KEY] = canonical("".join(tally.pieces))
+        if (reason := tally.failure()) is None:
             resp.success()
         else:
-            resp.failure("stream ended without tokens")
+            resp.failure(reason)

@@ -23,6 +23,29 @@ def _stage(raw: Doc) -> m.LoadStage:
     return stage if "rate" not in raw else m.LoadStage(stage.duration, stage.users, float(raw["rate"]))
 
 
+def _lengths(raw: Doc | None) -> m.Lengths | None:
+    keys = ("distribution", "value", "min", "max", "mean", "stddev")
+    return None if raw is None else m.Lengths(**_kw(raw, {k: k for k in keys}))
+
+
+def _workload(raw: Doc | None) -> m.Workload | None:
+    if raw is None:
+        return None
+    prefix = raw.get("sharedPrefix")
+    count = raw.get("count", 0 if "dataset" in raw else 100)  # a dataset: all of it unless capped
+    return m.Workload(
+        count=count, prompt_tokens=_lengths(raw.get("promptTokens")),
+        output_tokens=_lengths(raw.get("outputTokens")),
+        shared_prefix=None if prefix is None else m.SharedPrefix(prefix["tokens"], prefix.get("groups", 1)),
+        **_kw(raw, {"seed": "seed", "dataset": "dataset", "datasetFormat": "dataset_format",
+                    "multiTurn": "multi_turn"}))
+
+
+def _request(raw: Doc) -> m.RequestOptions:
+    return m.RequestOptions(path=str(raw.get("path", "")), method=raw.get("method", "POST"),
+                            headers=tuple((str(k), str(v)) for k, v in (raw.get("headers") or {}).items()))
+
+
 def load_section(raw: Doc) -> m.Load:
     stages = tuple(_stage(s) for s in raw.get("stages", ()))
     load = m.Load(
@@ -37,6 +60,8 @@ def load_section(raw: Doc) -> m.Load:
                 ("timeout",),
             )
         ),
+        request=_request(raw.get("request", {})),
+        workload=_workload(raw.get("workload")),
         agreement=m.Agreement(
             **_kw(raw.get("agreement", {}), {"jsonPath": "json_path", "tolerance": "tolerance"})
         ),
@@ -56,6 +81,7 @@ def load_section(raw: Doc) -> m.Load:
                 "processes": "processes",
                 "distributedWorkers": "distributed_workers",
                 "maxTokens": "max_tokens",
+                "ignoreEos": "ignore_eos",
             },
             ("duration", "warmup"),
         ),
@@ -97,8 +123,13 @@ def analysis_section(raw: Doc, doc: Document) -> m.AnalysisSpec:
     metrics = tuple(
         _metric(r, doc.where(("analysis", "metrics", i))[0]) for i, r in enumerate(raw.get("metrics", []))
     )
+    cap = raw.get("capacity")
     return m.AnalysisSpec(
         metrics=metrics,
+        capacity=None if cap is None else m.CapacitySpec(
+            rates=tuple(float(r) for r in cap["rates"]), line=doc.where(("analysis", "capacity"))[0],
+            **_kw(cap, {"stepDuration": "step_duration", "stepWarmup": "step_warmup", "margin": "margin",
+                        "saturation": "saturation"}, ("stepDuration", "stepWarmup"))),
         **_kw(
             raw,
             {

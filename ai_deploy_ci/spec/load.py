@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ai_deploy_ci.errors import InputError, Location, ValidationFailed, in_github_actions
-from ai_deploy_ci.spec import rules, rules_files, rules_k8s, rules_load
+from ai_deploy_ci.spec import rules, rules_capacity, rules_files, rules_k8s, rules_load, rules_workload
 from ai_deploy_ci.spec.lint import lint
 from ai_deploy_ci.spec.problems import Problem, github_annotations, json_path, sort_key
 from ai_deploy_ci.spec.schema import schema_problems
@@ -34,6 +34,8 @@ RULES: tuple[rules.Rule, ...] = (
     rules_load.check_analysis,
     rules_k8s.check_service_names,
     rules_k8s.check_resources,
+    rules_capacity.check_capacity,
+    rules_workload.check_workload,
     lint,
 )
 MAX_BYTES = 1_000_000  # a deploy.yaml is a few KB; refuse to parse a mistaken log file

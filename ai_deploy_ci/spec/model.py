@@ -229,6 +229,47 @@ class LoadStage:
 
 
 @dataclass(frozen=True)
+class Lengths:
+    """A length distribution in words (`load.workload.promptTokens` / `outputTokens`)."""
+
+    distribution: Literal["fixed", "uniform", "normal"]
+    value: int | None = None
+    min: int | None = None
+    max: int | None = None
+    mean: float | None = None
+    stddev: float | None = None
+
+
+@dataclass(frozen=True)
+class SharedPrefix:
+    tokens: int
+    groups: int = 1
+
+
+@dataclass(frozen=True)
+class Workload:
+    """`load.workload`: payloads generated from distributions or read from a dataset."""
+
+    count: int = 100
+    seed: int = 0
+    prompt_tokens: Lengths | None = None
+    output_tokens: Lengths | None = None
+    shared_prefix: SharedPrefix | None = None
+    dataset: str | None = None
+    dataset_format: Literal["jsonl", "sharegpt"] = "jsonl"
+    multi_turn: bool = False
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """`load.request`: how the built-in user sends a request ('' path: the protocol's own)."""
+
+    path: str = ""  # `{model}` is replaced by server.model_name
+    method: Literal["POST", "PUT"] = "POST"
+    headers: tuple[tuple[str, str], ...] = ()  # `${NAME}` in a value is read from the environment
+
+
+@dataclass(frozen=True)
 class Load:
     user: UserKind | None = None  # None: derived from server.protocol
     locustfile: str | None = None  # the user's own; raw samples are still captured
@@ -248,6 +289,9 @@ class Load:
     availability: AvailabilityProbe = field(default_factory=AvailabilityProbe)
     agreement: Agreement = field(default_factory=Agreement)
     max_tokens: int = 64  # openai users
+    ignore_eos: bool = False  # openai users: exactly max_tokens tokens (vLLM ignore_eos, min_tokens)
+    request: RequestOptions = field(default_factory=RequestOptions)
+    workload: Workload | None = None
     stages: tuple[LoadStage, ...] = ()  # replaces users/arrivalRate and duration (k6-like stages)
 
 
@@ -285,6 +329,18 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class CapacitySpec:
+    """`analysis.capacity`: the rate sweep (see `ai_deploy_ci.analysis.capacity`)."""
+
+    rates: tuple[float, ...]
+    step_duration: float = 10.0
+    step_warmup: float = 2.0
+    margin: float = 0.1
+    saturation: float = 0.9
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class AnalysisSpec:
     metrics: tuple[Metric, ...]
     block_length: float = 15.0
@@ -294,6 +350,7 @@ class AnalysisSpec:
     on_inconclusive: OnInconclusive = "fail"
     pass_score: float = 95.0  # Kayenta-like: weighted score of non-critical metrics
     marginal_score: float = 75.0
+    capacity: CapacitySpec | None = None
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,17 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ai_deploy_ci.local.model_server import openai_api
 from ai_deploy_ci.local.model_server import protocols as proto
 from ai_deploy_ci.local.model_server.knobs import Knobs
 from ai_deploy_ci.local.model_server.metrics import ServerMetrics
 from ai_deploy_ci.local.model_server.model import IrisModel
-from ai_deploy_ci.local.model_server.streaming import Pacing, sse_events
+from ai_deploy_ci.local.model_server.slots import Slots
+from ai_deploy_ci.local.model_server.streaming import Pacing, complete, sse_events
 from ai_deploy_ci.local.model_server.textgen import MarkovGenerator
 
 JSON = "application/json"
@@ -56,6 +58,7 @@ class ModelApp:
         self.draining = False
         self._lock = threading.Condition()
         self.in_flight = 0
+        self.slots = Slots(knobs.max_concurrency, knobs.max_queue)
 
     # -- state --------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -89,24 +92,34 @@ class ModelApp:
             return "predict"  # KServe v1 protocol: same {"instances": …} → {"predictions": …}
         return _ROUTES.get((method, path), "not_found")
 
-    def handle(self, method: str, path: str, body: bytes, started: float) -> tuple[str, Reply]:
+    def handle(self, method: str, path: str, body: bytes, started: float,
+               headers: Mapping[str, str] | None = None) -> tuple[str, Reply]:
+        """`started`: when the request may start being served (after any queueing in `slots`);
+        `headers` with lower-case names."""
         endpoint = self.endpoint(method, path)
-        if endpoint in _INFERENCE:
+        if endpoint in INFERENCE:
+            error = _error_reply(endpoint)
             if time.monotonic() < self.ready_at:
-                return endpoint, json_reply(503, {"error": "model is loading"})
+                return endpoint, error(503, "model is loading", "server_error")
             if self.knobs.should_fail(self.rng):
-                return endpoint, json_reply(self.knobs.error_status, {"error": "injected failure"})
+                return endpoint, error(self.knobs.error_status, "injected failure", "server_error")
+            if endpoint == "v2_infer" and headers and headers.get(proto.BINARY_HEADER.lower()) is not None:
+                return endpoint, error(400, proto.BINARY_UNSUPPORTED, "invalid_request_error")
             try:
                 payload = json.loads(body or b"null")
                 return endpoint, getattr(self, "_" + endpoint)(payload, path, started)
+            except openai_api.OpenAIError as exc:
+                return endpoint, json_reply(exc.status, exc.body())
             except (proto.BadRequest, json.JSONDecodeError, UnicodeDecodeError) as exc:
-                return endpoint, json_reply(400, {"error": str(exc)})
+                return endpoint, error(400, str(exc), "invalid_request_error")
         return endpoint, self._control(endpoint, path)
 
     def _control(self, endpoint: str, path: str) -> Reply:
         k = self.knobs
         if endpoint == "metrics":
             return Reply(200, self.metrics.exposition(), self.metrics.content_type)
+        if endpoint == "health":  # vLLM: 200 with an empty body while the engine is alive
+            return Reply(200, b"")
         if endpoint in ("healthz", "v2_live"):
             return json_reply(200, {"status": "ok", "live": True})
         if endpoint in ("readyz", "v2_ready"):
@@ -180,7 +193,7 @@ class ModelApp:
         return self._openai(payload, started, chat=True)
 
     def _openai(self, payload: Any, started: float, chat: bool) -> Reply:
-        prompt, max_tokens, stream, include_usage = proto.parse_openai(payload, chat)
+        req = openai_api.parse_request(payload, chat)
         model = str(payload.get("model") or self.knobs.model_name)
         rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24]
         first_due = (
@@ -188,30 +201,37 @@ class ModelApp:
             + self.knobs.service_delay_s(time.perf_counter() - started, self.rng)
             + self.knobs.first_token_ms / 1000.0
         )
-        if stream:
+        if req.stream:
             pacing = Pacing(started, first_due, self.knobs.token_interval_ms / 1000.0)
-            events = sse_events(
-                self.generator, self.metrics, chat, rid, model, prompt, max_tokens, include_usage, pacing
-            )
+            events = sse_events(self.generator, self.metrics, chat, rid, model, req, pacing)
             return Reply(
                 200, content_type="text/event-stream", stream=events, headers={"Cache-Control": "no-cache"}
             )
-        completion = self.generator.generate(prompt, max_tokens)
-        self.metrics.count_tokens(completion.prompt_tokens, len(completion.tokens))
-        use = proto.usage(completion.prompt_tokens, len(completion.tokens))
-        reply = json_reply(
-            200,
-            proto.openai_response(
-                chat, rid, int(time.time()), model, completion.text, completion.finish_reason, use
-            ),
-        )
-        reply.not_before = first_due + max(0, max_tokens - 1) * self.knobs.token_interval_ms / 1000.0
+        choices, prompt_tokens = complete(self.generator, req)
+        completion_tokens = sum(c.count for c in choices)
+        self.metrics.count_tokens(prompt_tokens, completion_tokens)
+        use = proto.usage(prompt_tokens, completion_tokens)
+        body = proto.openai_response(chat, rid, int(time.time()), model,
+                                     [(c.text, c.finish or "length") for c in choices], use)
+        reply = json_reply(200, body)
+        longest = max(c.count for c in choices)
+        reply.not_before = first_due + max(0, longest - 1) * self.knobs.token_interval_ms / 1000.0
         return reply
 
 
-_INFERENCE = frozenset({"predict", "v2_infer", "completions", "chat_completions"})
+def _error_reply(endpoint: str) -> Any:
+    """The error body each protocol's clients parse: OpenAI's object, else `{"error": "…"}`."""
+    def make(status: int, message: str, kind: str) -> Reply:
+        if endpoint in ("completions", "chat_completions"):
+            return json_reply(status, openai_api.error_body(message, None, kind, None))
+        return json_reply(status, {"error": message})
+    return make
+
+
+INFERENCE = frozenset({"predict", "v2_infer", "completions", "chat_completions"})
 _ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/"): "index",
+    ("GET", "/health"): "health",
     ("GET", "/healthz"): "healthz",
     ("GET", "/livez"): "healthz",
     ("GET", "/readyz"): "readyz",

@@ -41,6 +41,8 @@ class Knobs:
     startup_delay_s: float = 0.0
     wrong_output_rate: float = 0.0  # fraction of *inputs* (deterministic) given a wrong label
     drain_timeout_s: float = 10.0
+    max_concurrency: int = 0  # inference requests served at once (KV-cache-like); 0: unlimited
+    max_queue: int = 0  # requests waiting for a slot beyond which 503 is answered; 0: unbounded
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -53,6 +55,8 @@ class Knobs:
             "token_interval_ms",
             "startup_delay_s",
             "drain_timeout_s",
+            "max_concurrency",
+            "max_queue",
         ):
             _check_range(name, getattr(self, name), 0, None)
         for name in ("latency_jitter", "tail_probability", "error_rate", "wrong_output_rate"):
@@ -98,6 +102,8 @@ ENV_VARS: dict[str, str] = {
     "startup_delay_s": "STARTUP_DELAY_S",
     "wrong_output_rate": "WRONG_OUTPUT_RATE",
     "drain_timeout_s": "DRAIN_TIMEOUT_S",
+    "max_concurrency": "MAX_CONCURRENCY",
+    "max_queue": "MAX_QUEUE",
     "seed": "SEED",
 }
 
@@ -155,6 +161,8 @@ HELP: dict[str, str] = {
     "startup_delay_s": "readiness and inference answer 503 for this long",
     "wrong_output_rate": "fraction of inputs (by hash: always the same ones) given a wrong label",
     "drain_timeout_s": "bound on finishing in-flight requests after SIGTERM",
+    "max_concurrency": "inference requests served at once, the rest queue FIFO (KV-cache-like); 0: no limit",
+    "max_queue": "requests allowed to wait for a slot; beyond, 503 at once; 0: unbounded",
     "seed": "seeds latency/error draws, the wrong-input hash and generation",
 }
 

@@ -20,6 +20,14 @@ class BadRequest(ValueError):
 
 Featurize = Callable[[str], list[float]]
 
+# the KServe/Triton binary tensor data extension: a JSON header of this many bytes, then raw tensors
+BINARY_HEADER = "Inference-Header-Content-Length"
+BINARY_UNSUPPORTED = (
+    "the binary tensor data extension (Inference-Header-Content-Length, binary_data_size, "
+    "binary_data) is not supported by this server: send JSON tensors (tritonclient: "
+    "InferInput.set_data_from_numpy(..., binary_data=False) and InferRequestedOutput(..., binary_data=False))"
+)
+
 
 def _row(item: Any, featurize: Featurize) -> list[float]:
     if isinstance(item, str):
@@ -74,7 +82,10 @@ def v2_model_metadata(model_name: str, version: str) -> dict[str, Any]:
         "name": model_name,
         "versions": [version],
         "platform": "numpy-logreg",
-        "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, N_FEATURES]}],
+        "inputs": [
+            {"name": "input-0", "datatype": "FP32", "shape": [-1, N_FEATURES]},
+            {"name": "text", "datatype": "BYTES", "shape": [-1]},
+        ],
         "outputs": [
             {"name": "probabilities", "datatype": "FP32", "shape": [-1, len(CLASS_NAMES)]},
             {"name": "label", "datatype": "BYTES", "shape": [-1]},
@@ -93,12 +104,14 @@ def parse_v2_infer(body: Any, featurize: Featurize) -> tuple[list[list[float]], 
     also returns the echo fields (`id`) and the requested output names."""
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), list) or not body["inputs"]:
         raise BadRequest("an inference request needs a non-empty 'inputs' list")
+    _no_binary(body)
     tensor = body["inputs"][0]
     if not isinstance(tensor, dict) or not {"name", "shape", "datatype", "data"} <= tensor.keys():
         raise BadRequest("each input needs 'name', 'shape', 'datatype' and 'data'")
     shape, datatype, flat = tensor["shape"], str(tensor["datatype"]), _flatten(tensor["data"])
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
         raise BadRequest("'shape' must be a list of non-negative integers")
+    _check_against_metadata(str(tensor["name"]), datatype, shape)
     size = 1
     for d in shape:
         size *= d
@@ -114,6 +127,31 @@ def parse_v2_infer(body: Any, featurize: Featurize) -> tuple[list[list[float]], 
         raise BadRequest(f"unsupported datatype {datatype!r}")
     wanted = [o.get("name") for o in body.get("outputs") or [] if isinstance(o, dict)]
     return rows, {"id": body.get("id"), "outputs": wanted}
+
+
+def _no_binary(body: dict[str, Any]) -> None:
+    """The binary extension marked in the JSON itself (parameters) is refused as clearly as the header."""
+    params = [body.get("parameters")] + [t.get("parameters") for t in body["inputs"] if isinstance(t, dict)]
+    params += [o.get("parameters") for o in body.get("outputs") or [] if isinstance(o, dict)]
+    for p in params:
+        if isinstance(p, dict) and (p.get("binary_data_size") is not None or p.get("binary_data")
+                                    or p.get("binary_data_output")):
+            raise BadRequest(BINARY_UNSUPPORTED)
+
+
+def _check_against_metadata(name: str, datatype: str, shape: list[int]) -> None:
+    """Name, datatype and shape as `GET /v2/models/{name}` declares them (-1: any size), as
+    Triton and KServe check them ("unexpected datatype", "unexpected shape")."""
+    declared = {i["name"]: i for i in v2_model_metadata("", "")["inputs"]}
+    spec = declared.get(name)
+    if spec is None:
+        raise BadRequest(f"unexpected inference input {name!r}, the model accepts {sorted(declared)}")
+    if datatype != spec["datatype"]:
+        expected = spec["datatype"]
+        raise BadRequest(f"input {name!r}: unexpected datatype {datatype}, the model expects {expected}")
+    want = spec["shape"]
+    if len(shape) != len(want) or any(w not in (-1, d) for w, d in zip(want, shape, strict=True)):
+        raise BadRequest(f"input {name!r}: unexpected shape {shape}, the model expects {want}")
 
 
 def encode_v2_infer(
@@ -137,36 +175,6 @@ def encode_v2_infer(
     return body
 
 
-def parse_openai(body: Any, chat: bool) -> tuple[str, int, bool, bool]:
-    """(prompt, max_tokens, stream, include_usage) from a completions or chat request."""
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object")
-    if chat:
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise BadRequest("'messages' must be a non-empty list")
-        prompt = "\n".join(_content_text(m.get("content")) for m in messages if isinstance(m, dict))
-    else:
-        raw = body.get("prompt", "")
-        prompt = raw if isinstance(raw, str) else " ".join(str(p) for p in _flatten(raw))
-    max_tokens = body.get("max_completion_tokens", body.get("max_tokens", 16))
-    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or not 0 <= max_tokens <= 4096:
-        raise BadRequest("'max_tokens' must be an integer in [0, 4096]")
-    options = body.get("stream_options") or {}
-    return (
-        prompt,
-        max_tokens,
-        bool(body.get("stream")),
-        bool(isinstance(options, dict) and options.get("include_usage")),
-    )
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, list):  # content parts: [{"type": "text", "text": "…"}]
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return "" if content is None else str(content)
-
-
 def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
     return {
         "prompt_tokens": prompt_tokens,
@@ -176,21 +184,24 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
 
 
 def openai_response(
-    chat: bool, rid: str, created: int, model: str, text: str, finish: str, use: dict[str, int]
+    chat: bool, rid: str, created: int, model: str, choices: list[tuple[str, str]], use: dict[str, int]
 ) -> dict[str, Any]:
-    """A non-streaming `text_completion` or `chat.completion` object."""
-    choice: dict[str, Any] = (
-        {"index": 0, "message": {"role": "assistant", "content": text}}
-        if chat
-        else {"text": text, "index": 0}
-    )
-    choice.update({"logprobs": None, "finish_reason": finish})
+    """A non-streaming `text_completion` or `chat.completion` object; `choices` are (text, finish)."""
+    out = []
+    for index, (text, finish) in enumerate(choices):
+        choice: dict[str, Any] = (
+            {"index": index, "message": {"role": "assistant", "content": text}}
+            if chat
+            else {"text": text, "index": index}
+        )
+        choice.update({"logprobs": None, "finish_reason": finish})
+        out.append(choice)
     return {
         "id": rid,
         "object": "chat.completion" if chat else "text_completion",
         "created": created,
         "model": model,
-        "choices": [choice],
+        "choices": out,
         "usage": use,
     }
 
@@ -201,6 +212,7 @@ def openai_chunk(
     created: int,
     model: str,
     *,
+    index: int = 0,
     text: str | None = None,
     role: bool = False,
     finish: str | None = None,
@@ -217,9 +229,9 @@ def openai_chunk(
             delta["role"] = "assistant"
         if text is not None:
             delta["content"] = text
-        choices = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+        choices = [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]
     else:
-        choices = [{"text": text or "", "index": 0, "logprobs": None, "finish_reason": finish}]
+        choices = [{"text": text or "", "index": index, "logprobs": None, "finish_reason": finish}]
     chunk: dict[str, Any] = {
         "id": rid,
         "object": "chat.completion.chunk" if chat else "text_completion",

@@ -15,8 +15,9 @@ import threading
 import time
 
 from ai_deploy_ci.local.httpserver import FastHandler, LocalHTTPServer
-from ai_deploy_ci.local.model_server.app import ModelApp, Reply, json_reply
+from ai_deploy_ci.local.model_server.app import INFERENCE, ModelApp, Reply, json_reply
 from ai_deploy_ci.local.model_server.knobs import Knobs
+from ai_deploy_ci.local.model_server.slots import QueueFull
 from ai_deploy_ci.local.model_server.timing import sleep_until
 
 MAX_BODY = 8 * 1024 * 1024
@@ -64,12 +65,25 @@ class _Handler(FastHandler):
         path = self.path.split("?", 1)[0]
         app.enter()
         try:
-            endpoint, reply = app.handle(method, path, body, started)
-            if app.draining:
-                self.close_connection = True
-            self._write(reply, endpoint, started)
+            if app.endpoint(method, path) not in INFERENCE:
+                self._answer(method, path, body, started, started)
+                return
+            try:
+                with app.slots.hold() as admitted:  # the saturation model: wait for a free slot
+                    self._answer(method, path, body, started, admitted)
+            except QueueFull as exc:
+                self._write(json_reply(503, {"error": f"server overloaded: {exc}"}), "other", started)
         finally:
             app.leave()
+
+    def _answer(self, method: str, path: str, body: bytes, started: float, admitted: float) -> None:
+        """Serve from `admitted` (deadlines and pacing), measure from `started` (queue included)."""
+        app = self.app
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        endpoint, reply = app.handle(method, path, body, admitted, headers)
+        if app.draining:
+            self.close_connection = True
+        self._write(reply, endpoint, started)
 
     def _write(self, reply: Reply, endpoint: str, started: float) -> None:
         app = self.app

@@ -59,9 +59,11 @@ class MarkovGenerator:
         tokens = tuple(self.stream(prompt, max_tokens))
         return Completion(tokens, count_tokens(prompt), "length")
 
-    def stream(self, prompt: str, max_tokens: int) -> Iterator[str]:
-        """Tokens one at a time, so the server can pace them (first-token delay, interval)."""
-        digest = hashlib.blake2b(f"{self.seed}|{prompt}".encode(), digest_size=8).digest()
+    def stream(self, prompt: str, max_tokens: int, variant: int = 0) -> Iterator[str]:
+        """Tokens one at a time, so the server can pace them (first-token delay, interval).
+        `variant` > 0 gives the other choices of `n` > 1 their own text (variant 0: as n = 1)."""
+        key = f"{self.seed}|{prompt}" + (f"|{variant}" if variant else "")
+        digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
         rng = random.Random(int.from_bytes(digest, "big"))
         prompt_words = _WORD.findall(prompt)
         current = prompt_words[-1].lower() if prompt_words else ""

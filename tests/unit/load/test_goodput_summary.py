@@ -17,7 +17,7 @@ def test_slos_come_from_latency_ttft_itl_maxima_tightest_first() -> None:
         Metric(name="errors", type="errorRate", slo=Slo(max=0.01)),  # not per request
         Metric(name="tps", type="tokensPerSecond", slo=Slo(min=20.0)),
     )
-    assert goodput_slos(metrics) == {"latency_ms": 250.0, "ttft_ms": 500.0, "tpot_ms": 40.0}
+    assert goodput_slos(metrics) == {"latency_ms": 250.0, "ttft_ms": 500.0, "itl_p90_ms": 40.0}
     assert goodput_slos(()) == {}
 
 

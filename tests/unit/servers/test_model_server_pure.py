@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ai_deploy_ci.local.model_server import openai_api
 from ai_deploy_ci.local.model_server import protocols as proto
 from ai_deploy_ci.local.model_server.knobs import KnobError, Knobs, add_knob_arguments, knobs_from, to_env
 from ai_deploy_ci.local.model_server.model import IrisModel, is_wrong_input, load_iris_csv
@@ -200,7 +201,8 @@ def test_parse_openai() -> None:
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    assert proto.parse_openai(body, chat=True) == ("hi", 3, True, True)
-    assert proto.parse_openai({"prompt": "x"}, chat=False) == ("x", 16, False, False)
+    assert openai_api.parse_request(body, chat=True) == openai_api.OpenAIRequest(
+        prompts=("hi",), max_tokens=3, stream=True, include_usage=True)
+    assert openai_api.parse_request({"prompt": "x"}, chat=False) == openai_api.OpenAIRequest(("x",), 16)
     with pytest.raises(proto.BadRequest):
-        proto.parse_openai({"prompt": "x", "max_tokens": -1}, chat=False)
+        openai_api.parse_request({"prompt": "x", "max_tokens": -1}, chat=False)
