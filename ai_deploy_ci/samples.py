@@ -3,7 +3,7 @@
 Locust's own statistics round response times (about two significant digits), so the plugin
 inside the Locust process records every request and the judge computes quantiles itself.
 This module holds only the in-memory shape (numpy columns); the file format
-(`samples.jsonl.gz`: `read_samples`, `write_samples`) is `ai_deploy_ci.load.samples_io`.
+(`samples.frames`: `read_samples`, `write_samples`) is `ai_deploy_ci.load.samples_io`.
 It imports neither Locust nor anything that talks to a server.
 
 Outputs are compared as integer codes: `read_samples` gives every distinct output text of a

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ai_deploy_ci.artifacts import SAMPLES_FILE
 from ai_deploy_ci.load import runner, samples_io
 from ai_deploy_ci.load.config import RunConfig
 from ai_deploy_ci.load.locustfile_gen import BUILTIN_USERS
@@ -43,6 +44,6 @@ def test_workload_lengths_reach_the_server(model_server_factory: Any, tmp_path: 
                        spawn_rate=100.0, warmup=0.0, duration=3.0, ignore_eos=True)
     summary = runner.execute(config, tmp_path)
     assert all(t["errors"] == 0 for t in summary["targets"].values()), summary["targets"]
-    s = samples_io.read_samples(tmp_path / "samples.jsonl.gz")["baseline"]
+    s = samples_io.read_samples(tmp_path / SAMPLES_FILE)["baseline"]
     wanted = np.array([payloads[i]["max_tokens"] for i in s.payload])
     assert len(s) > 20 and np.array_equal(s.tokens, wanted)  # each request generated its own length

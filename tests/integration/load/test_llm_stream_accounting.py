@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
+from ai_deploy_ci.artifacts import SAMPLES_FILE
 from ai_deploy_ci.load import runner, samples_io
 from ai_deploy_ci.load.config import RunConfig
 from ai_deploy_ci.load.locustfile_gen import BUILTIN_USERS
@@ -100,7 +101,7 @@ def test_stream_failures_have_their_own_kinds_and_usage_counts(sse_server: str, 
         assert abs(kinds["finish-reason"] - t["count"] / 2) <= 2, (kinds, t["count"])
         # goodput counts only the complete streams
         assert t["goodput"] <= round((t["count"] - t["errors"]) / 3.0, 3) + 1e-9  # summary rounds to 3
-    samples = samples_io.read_samples(tmp_path / "samples.jsonl.gz")["baseline"]
+    samples = samples_io.read_samples(tmp_path / SAMPLES_FILE)["baseline"]
     ok_tokens = samples.tokens[samples.ok]
     assert ok_tokens.size and np.all(ok_tokens == 6), ok_tokens  # the server's usage, not 3 events
     sent = _Handler.bodies[0]
