@@ -135,7 +135,7 @@ class RollbackRecord(TypedDict):
 class NotStartedRecord(TypedDict):
     """Why a run stopped before its first change to the cluster (outcome "not_started")."""
 
-    stage: Literal["lock", "preflight", "plan"]  # lock held / preflight refused / reading or planning failed
+    stage: Literal["lock", "preflight", "plan", "cancelled"]  # lock held / preflight refused / reading or planning failed
     reason: str  # the error's message, e.g. "not allowed in namespace ml: update httproutes…"
     fix: NotRequired[str]  # the error's fix text
     error: str  # the error class: "LockHeld", "ClusterError", ...
@@ -150,7 +150,7 @@ class RolloutRecord(TypedDict):  # rollout.json
     router: str
     baseline_version: str | None  # None on a first deploy, and when the run did not start
     candidate_version: str
-    outcome: Literal["promoted", "rolled_back", "paused", "failed", "dry_run", "not_started"]
+    outcome: Literal["promoted", "rolled_back", "paused", "failed", "dry_run", "not_started", "cancelled"]
     started: str
     ended: str
     steps: list[StepRecord]  # empty when not_started
