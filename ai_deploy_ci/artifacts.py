@@ -135,7 +135,8 @@ class RollbackRecord(TypedDict):
 class NotStartedRecord(TypedDict):
     """Why a run stopped before its first change to the cluster (outcome "not_started")."""
 
-    stage: Literal["lock", "preflight", "plan", "cancelled"]  # lock held / preflight refused / reading or planning failed
+    # lock held / preflight refused / reading or planning failed / a signal before the first change
+    stage: Literal["lock", "preflight", "plan", "cancelled"]
     reason: str  # the error's message, e.g. "not allowed in namespace ml: update httproutes…"
     fix: NotRequired[str]  # the error's fix text
     error: str  # the error class: "LockHeld", "ClusterError", ...

@@ -147,7 +147,7 @@ def _cancelled_early(spec: Spec, run: RunInfo, opts: Options, signum: int) -> Ru
         plan = replace(make_plan(spec, unread), baseline_version=None)
         rec = records.not_started(plan, "cancelled", exc.message, fix=exc.fix, error="RunCancelled",
                                   exit_code=exc.exit_code)
-        rec["outcome"] = "cancelled"  # type: ignore[typeddict-item]
+        rec["outcome"] = "cancelled"
         records.write(opts.results_dir, rec)
     except Exception as bug:
         opts.on_event(f"could not write rollout.json to {opts.results_dir}: {type(bug).__name__}: {bug}")

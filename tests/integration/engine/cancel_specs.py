@@ -25,8 +25,8 @@ def host(namespace: str) -> str:
 
 
 def cancel_spec(namespace: str, strategy: str, router: str, version: str) -> Spec:
-    steps = (CanaryStep(set_weight=50), CanaryStep(analysis=Analysis(duration=0.1)), CanaryStep(set_weight=80),
-             CanaryStep(analysis=Analysis(duration=0.1)))
+    gate = CanaryStep(analysis=Analysis(duration=0.1))
+    steps = (CanaryStep(set_weight=50), gate, CanaryStep(set_weight=80), gate)
     spec = make_spec(strategy, router, namespace=namespace, version=version, replicas=2, image=IMAGE,
                      env={"MODEL_VERSION": version}, canary_steps=steps, scale_down_delay=0.1,
                      progress_deadline=120, hosts=(host(namespace),))

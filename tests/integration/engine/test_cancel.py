@@ -113,7 +113,8 @@ def entry_point(env: Env, ns: str, router: str, strategy: str) -> Client:
 
 
 def options(results: Path) -> Options:
-    return Options(results_dir=results, time_scale=TIME_SCALE, lock_seconds=30, poll=0.03, on_event=lambda _m: None)
+    return Options(results_dir=results, time_scale=TIME_SCALE, lock_seconds=30, poll=0.03,
+                   on_event=lambda _m: None)
 
 
 def wait_for(what: str, predicate: object, timeout: float = 30.0) -> None:
@@ -123,7 +124,9 @@ def wait_for(what: str, predicate: object, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-def start_driver(env: Env, ns: str, strategy: str, router: str, results: Path, **extra: object) -> subprocess.Popen[str]:
+def start_driver(
+    env: Env, ns: str, strategy: str, router: str, results: Path, **extra: object
+) -> subprocess.Popen[str]:
     job = {"kubeconfig": str(env.cluster.kubeconfig_path), "namespace": ns, "strategy": strategy,
            "router": router, "results": str(results), "hold": HOLD, "scale": TIME_SCALE, **extra}
     log = (results.parent / f"{results.name}.log").open("w")
@@ -131,7 +134,9 @@ def start_driver(env: Env, ns: str, strategy: str, router: str, results: Path, *
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
 
 
-def baseline(env: Env, kube: Kube, ns: str, strategy: str, router: str, tmp: Path) -> tuple[dict[str, object], Client]:
+def baseline(
+    env: Env, kube: Kube, ns: str, strategy: str, router: str, tmp: Path
+) -> tuple[dict[str, object], Client]:
     create_namespace(kube, ns)
     deploy(cancel_spec(ns, strategy, router, "1.0.0"), kube, RunInfo("base"), opts=options(tmp / "base"))
     before = objects_in(kube, ns)
@@ -174,11 +179,12 @@ def test_a_signal_takes_users_off_the_candidate_and_restores_the_namespace(
     record = json.loads((results / "rollout.json").read_text())
     assert record["outcome"] == "cancelled", record
     late = ended if strategy == "rolling" else signalled + 1.0  # in place: stable's template rolls out again
-    assert "2.0.0" not in client.versions(after=late), f"candidate answered users after {late - signalled:.2f}s"
+    assert "2.0.0" not in client.versions(after=late), f"candidate answered {late - signalled:.2f}s on"
     failed = sorted(v for v in client.versions() if v.startswith("error"))
     assert not failed, f"user requests failed: {failed[:3]}"
     if kube.get(state_ref) is not None:  # the follow-up a user would run: finishes an interrupted rollback
-        rollback(cancel_spec(ns, strategy, router, "2.0.0"), kube, RunInfo("follow-up"), options(tmp_path / "fu"))
+        spec = cancel_spec(ns, strategy, router, "2.0.0")
+        rollback(spec, kube, RunInfo("follow-up"), options(tmp_path / "fu"))
     assert_restored(kube, ns, before)
     if strategy != "rolling" and "rollback" in record:
         assert record["rollback"]["seconds_to_no_traffic"] < 1.0, record["rollback"]
