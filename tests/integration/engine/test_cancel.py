@@ -189,3 +189,80 @@ def test_a_signal_takes_users_off_the_candidate_and_restores_the_namespace(
     if strategy != "rolling" and "rollback" in record:
         assert record["rollback"]["seconds_to_no_traffic"] < 1.0, record["rollback"]
         assert record["rollback"].get("writes_to_no_traffic", 0) <= 2, record["rollback"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ai_deploy_ci", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(240)
+def test_reconcile_rolls_back_a_run_killed_mid_gate_once_past_its_deadline(env: Env, tmp_path: Path) -> None:
+    """A lost runner (SIGKILL inside its first gate) leaves users on a 50 % candidate; `reconcile`
+    leaves it alone while the deadline is ahead, then restores the pre-run namespace with zero
+    failed user requests; `status` says what is live and that the rollout is abandoned."""
+    from tests.integration.engine.scenarios import deploy_yaml
+
+    ns = f"cancel-{next(_ns)}-reconcile"
+    kube = make_kube(env.cluster)
+    before, client = baseline(env, kube, ns, "canary", "gatewayAPI", tmp_path)
+    results = tmp_path / "results"
+    proc = start_driver(env, ns, "canary", "gatewayAPI", results, kill_in_gate=True, lock_seconds=3,
+                        deadline_slack=1.0, run_id="run-lost")
+    try:
+        assert proc.wait(timeout=120) == -signal.SIGKILL, (tmp_path / "results.log").read_text()[-2000:]
+        wait_for("users on the candidate", lambda: "2.0.0" in client.versions())
+        deploy_file = deploy_yaml(tmp_path / "deploy.yaml", ns, "2.0.0", [{"setWeight": 50}])
+        common = ["--kubeconfig", str(env.cluster.kubeconfig_path), "--results", str(tmp_path / "rc"),
+                  "--time-scale", str(TIME_SCALE), "--run-id", "reconcile"]
+        early = cli("reconcile", str(deploy_file), *common)
+        assert early.returncode == 0 and "left alone" in early.stdout, early.stdout + early.stderr
+        assert kube.get(ObjectRef("apps/v1", "Deployment", ns, "sentiment-candidate")) is not None
+
+        def abandoned() -> bool:
+            out = cli("status", str(deploy_file), *common, "--format", "json")
+            assert out.returncode == 0, out.stderr
+            status = json.loads(out.stdout)
+            assert status["phase"] == "running" and status["candidate_version"] == "2.0.0", status
+            return bool(status["abandoned"])
+
+        wait_for("the run to be past its deadline", abandoned, timeout=60)
+        late = cli("reconcile", str(deploy_file), *common)
+        done = time.monotonic()
+        assert late.returncode == 0 and "rolled back" in late.stdout, late.stdout + late.stderr
+        time.sleep(1.0)
+    finally:
+        client.stop()
+        if proc.poll() is None:
+            proc.kill()
+    assert "2.0.0" not in client.versions(after=done)
+    assert not [v for v in client.versions() if v.startswith("error")], "user requests failed"
+    assert_restored(kube, ns, before)
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(240)
+def test_the_next_run_rolls_back_an_abandoned_rollout_before_its_own(env: Env, tmp_path: Path) -> None:
+    """Another workflow run of the same deploy.yaml does not resume a lost runner's unjudged
+    candidate once that run is past its deadline: it rolls it back first, then runs its own."""
+    from tests.integration.engine.scenarios import assert_promoted
+
+    ns = f"cancel-{next(_ns)}-next"
+    kube = make_kube(env.cluster)
+    before, client = baseline(env, kube, ns, "canary", "gatewayAPI", tmp_path)
+    client.stop()
+    proc = start_driver(env, ns, "canary", "gatewayAPI", tmp_path / "results", kill_in_gate=True,
+                        lock_seconds=3, deadline_slack=1.0, run_id="run-lost")
+    assert proc.wait(timeout=120) == -signal.SIGKILL
+    spec = cancel_spec(ns, "canary", "gatewayAPI", "2.0.0")
+    from ai_deploy_ci.pipeline.status import read_status
+
+    wait_for("the run to be past its deadline", lambda: read_status(kube, spec)[0].abandoned, timeout=60)
+    events: list[str] = []
+    opts = options(tmp_path / "next")
+    opts.on_event = events.append
+    result = deploy(spec, kube, RunInfo("run-next"), opts=opts)
+    assert result.record["outcome"] == "promoted"
+    assert any("finishing the rollback of unfinished run run-lost" in e for e in events), events
+    assert_promoted(kube, ns, before)
