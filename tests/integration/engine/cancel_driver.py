@@ -24,6 +24,7 @@ from ai_deploy_ci.pipeline import Options, deploy
 from ai_deploy_ci.plan.observed import RunInfo
 from ai_deploy_ci.verdict import Verdict
 from tests.integration.engine.cancel_specs import cancel_spec
+from tests.unit.engine.specs import approval_canary
 
 
 def main(job: dict[str, object]) -> int:
@@ -34,6 +35,8 @@ def main(job: dict[str, object]) -> int:
     if "deadline_slack" in job:
         opts.deadline_slack = float(str(job["deadline_slack"]))
     spec = cancel_spec(str(job["namespace"]), str(job["strategy"]), str(job["router"]), "2.0.0")
+    if job.get("approval"):
+        spec = approval_canary(spec)
 
     def gate(request: GateRequest) -> Verdict:
         print(f"gate {request.number}", flush=True)
@@ -42,6 +45,7 @@ def main(job: dict[str, object]) -> int:
         time.sleep(float(str(job["hold"])))
         return Verdict.PASS
 
+    print("driver: deploying", file=sys.stderr, flush=True)
     try:
         deploy(spec, kube, RunInfo(str(job.get("run_id", "run-cancel"))), gate, opts)
     except UserError as exc:

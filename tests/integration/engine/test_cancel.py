@@ -266,3 +266,45 @@ def test_the_next_run_rolls_back_an_abandoned_rollout_before_its_own(env: Env, t
     assert result.record["outcome"] == "promoted"
     assert any("finishing the rollback of unfinished run run-lost" in e for e in events), events
     assert_promoted(kube, ns, before)
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(240)
+def test_a_cancelled_later_job_leaves_a_paused_rollout_alone(env: Env, tmp_path: Path) -> None:
+    """A rollout paused for approval stays paused when a later job for the same model is cancelled
+    (here while it waits for a lease that looks expired): exit 130, `cancelled` before any change."""
+    from tests.unit.engine.specs import approval_canary
+
+    ns = f"cancel-{next(_ns)}-paused"
+    kube = make_kube(env.cluster)
+    _, client = baseline(env, kube, ns, "canary", "gatewayAPI", tmp_path)
+    spec = approval_canary(cancel_spec(ns, "canary", "gatewayAPI", "2.0.0"))
+    assert deploy(spec, kube, RunInfo("run-paused"), opts=options(tmp_path / "p")).record["outcome"] == "paused"
+    paused = objects_in(kube, ns)
+    kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": "sentiment-ai-deploy-ci", "namespace": ns},
+                 "spec": {"holderIdentity": "someone", "leaseDurationSeconds": 30,
+                          "renewTime": "2020-01-01T00:00:00.000000Z"}})
+    proc = start_driver(env, ns, "canary", "gatewayAPI", tmp_path / "results", approval=True, run_id="later")
+    try:
+        log = tmp_path / "results.log"
+        wait_for("the driver to start", lambda: "driver: deploying" in log.read_text())
+        time.sleep(1.5)  # inside the lock's wait: the lease must be seen unchanged for a renewal period
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+    finally:
+        client.stop()
+    assert code == 130, (tmp_path / "results.log").read_text()[-2000:]
+    assert json.loads((tmp_path / "results" / "rollout.json").read_text())["outcome"] == "cancelled"
+    after = objects_in(kube, ns)
+    after.pop("Lease/sentiment-ai-deploy-ci", None)
+    assert_restored_to(after, paused)
+    assert "2.0.0" in client.versions(), "the paused candidate kept its share"
+
+
+def assert_restored_to(after: dict[str, object], expected: dict[str, object]) -> None:
+    from ai_deploy_ci.plan.compare import diff_paths
+
+    assert sorted(after) == sorted(expected)
+    assert not {k: d for k in expected if (d := diff_paths(expected[k], after[k]))}
