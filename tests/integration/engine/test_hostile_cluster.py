@@ -29,9 +29,12 @@ def cluster() -> Iterator[ApiServerHandle]:
         handle.stop()
 
 
-def cli(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ai_deploy_ci", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+def cli(
+    *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "ai_deploy_ci", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=full)
 
 
 def kubeconfig(cluster: ApiServerHandle, tmp: Path, **user: object) -> Path:
@@ -60,7 +63,9 @@ def test_a_wrong_token_is_exit_3_with_a_fix(cluster: ApiServerHandle, tmp_path: 
 
 
 @pytest.mark.parametrize("command", ["deploy", "promote", "run --dry-run"])
-def test_a_missing_namespace_is_exit_3_naming_it(cluster: ApiServerHandle, tmp_path: Path, command: str) -> None:
+def test_a_missing_namespace_is_exit_3_naming_it(
+    cluster: ApiServerHandle, tmp_path: Path, command: str
+) -> None:
     spec = deploy_yaml(tmp_path / "deploy.yaml", "no-such-ns", "2.0.0", [{"setWeight": 50}])
     results = ["--results-dir" if command.startswith("run") else "--results", str(tmp_path / "r")]
     out = cli(*command.split(), str(spec), "--kubeconfig", str(cluster.kubeconfig_path), *results)
@@ -75,7 +80,8 @@ def test_403_creating_the_lease_is_exit_3(cluster: ApiServerHandle, tmp_path: Pa
     cluster.faults.deny("create", "leases", "coordination.k8s.io", ns)
     try:
         spec = deploy_yaml(tmp_path / "deploy.yaml", ns, "2.0.0", [{"setWeight": 50}])
-        out = cli("deploy", str(spec), "--kubeconfig", str(cluster.kubeconfig_path), "--results", str(tmp_path / "r"))
+        out = cli("deploy", str(spec), "--kubeconfig", str(cluster.kubeconfig_path),
+                  "--results", str(tmp_path / "r"))
     finally:
         cluster.faults.clear()
     assert_cluster_error(out, "leases", "rbac.yaml")
@@ -98,7 +104,8 @@ def plugin(tmp: Path, body: str) -> Path:
 
 def test_an_exec_plugin_that_never_returns_is_bounded(cluster: ApiServerHandle, tmp_path: Path) -> None:
     spec = deploy_yaml(tmp_path / "deploy.yaml", "default", "2.0.0", [{"setWeight": 50}])
-    exec_cfg = {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin(tmp_path, "sleep 600"))}
+    exec_cfg = {"apiVersion": "client.authentication.k8s.io/v1",
+                "command": str(plugin(tmp_path, "sleep 600"))}
     config = kubeconfig(cluster, tmp_path, exec=exec_cfg)
     out = cli("deploy", str(spec), "--kubeconfig", str(config), "--results", str(tmp_path / "r"), timeout=30,
               env={"AI_DEPLOY_CI_EXEC_TIMEOUT": "2"})
