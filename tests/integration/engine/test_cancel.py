@@ -279,7 +279,8 @@ def test_a_cancelled_later_job_leaves_a_paused_rollout_alone(env: Env, tmp_path:
     kube = make_kube(env.cluster)
     _, client = baseline(env, kube, ns, "canary", "gatewayAPI", tmp_path)
     spec = approval_canary(cancel_spec(ns, "canary", "gatewayAPI", "2.0.0"))
-    assert deploy(spec, kube, RunInfo("run-paused"), opts=options(tmp_path / "p")).record["outcome"] == "paused"
+    first = deploy(spec, kube, RunInfo("run-paused"), opts=options(tmp_path / "p"))
+    assert first.record["outcome"] == "paused"
     paused = objects_in(kube, ns)
     kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                  "metadata": {"name": "sentiment-ai-deploy-ci", "namespace": ns},
