@@ -74,9 +74,9 @@ def test_a_missing_namespace_is_exit_3_naming_it(
 
 def test_403_creating_the_lease_is_exit_3(cluster: ApiServerHandle, tmp_path: Path) -> None:
     ns = "lease-denied"
-    from kubernetes import client
+    from tests.integration.engine.conftest import create_namespace, make_kube
 
-    client.CoreV1Api(cluster.api_client()).create_namespace({"metadata": {"name": ns}})
+    create_namespace(make_kube(cluster), ns)
     cluster.faults.deny("create", "leases", "coordination.k8s.io", ns)
     try:
         spec = deploy_yaml(tmp_path / "deploy.yaml", ns, "2.0.0", [{"setWeight": 50}])
