@@ -142,3 +142,25 @@ def _construct(node: Node, file: str) -> Any:
     except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
         raise InputError(f"a value does not match its YAML tag: {str(exc).splitlines()[0][:200]}",
                          fix="remove the `!!` tag or fix the value", location=where) from None
+
+
+def read_json_object(path: Path, *, what: str, max_bytes: int = 50_000_000) -> dict[str, Any]:
+    """A JSON artifact (summary.json, verdict.json, rollout.json) that must be one object:
+    bounded by bytes read; InputError (exit 2) naming the file and the line otherwise."""
+    import json
+
+    data = read_bounded(path, max_bytes, what=what)
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", location=Location(str(path))) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", fix=f"re-create the {what}",
+                         location=Location(str(path), exc.lineno, exc.colno)) from None
+    except (ValueError, RecursionError) as exc:  # an integer past 4,300 digits, 100,000 nested [
+        raise InputError(f"not readable JSON: {str(exc)[:120]}", fix=f"re-create the {what}",
+                         location=Location(str(path))) from None
+    if not isinstance(value, dict):
+        raise InputError(f"expected a JSON object, got {type(value).__name__}", fix=f"re-create the {what}",
+                         location=Location(str(path), 1, 1))
+    return value
