@@ -15,7 +15,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ai_deploy_ci.spec.bounded import depth_error
+from ai_deploy_ci.spec.bounded import depth_error, expanded_size
 from ai_deploy_ci.spec.problems import Path, Severity
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same marks
@@ -114,10 +114,13 @@ class _Builder:
     def _construct(self, node: ScalarNode, path: Path) -> object:
         """`!!int three`, `!!float sentiment`, a 4,301-digit integer: a located problem, not a crash."""
         try:
-            return self.constructor.construct_object(node)
+            value = self.constructor.construct_object(node)
+            if isinstance(value, int) and value.bit_length() > 14_000:  # 0x… has no digit limit; str() does
+                raise ValueError("more than 4,300 digits")
+            return value
         except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
             kind = node.tag.removeprefix(_TAG)
-            reason = str(exc).splitlines()[0][:120] if "digits" in str(exc) else f"not a valid {kind}"
+            reason = "more than 4,300 digits" if "digits" in str(exc) else f"not a valid {kind}"
             self._problem(node, path, f"'{node.value[:40]}' cannot be read as {kind}: {reason}",
                           "remove the `!!` tag, quote the value, or write a smaller number")
             return None
@@ -196,6 +199,14 @@ def read_yaml(text: str) -> Document:
         doc.problems.append(
             RawProblem(1, 1, (), "the file is empty", "start with `apiVersion: ai-deploy-ci/v1`")
         )
+        return doc
+    try:
+        too_big = expanded_size(root) > _MAX_NODES  # counted without expanding: a bomb costs nothing
+    except RecursionError:
+        too_big = True
+    if too_big:
+        doc.problems.append(RawProblem(1, 1, (), f"more than {_MAX_NODES} values (aliases expanding without "
+                                       "bound?)", "simplify the document"))
         return doc
     builder = _Builder(doc)
     try:

@@ -42,7 +42,7 @@ CASES = {
     "50k-nested-block": ("- " * 50_000 + "x", 1, "nested deeper than 64"),
     "float-tag-on-a-name": (EXAMPLE.replace("name: demo", "name: !!float sentiment"), 1, "read as float"),
     "int-tag-on-words": (EXAMPLE.replace("replicas: 2", "replicas: !!int three"), 1, "cannot be read as int"),
-    "4301-digit-integer": (EXAMPLE.replace("replicas: 2", "replicas: " + "9" * 4301), 1, "4300 digits"),
+    "4301-digit-integer": (EXAMPLE.replace("replicas: 2", "replicas: " + "9" * 4301), 1, "4,300 digits"),
 }
 
 
