@@ -119,7 +119,8 @@ def step_outputs(results: Path, mode: str, code: int) -> dict[str, str]:
 
     verdict, rollout = read(VERDICT_FILE), read(ROLLOUT_FILE)
     p95 = ""
-    for check in verdict.get("checks") or []:  # type: ignore[attr-defined]
+    checks = verdict.get("checks")
+    for check in checks if isinstance(checks, list) else []:
         if isinstance(check, dict) and check.get("type") == "latency" and "95" in str(check.get("metric")):
             p95 = "" if check.get("change_pct") is None else f"{float(check['change_pct']):.2f}"
             break

@@ -138,8 +138,8 @@ def _construct(node: Node, file: str) -> Any:
         raise InputError(f"more than {MAX_NODES} values once aliases expand (an alias bomb?)",
                          fix="remove the anchors and aliases", location=where)
     try:
-        return SafeConstructor().construct_document(node)
-    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+        return _BoundedConstructor().construct_document(node)
+    except (ValueError, TypeError, OverflowError, AttributeError, yaml.YAMLError) as exc:
         raise InputError(f"a value does not match its YAML tag: {str(exc).splitlines()[0][:200]}",
                          fix="remove the `!!` tag or fix the value", location=where) from None
 
@@ -164,3 +164,17 @@ def read_json_object(path: Path, *, what: str, max_bytes: int = 50_000_000) -> d
         raise InputError(f"expected a JSON object, got {type(value).__name__}", fix=f"re-create the {what}",
                          location=Location(str(path), 1, 1))
     return value
+
+
+class _BoundedConstructor(SafeConstructor):
+    """SafeConstructor whose integers stay printable: `0x` + 5,000 digits has no parse limit, but
+    every later str() of it (messages, JSON) raises."""
+
+    def construct_yaml_int(self, node: Any) -> int:
+        value = int(super().construct_yaml_int(node))
+        if value.bit_length() > 14_000:
+            raise ValueError("an integer of more than 4,300 digits")
+        return value
+
+
+_BoundedConstructor.add_constructor("tag:yaml.org,2002:int", _BoundedConstructor.construct_yaml_int)  # type: ignore[type-var]

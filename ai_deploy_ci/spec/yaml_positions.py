@@ -118,7 +118,7 @@ class _Builder:
             if isinstance(value, int) and value.bit_length() > 14_000:  # 0x… has no digit limit; str() does
                 raise ValueError("more than 4,300 digits")
             return value
-        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+        except (ValueError, TypeError, OverflowError, AttributeError, yaml.YAMLError) as exc:
             kind = node.tag.removeprefix(_TAG)
             reason = "more than 4,300 digits" if "digits" in str(exc) else f"not a valid {kind}"
             self._problem(node, path, f"'{node.value[:40]}' cannot be read as {kind}: {reason}",
