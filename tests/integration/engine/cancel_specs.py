@@ -29,5 +29,5 @@ def cancel_spec(namespace: str, strategy: str, router: str, version: str) -> Spe
     steps = (CanaryStep(set_weight=50), gate, CanaryStep(set_weight=80), gate)
     spec = make_spec(strategy, router, namespace=namespace, version=version, replicas=2, image=IMAGE,
                      env={"MODEL_VERSION": version}, canary_steps=steps, scale_down_delay=0.1,
-                     progress_deadline=120, hosts=(host(namespace),))
-    return replace(spec, strategy=replace(spec.strategy, progress_deadline_seconds=120))
+                     progress_deadline=600, hosts=(host(namespace),))
+    return replace(spec, strategy=replace(spec.strategy, progress_deadline_seconds=600))

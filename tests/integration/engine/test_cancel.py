@@ -227,7 +227,7 @@ def test_reconcile_rolls_back_a_run_killed_mid_gate_once_past_its_deadline(env: 
             assert status["phase"] == "running" and status["candidate_version"] == "2.0.0", status
             return bool(status["abandoned"])
 
-        wait_for("the run to be past its deadline", abandoned, timeout=60)
+        wait_for("the run to be past its deadline", abandoned, timeout=150)
         late = cli("reconcile", str(deploy_file), *common)
         done = time.monotonic()
         assert late.returncode == 0 and "rolled back" in late.stdout, late.stdout + late.stderr
@@ -258,7 +258,7 @@ def test_the_next_run_rolls_back_an_abandoned_rollout_before_its_own(env: Env, t
     spec = cancel_spec(ns, "canary", "gatewayAPI", "2.0.0")
     from ai_deploy_ci.pipeline.status import read_status
 
-    wait_for("the run to be past its deadline", lambda: read_status(kube, spec)[0].abandoned, timeout=60)
+    wait_for("the run to be past its deadline", lambda: read_status(kube, spec)[0].abandoned, timeout=150)
     events: list[str] = []
     opts = options(tmp_path / "next")
     opts.on_event = events.append
