@@ -117,7 +117,7 @@ def options(results: Path) -> Options:
                    on_event=lambda _m: None)
 
 
-def wait_for(what: str, predicate: object, timeout: float = 30.0) -> None:
+def wait_for(what: str, predicate: object, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
