@@ -145,7 +145,8 @@ class RollbackRecord(TypedDict):
 class NotStartedRecord(TypedDict):
     """Why a run stopped before its first change to the cluster (outcome "not_started")."""
 
-    stage: Literal["lock", "preflight", "plan"]  # lock held / preflight refused / reading or planning failed
+    # lock held / preflight refused / reading or planning failed / a signal before the first change
+    stage: Literal["lock", "preflight", "plan", "cancelled"]
     reason: str  # the error's message, e.g. "not allowed in namespace ml: update httproutes…"
     fix: NotRequired[str]  # the error's fix text
     error: str  # the error class: "LockHeld", "ClusterError", ...
@@ -160,7 +161,7 @@ class RolloutRecord(TypedDict):  # rollout.json
     router: str
     baseline_version: str | None  # None on a first deploy, and when the run did not start
     candidate_version: str
-    outcome: Literal["promoted", "rolled_back", "paused", "failed", "dry_run", "not_started"]
+    outcome: Literal["promoted", "rolled_back", "paused", "failed", "dry_run", "not_started", "cancelled"]
     started: str
     ended: str
     steps: list[StepRecord]  # empty when not_started

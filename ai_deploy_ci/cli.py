@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from ai_deploy_ci.errors import UserError, report
+from ai_deploy_ci.errors import UserError, api_error, report
 
 # (command, module under ai_deploy_ci.commands, one-line help)
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -23,6 +23,9 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("deploy", "deploy", "perform the strategy on the cluster, step by step, with analysis gates"),
     ("promote", "promote", "finish a paused rollout: the candidate becomes stable"),
     ("rollback", "rollback", "return the cluster to the last good state"),
+    ("status", "status", "what is live, the rollout's step and deadline, the lock holder, the last verdict"),
+    ("abort", "abort", "take traffic off the candidate now, then roll back"),
+    ("reconcile", "reconcile", "roll back rollouts whose runner is gone past its deadline"),
     ("load-test", "load_test", "run Locust against baseline and candidate side by side"),
     ("analyze", "analyze", "judge the samples of a load test; write verdict.json"),
     ("report", "report", "render results; post the pull-request comment and job summary"),
@@ -83,7 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `ai-deploy-ci plan … | head`: the reader left; stop quietly, like `yes`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+        return 141
     except Exception as exc:  # a bug: one clear line, the traceback only on request
+        cluster = api_error(exc)
+        if cluster is not None:  # an API refusal nobody translated: still exit 3 with a fix
+            return report(cluster)
         if os.environ.get("AI_DEPLOY_CI_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (set AI_DEPLOY_CI_DEBUG=1 for the traceback)",

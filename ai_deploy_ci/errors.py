@@ -74,6 +74,22 @@ class LockHeld(UserError):
     exit_code = 5
 
 
+def api_error(exc: BaseException) -> UserError | None:
+    """A Kubernetes `ApiException` (matched by shape: this module must not import kubernetes) as a
+    ClusterError with the fix for its status; None for anything else."""
+    status = getattr(exc, "status", None)
+    if type(exc).__name__ != "ApiException" or not isinstance(status, int):
+        return None
+    fixes = {
+        401: "the kubeconfig's credentials are wrong or expired: get a fresh kubeconfig",
+        403: "grant the deploying identity the permissions in docs/rbac.yaml",
+        404: "check metadata.namespace exists and the CRDs the router needs are installed",
+    }
+    reason = getattr(exc, "reason", "") or ""
+    return ClusterError(f"the Kubernetes API refused a request: HTTP {status} {reason}".rstrip(),
+                        fix=fixes.get(status, "check the API server and your permissions; re-run to resume"))
+
+
 def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 

@@ -59,6 +59,8 @@ class Kube:
             try:
                 return fn()
             except ApiException as exc:
+                if exc.status == 401:  # no caller can do anything with a refused credential
+                    raise refused(exc, what) from None
                 if exc.status not in RETRIABLE:
                     raise
                 wait = _retry_after(exc) or delay
@@ -106,9 +108,14 @@ class Kube:
         kind, kw = self._args(ref)
         method = self._method(kind, "create")
         self._log("create", ref)
-        return _json(
-            self.call(f"create {ref}", lambda: method(body=obj, field_validation=FIELD_VALIDATION, **kw))
-        )
+        try:
+            return _json(
+                self.call(f"create {ref}", lambda: method(body=obj, field_validation=FIELD_VALIDATION, **kw))
+            )
+        except ApiException as exc:
+            if exc.status in (403, 404):  # forbidden, or no such namespace / resource type
+                raise refused(exc, f"create {ref}") from None
+            raise
 
     def replace(self, obj: Manifest) -> Manifest:
         """PUT with the object's resourceVersion: a concurrent change fails with 409, never lost."""
@@ -147,6 +154,23 @@ class Kube:
     def _log(self, verb: str, ref: ObjectRef) -> None:
         with self._lock:
             self.writes.append(Write(verb, ref, time.monotonic()))
+
+
+def refused(exc: ApiException, what: str) -> ClusterError:
+    """401/403/404 as a user error (exit 3) with the fix for each, instead of a raw API dump."""
+    try:
+        message = str(json.loads(exc.body or "{}").get("message") or exc.reason)
+    except (ValueError, AttributeError):
+        message = str(exc.reason)
+    fixes = {
+        401: "the kubeconfig's token or certificate is wrong or expired: get a fresh kubeconfig (secret)",
+        403: "grant the deploying identity the permissions in docs/rbac.yaml in this namespace",
+        404: "create the namespace (`kubectl create namespace …`) or fix metadata.namespace; "
+        "for a custom resource, install its CRD",
+    }
+    names = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+    return ClusterError(f"{what}: HTTP {exc.status} {names.get(exc.status or 0, '')}: {message[:300]}",
+                        fix=fixes.get(exc.status or 0))
 
 
 def _json(resp: Any) -> Manifest:

@@ -133,6 +133,11 @@ class Lock:
         return {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": meta, "spec": spec}
 
 
+def lease_expired(spec: Manifest) -> bool:
+    """renewTime + leaseDurationSeconds in the past, by this runner's clock (`status`, `reconcile`)."""
+    return _expired(spec)
+
+
 def _expired(spec: Manifest) -> bool:
     renew = spec.get("renewTime") or spec.get("acquireTime")
     if not renew:

@@ -4,12 +4,15 @@
 step, so whichever process comes next — a re-run after a crashed runner, or `promote` /
 `rollback` in a later job — continues from what the cluster says, not from a runner's disk.
 It is deleted when the run ends cleanly (promoted or rolled back): nothing is left behind.
+Its `deadline` is renewed at every save: a running rollout past it whose lease is not renewed
+was abandoned (SIGKILL, a lost runner) and `reconcile` or the next run rolls it back.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from kubernetes.client.exceptions import ApiException
@@ -37,6 +40,7 @@ class RunState:
     reason: str = ""
     records: list[dict[str, Any]] = field(default_factory=list)  # StepRecords so far
     resource_version: str | None = None
+    deadline: str = ""  # RFC 3339: past it, with no live lease, the run is abandoned (`reconcile`)
 
     def ref(self) -> ObjectRef:
         return ObjectRef("v1", "ConfigMap", self.plan.namespace, state_name(self.plan.name))
@@ -57,6 +61,7 @@ class RunState:
             "started": self.started,
             "reason": self.reason,
             "records": self.records,
+            "deadline": self.deadline,
         }
         data = {
             "plan": json.dumps(self.plan.to_json(), separators=(",", ":")),
@@ -82,6 +87,7 @@ def load(kube: Kube, namespace: str, model: str) -> RunState | None:
         reason=progress.get("reason", ""),
         records=list(progress.get("records", [])),
         resource_version=obj["metadata"]["resourceVersion"],
+        deadline=str(progress.get("deadline") or ""),
     )
 
 
@@ -106,3 +112,20 @@ def save(kube: Kube, st: RunState) -> None:
 
 def clear(kube: Kube, st: RunState) -> None:
     kube.delete(st.ref())
+
+
+def deadline_after(seconds: float) -> str:
+    """An RFC 3339 time `seconds` from now (UTC), as the run state records its deadline."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def past_deadline(st: RunState, now: datetime | None = None) -> bool:
+    """A running (or rolling back) run whose deadline passed without a state save. No deadline
+    (a paused rollout waiting for approval, a state written by an older version) is never past."""
+    if st.phase == "paused" or not st.deadline:
+        return False
+    try:
+        when = datetime.fromisoformat(st.deadline.replace("Z", "+00:00"))
+    except ValueError:
+        return True  # unreadable: treat as past (the lease check still protects a live runner)
+    return (now or datetime.now(UTC)) > when

@@ -43,13 +43,16 @@ def _context(pairs: list[str], spec_name: str, namespace: str) -> dict[str, str]
 
 
 def _summary(directory: Path) -> dict[str, Any]:
+    from ai_deploy_ci.spec.bounded import read_json_object
+
     path = directory / SUMMARY_FILE
     if not path.exists():
         return {}
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", fix="re-run the load test") from exc
+    data = read_json_object(path, what="summary.json (re-run the load test)")
+    for key, kind in (("duration_s", (int, float)), ("saturated", bool)):
+        if key in data and data[key] is not None and not isinstance(data[key], kind):
+            raise InputError(f"{path}: `{key}` is {type(data[key]).__name__}, expected {kind}",
+                             fix="re-run the load test")
     return data
 
 
@@ -64,7 +67,7 @@ def _print(verdict: VerdictFile) -> None:
 def run(args: argparse.Namespace) -> int:
     from ai_deploy_ci.analysis.judge import judge
     from ai_deploy_ci.load import delivery
-    from ai_deploy_ci.load.samples_io import read_samples
+    from ai_deploy_ci.load.samples_check import read_samples_checked
     from ai_deploy_ci.spec.load import load_spec
 
     directory: Path = args.dir
@@ -80,10 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if not spec_path.exists():
         raise InputError(f"no spec: {spec_path} does not exist", fix="pass --spec path/to/deploy.yaml")
     spec = load_spec(spec_path)
-    try:
-        samples = read_samples(samples_path)
-    except (OSError, ValueError, EOFError, KeyError) as exc:
-        raise InputError(f"cannot read {samples_path}: {exc}", fix="re-run the load test") from exc
+    samples = read_samples_checked(samples_path)
     summary = _summary(directory)
     elapsed = summary.get("duration_s")
     verdict = judge(

@@ -14,8 +14,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ai_deploy_ci.errors import InputError
 from ai_deploy_ci.spec.model import Spec
 
@@ -49,12 +47,13 @@ def load(path: str) -> tuple[Spec, dict[str, Any] | None]:
     spec = load_spec(path)
     if not spec.server.manifest:
         return spec, None
+    from ai_deploy_ci.spec.bounded import load_yaml_documents
+
     manifest_path = Path(path).parent / spec.server.manifest
-    try:
-        docs = [d for d in yaml.safe_load_all(manifest_path.read_text()) if d]
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read server.manifest {manifest_path}: {exc}") from exc
-    deployment = next((d for d in docs if d.get("kind") == "Deployment"), None)
+    # bounded like deploy.yaml (size read, depth, alias expansion, tags): the PR author writes it
+    docs = [d for d in load_yaml_documents(manifest_path, max_bytes=20_000_000, what="Deployment manifest")
+            if d]
+    deployment = next((d for d in docs if isinstance(d, dict) and d.get("kind") == "Deployment"), None)
     if deployment is None:
         raise InputError(
             f"{manifest_path} holds no Deployment", fix="server.manifest must name a Deployment manifest"

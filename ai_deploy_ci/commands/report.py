@@ -81,9 +81,21 @@ def run(args: argparse.Namespace) -> int:
         if not args.markdown:
             sys.stdout.write(markdown)
     if args.markdown:
-        args.markdown.write_text(markdown, encoding="utf-8")
+        _write(args.markdown, markdown, "--markdown")
     if args.html:
         from ai_deploy_ci.report.html import render_page
 
-        args.html.write_text(render_page(markdown, mermaid_js=args.mermaid_js), encoding="utf-8")
+        _write(args.html, render_page(markdown, mermaid_js=args.mermaid_js), "--html")
     return 0
+
+
+def _write(path: Path, text: str, flag: str) -> None:
+    """An output file the user named: a directory or an unwritable path is their error (exit 2)."""
+    if path.is_dir():
+        example = path / "report.html"
+        raise InputError(f"{flag} {path} is a directory", fix=f"give a file path, e.g. {example}")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{flag} {path}: cannot write: {exc.strerror or exc}",
+                         fix="give a writable file path") from None

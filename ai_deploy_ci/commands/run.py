@@ -56,11 +56,18 @@ def with_overrides(spec: Spec, args: argparse.Namespace) -> Spec:
 
 def run(args: argparse.Namespace) -> int:
     results: Path = args.results_dir.resolve()  # Locust runs in another cwd: relative paths break it
+    (results / ROLLOUT_FILE).unlink(missing_ok=True)  # the outputs must describe this run, not the last
     code = 0
     try:
         _run(args, results)
     except UserError as exc:
         code = exc.exit_code
+        raise
+    except KeyboardInterrupt:
+        code = 130
+        raise
+    except BaseException:  # a bug (cli.main exits 70): the outputs say so too
+        code = 70
         raise
     finally:
         if args.github_outputs or in_github_actions():
@@ -112,11 +119,14 @@ def step_outputs(results: Path, mode: str, code: int) -> dict[str, str]:
 
     verdict, rollout = read(VERDICT_FILE), read(ROLLOUT_FILE)
     p95 = ""
-    for check in verdict.get("checks") or []:  # type: ignore[attr-defined]
+    checks = verdict.get("checks")
+    for check in checks if isinstance(checks, list) else []:
         if isinstance(check, dict) and check.get("type") == "latency" and "95" in str(check.get("metric")):
             p95 = "" if check.get("change_pct") is None else f"{float(check['change_pct']):.2f}"
             break
-    return {"verdict": str(verdict.get("verdict") or "NONE"), "outcome": str(rollout.get("outcome") or ""),
+    # no rollout.json: the run stopped before the engine could write one (bad input, a bug)
+    outcome = str(rollout.get("outcome") or ("not_started" if code else ""))
+    return {"verdict": str(verdict.get("verdict") or "NONE"), "outcome": outcome,
             "p95-change": p95, "results-dir": str(results), "exit-code": str(code), "mode": mode}
 
 

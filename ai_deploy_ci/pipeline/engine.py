@@ -12,12 +12,16 @@ a re-run for a different deploy.yaml first rolls the unfinished one back.
 rollout.json is written for every outcome, including a run that stops before its first change
 (lock held, preflight refused, cluster unreadable): outcome `not_started` with the stage, the
 error's reason and fix, and the same exception (and exit code) raised as before.
+
+Cancellation (SIGINT/SIGTERM, `pipeline/cancel.py`): traffic off the candidate within the signal's
+first second, then a full rollback under the lock, outcome `cancelled`, exit 128 + signal.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +36,7 @@ from ai_deploy_ci.cluster.execute import run_step
 from ai_deploy_ci.cluster.lock import Lock
 from ai_deploy_ci.errors import ClusterError, LockHeld, RegressionDetected, UserError
 from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis, request_for
+from ai_deploy_ci.pipeline.cancel import Cancelled, Guard, RunCancelled
 from ai_deploy_ci.plan import records
 from ai_deploy_ci.plan.model import ObjectRef, Plan
 from ai_deploy_ci.plan.observed import ObservedState, RunInfo
@@ -51,6 +56,7 @@ class Options:
     dry_run: bool = False
     manifest: dict[str, Any] | None = None  # the user's Deployment, already read
     on_event: Callable[[str], None] = print
+    deadline_slack: float = 120.0  # wall seconds past a step's budget before a silent run is abandoned
 
 
 @dataclass
@@ -69,21 +75,30 @@ def deploy(
 ) -> Result:
     """Perform the strategy; returns the record, or raises after rolling back (exit codes 3/4)."""
     opts = opts or Options()
-    ns, name = spec.metadata.namespace, spec.metadata.name
     with _not_started(spec, run, opts, "preflight"):
-        preflight.check_namespace(kube, ns)  # before the Lease, the run's first write
+        preflight.check_namespace(kube, spec.metadata.namespace)  # before the Lease, the first write
     if opts.dry_run:  # the same path, stopped before the first write (the lock is a write)
         preview, notes = _prepare(kube, spec, run, opts)
         rec = records.start(preview, outcome="dry_run")
         records.write(opts.results_dir, rec)
         return Result(rec, notes)
+    with Guard(opts.on_event) as guard:
+        try:
+            return _deploy(spec, kube, run, gate, opts, guard)
+        except Cancelled as exc:  # before the run's first change: nothing to undo
+            raise _cancelled_early(spec, run, opts, exc.signum) from None
+
+
+def _deploy(spec: Spec, kube: Kube, run: RunInfo, gate: Gate, opts: Options, guard: Guard) -> Result:
+    ns, name = spec.metadata.namespace, spec.metadata.name
     with _not_started(spec, run, opts, "lock"):
         lock = Lock(kube, ns, name, run.run_id, opts.lock_seconds).start()
     try:
         st = states.load(kube, ns, name)
-        if st is not None and (st.phase == "rolling_back" or st.spec_key != spec_key(spec)):
+        if st is not None and _superseded(st, spec, run):
             opts.on_event(f"finishing the rollback of unfinished run {st.plan.run_id} first")
-            _roll_back(kube, spec, st, st.reason or "superseded by a new run", opts)
+            with guard.shielded():
+                _roll_back(kube, spec, st, st.reason or _why_superseded(st, spec), opts)
             st = None
         warnings: list[str] = []
         if st is None:
@@ -93,20 +108,52 @@ def deploy(
                 rec = records.start(plan, outcome="promoted")
                 records.write(opts.results_dir, rec)
                 return Result(rec)
-            with _not_started(spec, run, opts, "plan") as early:
+            with _not_started(spec, run, opts, "plan") as early, guard.shielded(drop=True):
                 early.plan = plan
                 st = states.RunState(
                     plan=plan,
                     snapshot=snapshot.capture(kube, plan.touches),
                     spec_key=spec_key(spec),
                     started=records.now(),
+                    deadline=_deadline(spec, plan, 0, opts),
                 )
                 states.save(kube, st)  # the first write of the run: from here on, a crash can resume
-        elif st.phase == "paused":
+        elif st.phase == "paused":  # a paused rollout waits for its approver: a cancel here leaves it be
             return Result(_finish(st, "paused", opts, keep_state=True), warnings)
-        return Result(_drive(kube, spec, st, gate, opts, lock), warnings)
+        return Result(_drive(kube, spec, st, gate, opts, lock, guard), warnings)
     finally:
-        lock.release()
+        with guard.shielded(drop=True):
+            lock.release()
+
+
+def _superseded(st: states.RunState, spec: Spec, run: RunInfo) -> bool:
+    """Roll the unfinished run back before this one: a rollback in progress, another deploy.yaml,
+    or another workflow run's rollout whose runner is gone past its deadline (we hold the lock)."""
+    if st.phase == "rolling_back" or st.spec_key != spec_key(spec):
+        return True
+    return st.phase == "running" and st.plan.run_id != run.run_id and states.past_deadline(st)
+
+
+def _why_superseded(st: states.RunState, spec: Spec) -> str:
+    if st.spec_key != spec_key(spec):
+        return "superseded by a new run"
+    return f"abandoned: run {st.plan.run_id} is gone past its deadline {st.deadline}"
+
+
+def _cancelled_early(spec: Spec, run: RunInfo, opts: Options, signum: int) -> RunCancelled:
+    """A signal before the run changed anything (lock, plan, preflight): say so in rollout.json."""
+    exc = RunCancelled(signum, "cancelled before the first change: nothing was deployed",
+                       fix="nothing to undo; re-run the job to deploy")
+    try:
+        unread = ObservedState(run=run, manifest=opts.manifest)
+        plan = replace(make_plan(spec, unread), baseline_version=None)
+        rec = records.not_started(plan, "cancelled", exc.message, fix=exc.fix, error="RunCancelled",
+                                  exit_code=exc.exit_code)
+        rec["outcome"] = "cancelled"
+        records.write(opts.results_dir, rec)
+    except Exception as bug:
+        opts.on_event(f"could not write rollout.json to {opts.results_dir}: {type(bug).__name__}: {bug}")
+    return exc
 
 
 def _prepare(kube: Kube, spec: Spec, run: RunInfo, opts: Options) -> tuple[Plan, list[str]]:
@@ -131,6 +178,14 @@ def promote(
     """Continue a run paused for approval (`pause: {}`), to the end."""
     opts = opts or Options()
     preflight.check_namespace(kube, spec.metadata.namespace)
+    with Guard(opts.on_event) as guard:
+        try:
+            return _promote(spec, kube, run, gate, opts, guard)
+        except Cancelled as exc:
+            raise _cancelled_early(spec, run, opts, exc.signum) from None
+
+
+def _promote(spec: Spec, kube: Kube, run: RunInfo, gate: Gate, opts: Options, guard: Guard) -> Result:
     lock = Lock(kube, spec.metadata.namespace, spec.metadata.name, run.run_id, opts.lock_seconds).start()
     try:
         st = states.load(kube, spec.metadata.namespace, spec.metadata.name)
@@ -140,18 +195,25 @@ def promote(
                 fix="run `ai-deploy-ci deploy` first; promote continues a run paused for approval",
             )
         st.phase = "running"
-        return Result(_drive(kube, spec, st, gate, opts, lock))
+        return Result(_drive(kube, spec, st, gate, opts, lock, guard))
     finally:
-        lock.release()
+        with guard.shielded(drop=True):
+            lock.release()
 
 
 def rollback(
     spec: Spec, kube: Kube, run: RunInfo, opts: Options | None = None, reason: str = "rollback requested"
 ) -> Result:
-    """Return the cluster to the unfinished run's pre-run snapshot (approval gate: reject)."""
+    """Return the cluster to the unfinished run's pre-run snapshot (approval gate: reject). A signal
+    once the lock is ours is ignored: finishing the rollback is what a cancel would ask for."""
     opts = opts or Options()
     preflight.check_namespace(kube, spec.metadata.namespace)
     lock = Lock(kube, spec.metadata.namespace, spec.metadata.name, run.run_id, opts.lock_seconds).start()
+    with Guard(opts.on_event) as guard, guard.shielded(drop=True):
+        return _rollback_locked(spec, kube, opts, reason, lock)
+
+
+def _rollback_locked(spec: Spec, kube: Kube, opts: Options, reason: str, lock: Lock) -> Result:
     try:
         st = states.load(kube, spec.metadata.namespace, spec.metadata.name)
         if st is None:
@@ -173,7 +235,18 @@ def observe(kube: Kube, spec: Spec, run: RunInfo, manifest: dict[str, Any] | Non
 
 
 def _drive(
-    kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Options, lock: Lock
+    kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Options, lock: Lock, guard: Guard
+) -> records.RolloutRecord:
+    """The steps, armed for cancellation: a signal takes traffic off the candidate, then rolls back."""
+    try:
+        with guard.armed(kube, st, wait_timeout=_wait_timeout(spec, opts), poll=opts.poll):
+            return _steps(kube, spec, st, gate, opts, lock, guard)
+    except Cancelled as exc:
+        raise _cancel(kube, spec, st, opts, guard, exc.signum) from None
+
+
+def _steps(
+    kube: Kube, spec: Spec, st: states.RunState, gate: Gate, opts: Options, lock: Lock, guard: Guard
 ) -> records.RolloutRecord:
     plan = st.plan
     gates_seen = sum(1 for s in plan.steps[: st.done] if s.is_gate)
@@ -189,11 +262,12 @@ def _drive(
         try:
             run_step(kube, plan.namespace, step, wait_timeout=_wait_timeout(spec, opts), poll=opts.poll)
             if step.pause is not None and math.isinf(step.pause):
-                records.step_end(rec, "succeeded")
-                st.records.append(dict(rec))
-                st.done, st.phase = index + 1, "paused"
-                states.save(kube, st)
-                return _finish(st, "paused", opts, keep_state=True)
+                with guard.shielded(drop=True):  # paused for approval: a cancel now leaves it paused
+                    records.step_end(rec, "succeeded")
+                    st.records.append(dict(rec))
+                    st.done, st.phase, st.deadline = index + 1, "paused", ""
+                    states.save(kube, st)
+                    return _finish(st, "paused", opts, keep_state=True)
             if step.pause:
                 time.sleep(step.pause / opts.time_scale)
             if step.is_gate:
@@ -213,7 +287,8 @@ def _drive(
                             f"analysis at step {index + 1} said {verdict}; not rolled back",
                             fix="run `ai-deploy-ci rollback` or `promote`",
                         )
-                    _roll_back(kube, spec, st, f"analysis at step {index + 1}: {verdict}", opts)
+                    with guard.shielded(drop=True):
+                        _roll_back(kube, spec, st, f"analysis at step {index + 1}: {verdict}", opts)
                     raise RegressionDetected(
                         f"analysis at step {index + 1} said {verdict}; rolled back",
                         fix="see verdict.json and the report for the failing metrics",
@@ -221,13 +296,55 @@ def _drive(
         except ClusterError as exc:
             records.step_end(rec, "failed")
             st.records.append(dict(rec))
-            _roll_back(kube, spec, st, f"step {index + 1} failed: {exc.message}", opts)
+            with guard.shielded(drop=True):
+                _roll_back(kube, spec, st, f"step {index + 1} failed: {exc.message}", opts)
             raise ClusterError(f"{exc.message} (rolled back)", fix=exc.fix) from exc
         records.step_end(rec, "succeeded")
         st.records.append(dict(rec))
         st.done = index + 1
+        st.deadline = _deadline(spec, plan, st.done, opts)
         states.save(kube, st)
-    return _finish(st, "promoted", opts, keep_state=False, kube=kube)
+    with guard.shielded(drop=True):  # every step done: the run is promoted whatever comes now
+        return _finish(st, "promoted", opts, keep_state=False, kube=kube)
+
+
+def _cancel(kube: Kube, spec: Spec, st: states.RunState, opts: Options, guard: Guard,
+            signum: int) -> RunCancelled:
+    """After the signal: the traffic-off writes (started by the handler) end, then the rest of the
+    rollback, under the lock, shielded; rollout.json says `cancelled`. If the rollback cannot
+    finish, the state stays `rolling_back` for the next run, `rollback` or `reconcile`."""
+    name = signal.Signals(signum).name
+    guard.wait_traffic_off(timeout=_wait_timeout(spec, opts))
+    with guard.shielded(drop=True):
+        try:
+            rb = undo.roll_back(kube, st, f"cancelled ({name})", wait_timeout=_wait_timeout(spec, opts),
+                                poll=opts.poll, on_event=opts.on_event)
+        except ClusterError as exc:
+            left = records.finish(st.plan, st.started, st.records, "cancelled", None)
+            records.write(opts.results_dir, left)
+            return RunCancelled(signum, f"cancelled by {name}; the rollback did not finish: {exc.message}",
+                                fix="`ai-deploy-ci rollback FILE`, the next run or `reconcile` finishes it")
+        if guard.traffic_off_at is not None and guard.signalled_at is not None:
+            rb["seconds_to_no_traffic"] = round(guard.traffic_off_at - guard.signalled_at, 3)
+            rb["writes_to_no_traffic"] = guard.traffic_off_writes
+        _finish(st, "cancelled", opts, keep_state=False, kube=kube, rollback=rb)
+    took = rb["seconds_to_no_traffic"]
+    return RunCancelled(signum, f"cancelled by {name}: traffic off the candidate {took:.2f}s after the "
+                        "signal, rolled back", fix="re-run the job to deploy again")
+
+
+def _deadline(spec: Spec, plan: Plan, done: int, opts: Options) -> str:
+    """When a live runner will have saved the state again: the next step's pause, gate and
+    rollout wait, plus slack. `reconcile` (and the next run) treat a rollout past it, with no
+    live lease, as abandoned."""
+    if done >= len(plan.steps):
+        return states.deadline_after(opts.deadline_slack)
+    step = plan.steps[done]
+    budget = (step.pause or 0.0) if step.pause is None or not math.isinf(step.pause) else 0.0
+    if step.is_gate:
+        budget += step.analysis or 600.0
+    seconds = budget / opts.time_scale + _wait_timeout(spec, opts) + opts.deadline_slack
+    return states.deadline_after(seconds)
 
 
 def _roll_back(

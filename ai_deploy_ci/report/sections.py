@@ -21,12 +21,14 @@ OUTCOME = {
     "failed": ("❌", "Failed"),
     "dry_run": ("🧪", "Dry run"),
     "not_started": ("⛔", "Not deployed"),
+    "cancelled": ("🛑", "Cancelled and rolled back"),
 }
 # rollout.json's `not_started.stage`: why a run changed nothing (`ai_deploy_ci.artifacts.NotStartedRecord`)
 NOT_STARTED = {
     "preflight": "preflight failed",
     "lock": "another run holds the lock",
     "plan": "the run could not read the cluster or plan",
+    "cancelled": "the job was cancelled before the first change",
 }
 
 

@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path as FsPath
 
-import yaml
-
+from ai_deploy_ci.errors import InputError
+from ai_deploy_ci.spec.bounded import parse_yaml_documents, read_bounded
 from ai_deploy_ci.spec.rules import problem
 from ai_deploy_ci.spec.walk import FILE_FIELDS, Doc, get
 from ai_deploy_ci.spec.yaml_positions import Document, RawProblem
@@ -28,14 +28,14 @@ def check_files(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
             continue
         target = base / value
         try:
-            if not target.is_file():
+            if not target.exists() or target.is_dir():
                 state = "is a directory" if target.is_dir() else "does not exist"
                 yield problem(doc, path, f"file '{value}' {state} (looked in {base})", FIX_PATH)
                 continue
-            if target.stat().st_size > MAX_BYTES:
-                yield problem(doc, path, f"file '{value}' is larger than {MAX_BYTES} bytes", None)
-                continue
-            text = target.read_text(encoding="utf-8")
+            text = read_bounded(target, MAX_BYTES).decode("utf-8")  # bytes read, not stat; no FIFOs
+        except InputError as exc:
+            yield problem(doc, path, f"file '{value}': {exc.message}", exc.fix)
+            continue
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8"
             yield problem(doc, path, f"file '{value}' cannot be read: {reason}", None)
@@ -48,12 +48,11 @@ def check_files(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
 
 def _manifest_problem(text: str) -> tuple[str, str] | None:
     """The user's own manifest must be exactly one apps/v1 Deployment."""
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        return f"not valid YAML{where}", "fix the manifest's YAML"
+    try:  # the same bounds as the engine's reader: depth, alias expansion, tags
+        docs = [d for d in parse_yaml_documents(text, "manifest") if d is not None]
+    except InputError as exc:
+        where = f" at line {exc.location.line}" if exc.location and exc.location.line else ""
+        return f"{exc.message}{where}", exc.fix or "fix the manifest's YAML"
     if len(docs) != 1 or not isinstance(docs[0], dict):
         return (
             f"expected one Deployment, found {len(docs)} document(s)",

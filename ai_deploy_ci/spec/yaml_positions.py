@@ -15,6 +15,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ai_deploy_ci.spec.bounded import depth_error, expanded_size
 from ai_deploy_ci.spec.problems import Path, Severity
 
 try:  # libyaml is ~10x faster; the pure-Python parser gives the same marks
@@ -106,9 +107,23 @@ class _Builder:
         if node.tag in _STRING_TAGS:
             return node.value
         if node.tag in _SCALAR_TAGS:
-            return self.constructor.construct_object(node)
+            return self._construct(node, path)
         self._problem(node, path, f"unsupported YAML tag {node.tag}", "remove the tag")
         return node.value
+
+    def _construct(self, node: ScalarNode, path: Path) -> object:
+        """`!!int three`, `!!float sentiment`, a 4,301-digit integer: a located problem, not a crash."""
+        try:
+            value = self.constructor.construct_object(node)
+            if isinstance(value, int) and value.bit_length() > 14_000:  # 0x… has no digit limit; str() does
+                raise ValueError("more than 4,300 digits")
+            return value
+        except (ValueError, TypeError, OverflowError, AttributeError, yaml.YAMLError) as exc:
+            kind = node.tag.removeprefix(_TAG)
+            reason = "more than 4,300 digits" if "digits" in str(exc) else f"not a valid {kind}"
+            self._problem(node, path, f"'{node.value[:40]}' cannot be read as {kind}: {reason}",
+                          "remove the `!!` tag, quote the value, or write a smaller number")
+            return None
 
     def _check_tag(self, node: Node, path: Path, expected: str) -> None:
         if node.tag != expected:
@@ -153,7 +168,7 @@ class _Builder:
             )
             return None
         if knode.tag not in _STRING_TAGS:
-            value = self.constructor.construct_object(knode) if knode.tag in _SCALAR_TAGS else knode.value
+            value = self._construct(knode, path) if knode.tag in _SCALAR_TAGS else knode.value
             self._problem(
                 knode,
                 (*path, knode.value),
@@ -171,6 +186,10 @@ class _Builder:
 def read_yaml(text: str) -> Document:
     """Parse one YAML document. Problems (never exceptions) for anything malformed."""
     doc = Document()
+    deep = depth_error(text)  # before composing: the composer recurses (50,000 `[` crash it)
+    if deep is not None:
+        doc.problems.append(RawProblem(deep[0], deep[1], (), deep[2], "simplify the document"))
+        return doc
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -180,6 +199,14 @@ def read_yaml(text: str) -> Document:
         doc.problems.append(
             RawProblem(1, 1, (), "the file is empty", "start with `apiVersion: ai-deploy-ci/v1`")
         )
+        return doc
+    try:
+        too_big = expanded_size(root) > _MAX_NODES  # counted without expanding: a bomb costs nothing
+    except RecursionError:
+        too_big = True
+    if too_big:
+        doc.problems.append(RawProblem(1, 1, (), f"more than {_MAX_NODES} values (aliases expanding without "
+                                       "bound?)", "simplify the document"))
         return doc
     builder = _Builder(doc)
     try:

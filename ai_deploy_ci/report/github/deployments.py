@@ -26,6 +26,7 @@ State = Literal["queued", "in_progress", "success", "failure", "error", "inactiv
 OUTCOME_STATE: dict[str, State] = {
     "promoted": "success",
     "rolled_back": "failure",
+    "cancelled": "failure",
     "failed": "error",
     "paused": "in_progress",
     "dry_run": "inactive",
