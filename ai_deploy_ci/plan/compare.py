@@ -62,11 +62,21 @@ def normalize(obj: Manifest) -> Manifest:
     return out
 
 
-def same(desired: Any, live: Any) -> bool:
-    """True when every field of `desired` holds the same value in `live` (defaults ignored)."""
+# Maps whose every key is ours: a key we no longer write must go. A Service that selected
+# `track: stable` and should now select both tracks (the `replicas` router's weights) differs from
+# `{app: x}` by a key *removed*, which a subset test calls "unchanged" — so no user ever reached the
+# candidate. Kubernetes never defaults keys into these maps, so exact comparison is safe.
+EXACT_MAPS = frozenset({"selector", "matchLabels"})
+
+
+def same(desired: Any, live: Any, key: str | None = None) -> bool:
+    """True when every field of `desired` holds the same value in `live` (defaults ignored);
+    selector maps (`EXACT_MAPS`) must hold exactly the same keys."""
     if isinstance(desired, dict):
+        if key in EXACT_MAPS and isinstance(live, dict) and set(live) - set(desired):
+            return False
         return isinstance(live, dict) and all(
-            k in ("resourceVersion",) or same(v, live.get(k)) for k, v in desired.items()
+            k in ("resourceVersion",) or same(v, live.get(k), k) for k, v in desired.items()
         )
     if isinstance(desired, list):
         return (

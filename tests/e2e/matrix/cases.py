@@ -1,0 +1,191 @@
+"""One matrix case: an example, made local by the `--local` overlay, shipped as a user would.
+
+`ship(env, example, namespace, tmp, candidate=..., gate=...)` deploys version v1 (a first deploy),
+dumps every object, starts an independent user through the entry point, then runs v2 through
+`deploy_with_evidence` (what `run` does). At each gate the case measures, through the same entry
+point, which version answers (and for A/B, which version a matching user gets), then lets the
+gate decide. It returns what users saw and the objects before and after; the tests assert.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.errors import RegressionDetected
+from ai_deploy_ci.gates import GateRequest, no_analysis
+from ai_deploy_ci.local.environment import LocalEnvironment
+from ai_deploy_ci.local.overlay import local_overlay
+from ai_deploy_ci.pipeline import Options
+from ai_deploy_ci.pipeline.evidence import deploy_with_evidence
+from ai_deploy_ci.plan import replicas as counts
+from ai_deploy_ci.plan.observed import RunInfo
+from ai_deploy_ci.spec.load import load_spec
+from ai_deploy_ci.spec.model import Spec
+from ai_deploy_ci.verdict import Verdict
+from tests.e2e.matrix.conftest import TIME_SCALE
+from tests.e2e.matrix.users import Answer, User, entry_point, request_for
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+SAMPLE = 60  # requests per measured step: ±0.2 is > 3 standard deviations at any weight
+
+# Candidate behaviours (sample-server knobs) the matrix ships.
+GOOD: dict[str, str] = {}
+SLOWER = {"EXTRA_LATENCY_MS": "80"}
+ERRORING = {"ERROR_RATE": "0.3"}
+WRONG_OUTPUT = {"WRONG_OUTPUT_RATE": "0.5"}
+
+
+@dataclass
+class Measured:
+    step: int  # 1-based, as the report numbers steps
+    planned: float  # the candidate's share the plan promises users (percent)
+    public: Counter[str]  # who answered a plain user
+    matching: Counter[str] | None = None  # who answered a user matching the A/B rule
+
+
+@dataclass
+class Shipped:
+    spec: Spec
+    outcome: str
+    results: Path
+    before: dict[str, Any]
+    after: dict[str, Any]
+    steps: list[Measured] = field(default_factory=list)
+    background: list[Answer] = field(default_factory=list)
+    mirrored: int = 0
+
+
+def spec_file(example: str, namespace: str, tmp: Path, version: str,
+              behaviour: dict[str, str] | None = None, max_replicas: int = 4) -> Path:
+    """The example with the local overlay, in its own namespace, written to `tmp` for `load_spec`."""
+    doc = yaml.safe_load((EXAMPLES / example).read_text())
+    doc = local_overlay(doc, version=version, behaviour=behaviour, max_replicas=max_replicas,
+                        base_dir=EXAMPLES)
+    original, doc["metadata"]["namespace"] = doc["metadata"]["namespace"], namespace
+    router = doc.get("trafficRouter") or {}
+    # One gateway serves every case: public hosts get the namespace as a prefix; a mesh host
+    # (`svc.ns.svc.cluster.local`) names the case's namespace instead of the example's.
+    router["hosts"] = [
+        h.replace(f".{original}.svc.", f".{namespace}.svc.") if h.endswith(".svc.cluster.local")
+        else f"{namespace}-{h}"
+        for h in router.get("hosts") or []
+    ]
+    if not router["hosts"]:
+        router.pop("hosts")
+    path = tmp / f"{version}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def planned_share(spec: Spec, weight: int) -> float:
+    """What users should get at `weight`: exact for weighted routers, the pod ratio for replicas."""
+    if spec.traffic_router.type != "replicas":
+        return float(weight)
+    cand, stable = counts.split(spec.server.replicas, weight)
+    return counts.effective_weight(cand, stable)
+
+
+def dump(kube: Kube, namespace: str) -> dict[str, Any]:
+    """Every object in the namespace, as a user would `kubectl get -o yaml` it (annotations kept)."""
+    from tests.integration.engine.conftest import objects_in
+
+    out = objects_in(kube, namespace)
+    out.pop("Lease/" + next((k.split("/", 1)[1] for k in out if k.startswith("Lease/")), ""), None)
+    return {k: v for k, v in out.items() if not k.startswith("Lease/")}
+
+
+def create_namespace(kube: Kube, name: str) -> None:
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    kube.raw(f"create namespace {name}", kube.core().create_namespace, body=body)
+
+
+def options(results: Path) -> Options:
+    return Options(results_dir=results, time_scale=TIME_SCALE, lock_seconds=5, poll=0.03,
+                   on_event=lambda _m: None)
+
+
+def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
+         candidate: dict[str, str] | None = None,
+         gate: Callable[[GateRequest], Verdict] = no_analysis,
+         setup: Callable[[Kube, Spec], None] | None = None) -> Shipped:
+    assert env.gateway is not None
+    kube = Kube(env.cluster.api_client(), deadline=20.0, request_timeout=5.0, backoff=0.05)
+    create_namespace(kube, namespace)
+    v1 = load_spec(spec_file(example, namespace, tmp, "v1"))
+    if setup is not None:
+        setup(kube, v1)
+    base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis, options(tmp / "v1-results"))
+    assert base.record["outcome"] == "promoted", base.record
+    v2 = load_spec(spec_file(example, namespace, tmp, "v2", candidate))
+    gateway = env.gateway
+    _settle(gateway)
+    entry = entry_point(v2, gateway)
+    path, body = request_for(v2)
+    before = dump(kube, namespace)
+    background = User(entry, path, body, interval=0.02).start()
+    measuring = User(entry, path, body)
+    steps: list[Measured] = []
+    mirrored0 = _mirrored(gateway)
+
+    def measured_gate(request: GateRequest) -> Verdict:
+        _settle(gateway)
+        m = Measured(request.index + 1, planned_share(v2, request.weight), measuring.batch(SAMPLE))
+        ab = v2.strategy.ab_test
+        if ab is not None and v2.strategy.type == "abTest":
+            m.matching = User(entry, path, body, headers=_matching_headers(v2)).batch(SAMPLE // 2)
+        steps.append(m)
+        return gate(request)
+
+    results = tmp / "results"
+    try:
+        result = deploy_with_evidence(v2, kube, RunInfo("v2"), measured_gate, options(results))
+        outcome = str(result.record["outcome"])
+    except RegressionDetected:
+        outcome = "rolled_back"
+    finally:
+        _settle(gateway)
+        answers = background.stop()
+    return Shipped(v2, outcome, results, before, dump(kube, namespace), steps, answers,
+                   _mirrored(gateway) - mirrored0)
+
+
+def _settle(gateway: Any) -> None:
+    """Let the gateway's watch see the last writes (it rebuilds its table per event)."""
+    generation = gateway.generation
+    gateway.wait_until(lambda _t: gateway.generation > generation, timeout=0.3)
+    time.sleep(0.1)
+
+
+def _mirrored(gateway: Any) -> int:
+    return sum(gateway.stats().get("mirrored", {}).values())
+
+
+def _matching_headers(spec: Spec) -> dict[str, str]:
+    ab = spec.strategy.ab_test
+    assert ab is not None
+    if ab.match.header:
+        return {ab.match.header[0]: ab.match.header[1]}
+    if ab.match.cookie:
+        return {"Cookie": f"{ab.match.cookie[0]}={ab.match.cookie[1]}"}
+    return {}
+
+
+def report_text(results: Path, deploy_file: Path) -> str:
+    """report.md as `ai-deploy-ci report` renders it from the results directory."""
+    from ai_deploy_ci.commands.run import print_report
+
+    print_report(results, deploy_file, echo=False)
+    return (results / "report.md").read_text(encoding="utf-8")
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
