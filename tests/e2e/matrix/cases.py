@@ -9,6 +9,7 @@ gate decide. It returns what users saw and the objects before and after; the tes
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections import Counter
@@ -23,12 +24,12 @@ from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import RegressionDetected
 from ai_deploy_ci.gates import GateRequest, no_analysis
 from ai_deploy_ci.local.environment import LocalEnvironment
-from ai_deploy_ci.local.overlay import local_overlay
-from ai_deploy_ci.pipeline import Options
+from ai_deploy_ci.local.overlay import local_manifest, local_overlay, referenced_files
+from ai_deploy_ci.pipeline import Options, promote
 from ai_deploy_ci.pipeline.evidence import deploy_with_evidence
 from ai_deploy_ci.plan import replicas as counts
 from ai_deploy_ci.plan.observed import RunInfo
-from ai_deploy_ci.spec.load import load_spec
+from ai_deploy_ci.commands.deploy import load
 from ai_deploy_ci.spec.model import Spec
 from ai_deploy_ci.verdict import Verdict
 from tests.e2e.matrix.conftest import TIME_SCALE
@@ -66,10 +67,10 @@ class Shipped:
 
 def spec_file(example: str, namespace: str, tmp: Path, version: str,
               behaviour: dict[str, str] | None = None, max_replicas: int = 4) -> Path:
-    """The example with the local overlay, in its own namespace, written to `tmp` for `load_spec`."""
+    """The example with the local overlay, in its own namespace, written to `tmp/version/` with
+    the files it names (a user's manifest gets the overlay too), for `load_spec`."""
     doc = yaml.safe_load((EXAMPLES / example).read_text())
-    doc = local_overlay(doc, version=version, behaviour=behaviour, max_replicas=max_replicas,
-                        base_dir=EXAMPLES)
+    doc = local_overlay(doc, version=version, behaviour=behaviour, max_replicas=max_replicas)
     original, doc["metadata"]["namespace"] = doc["metadata"]["namespace"], namespace
     router = doc.get("trafficRouter") or {}
     # One gateway serves every case: public hosts get the namespace as a prefix; a mesh host
@@ -81,7 +82,17 @@ def spec_file(example: str, namespace: str, tmp: Path, version: str,
     ]
     if not router["hosts"]:
         router.pop("hosts")
-    path = tmp / f"{version}.yaml"
+    out = tmp / version
+    for relative in referenced_files(doc):
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        text = (EXAMPLES / relative).read_text()
+        if relative == doc["server"].get("manifest"):
+            manifest = local_manifest(yaml.safe_load(text), doc, behaviour=behaviour, max_replicas=max_replicas)
+            manifest.setdefault("metadata", {})["namespace"] = namespace
+            text = yaml.safe_dump(manifest, sort_keys=False)
+        (out / relative).write_text(text)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "deploy.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
 
@@ -94,13 +105,31 @@ def planned_share(spec: Spec, weight: int) -> float:
     return counts.effective_weight(cand, stable)
 
 
+_SERVER_OWNED = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink")
+
+
 def dump(kube: Kube, namespace: str) -> dict[str, Any]:
-    """Every object in the namespace, as a user would `kubectl get -o yaml` it (annotations kept)."""
+    """Every object in the namespace as `kubectl get -o yaml` shows it, less what only the server
+    maintains (status, resourceVersion, uid, the Deployment revision counter). User annotations
+    such as `kubectl.kubernetes.io/last-applied-configuration` are kept: a rollback must keep them."""
     from tests.integration.engine.conftest import objects_in
 
-    out = objects_in(kube, namespace)
-    out.pop("Lease/" + next((k.split("/", 1)[1] for k in out if k.startswith("Lease/")), ""), None)
-    return {k: v for k, v in out.items() if not k.startswith("Lease/")}
+    raw = objects_in(kube, namespace, normalized=False)
+    out = {}
+    for key, obj in raw.items():
+        if key.startswith("Lease/"):
+            continue
+        obj = copy.deepcopy(obj)
+        obj.pop("status", None)
+        meta = obj.get("metadata", {})
+        for field_name in _SERVER_OWNED:
+            meta.pop(field_name, None)
+        (meta.get("annotations") or {}).pop("deployment.kubernetes.io/revision", None)
+        if not meta.get("annotations"):
+            meta.pop("annotations", None)
+        (obj.get("spec", {}).get("template", {}).get("metadata") or {}).pop("creationTimestamp", None)
+        out[key] = obj
+    return out
 
 
 def create_namespace(kube: Kube, name: str) -> None:
@@ -108,28 +137,29 @@ def create_namespace(kube: Kube, name: str) -> None:
     kube.raw(f"create namespace {name}", kube.core().create_namespace, body=body)
 
 
-def options(results: Path) -> Options:
+def options(results: Path, manifest: dict[str, Any] | None = None) -> Options:
     return Options(results_dir=results, time_scale=TIME_SCALE, lock_seconds=5, poll=0.03,
-                   on_event=lambda _m: None)
+                   on_event=lambda _m: None, manifest=manifest)
 
 
 def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
          candidate: dict[str, str] | None = None,
          gate: Callable[[GateRequest], Verdict] = no_analysis,
-         setup: Callable[[Kube, Spec], None] | None = None) -> Shipped:
+         setup: Callable[[Kube, Spec], None] | None = None, approve: bool = False) -> Shipped:
     assert env.gateway is not None
     kube = Kube(env.cluster.api_client(), deadline=20.0, request_timeout=5.0, backoff=0.05)
     create_namespace(kube, namespace)
-    v1 = load_spec(spec_file(example, namespace, tmp, "v1"))
+    v1, manifest1 = load(str(spec_file(example, namespace, tmp, "v1")))
     if setup is not None:
         setup(kube, v1)
-    base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis, options(tmp / "v1-results"))
+    base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis, options(tmp / "v1-results", manifest1))
     assert base.record["outcome"] == "promoted", base.record
-    v2 = load_spec(spec_file(example, namespace, tmp, "v2", candidate))
+    v2_file = spec_file(example, namespace, tmp, "v2", candidate)
+    v2, manifest2 = load(str(v2_file))
     gateway = env.gateway
     _settle(gateway)
     entry = entry_point(v2, gateway)
-    path, body = request_for(v2)
+    path, body = request_for(v2, v2_file.parent)
     before = dump(kube, namespace)
     background = User(entry, path, body, interval=0.02).start()
     measuring = User(entry, path, body)
@@ -147,8 +177,11 @@ def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
 
     results = tmp / "results"
     try:
-        result = deploy_with_evidence(v2, kube, RunInfo("v2"), measured_gate, options(results))
+        result = deploy_with_evidence(v2, kube, RunInfo("v2"), measured_gate, options(results, manifest2))
         outcome = str(result.record["outcome"])
+        if outcome == "paused" and approve:  # `pause: {}` waits for a person: approve, as they would
+            result = promote(v2, kube, RunInfo("v2"), measured_gate, options(results, manifest2))
+            outcome = str(result.record["outcome"])
     except RegressionDetected:
         outcome = "rolled_back"
     finally:

@@ -16,6 +16,7 @@ import time
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ai_deploy_ci.local.gateway import Gateway
@@ -53,11 +54,11 @@ def entry_point(spec: Spec, gateway: Gateway) -> EntryPoint:
     return EntryPoint(gateway.public_url, hosts[0], f"gateway, Host {hosts[0]}")
 
 
-def request_for(spec: Spec) -> tuple[str, bytes]:
+def request_for(spec: Spec, base_dir: Path) -> tuple[str, bytes]:
     """(path, body) of one real inference request in the spec's protocol, with its first payload."""
     payload: Any = spec.load.payloads[0] if spec.load.payloads else None
     if payload is None and spec.load.payloads_file:
-        with open(spec.load.payloads_file, encoding="utf-8") as lines:
+        with open(base_dir / spec.load.payloads_file, encoding="utf-8") as lines:
             payload = json.loads(next(line for line in lines if line.strip()))
     protocol = spec.server.protocol
     if protocol == "open-inference-v2":
