@@ -63,14 +63,18 @@ class Shipped:
     steps: list[Measured] = field(default_factory=list)
     background: list[Answer] = field(default_factory=list)
     mirrored: int = 0
+    deploy_file: Path | None = None
 
 
 def spec_file(example: str, namespace: str, tmp: Path, version: str,
-              behaviour: dict[str, str] | None = None, max_replicas: int = 4) -> Path:
+              behaviour: dict[str, str] | None = None, max_replicas: int = 4,
+              tune: Callable[[dict[str, Any]], None] | None = None) -> Path:
     """The example with the local overlay, in its own namespace, written to `tmp/version/` with
     the files it names (a user's manifest gets the overlay too), for `load_spec`."""
     doc = yaml.safe_load((EXAMPLES / example).read_text())
     doc = local_overlay(doc, version=version, behaviour=behaviour, max_replicas=max_replicas)
+    if tune is not None:
+        tune(doc)
     original, doc["metadata"]["namespace"] = doc["metadata"]["namespace"], namespace
     router = doc.get("trafficRouter") or {}
     # One gateway serves every case: public hosts get the namespace as a prefix; a mesh host
@@ -145,16 +149,18 @@ def options(results: Path, manifest: dict[str, Any] | None = None) -> Options:
 def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
          candidate: dict[str, str] | None = None,
          gate: Callable[[GateRequest], Verdict] = no_analysis,
-         setup: Callable[[Kube, Spec], None] | None = None, approve: bool = False) -> Shipped:
+         setup: Callable[[Kube, Spec], None] | None = None, approve: bool = False,
+         baseline: dict[str, str] | None = None,
+         tune: Callable[[dict[str, Any]], None] | None = None) -> Shipped:
     assert env.gateway is not None
     kube = Kube(env.cluster.api_client(), deadline=20.0, request_timeout=5.0, backoff=0.05)
     create_namespace(kube, namespace)
-    v1, manifest1 = load(str(spec_file(example, namespace, tmp, "v1")))
+    v1, manifest1 = load(str(spec_file(example, namespace, tmp, "v1", baseline, tune=tune)))
     if setup is not None:
         setup(kube, v1)
     base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis, options(tmp / "v1-results", manifest1))
     assert base.record["outcome"] == "promoted", base.record
-    v2_file = spec_file(example, namespace, tmp, "v2", candidate)
+    v2_file = spec_file(example, namespace, tmp, "v2", {**(baseline or {}), **(candidate or {})}, tune=tune)
     v2, manifest2 = load(str(v2_file))
     gateway = env.gateway
     _settle(gateway)
@@ -188,7 +194,7 @@ def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
         _settle(gateway)
         answers = background.stop()
     return Shipped(v2, outcome, results, before, dump(kube, namespace), steps, answers,
-                   _mirrored(gateway) - mirrored0)
+                   _mirrored(gateway) - mirrored0, v2_file)
 
 
 def _settle(gateway: Any) -> None:
@@ -222,3 +228,23 @@ def report_text(results: Path, deploy_file: Path) -> str:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def short_gates(doc: dict[str, Any]) -> None:
+    """Gates of a few seconds for the real judge on a loaded 2-core machine: 1 s blocks, wide
+    latency margins (baseline, candidate and Locust share the cores), a few users."""
+    doc["load"].update(users=4, duration="6s", warmup="1s")
+    doc["load"].pop("stages", None)
+    doc["load"].pop("arrivalRate", None)
+    doc["load"]["model"] = "closed"
+    doc["analysis"].update(blockLength="1s", minDuration="4s", maxDuration="6s")
+    for metric in doc["analysis"]["metrics"]:
+        if metric.get("type") in ("latency", "ttft", "itl"):
+            metric["maxIncrease"] = max(float(metric.get("maxIncrease", 0.5)), 0.5)
+            metric.pop("slo", None)
+    strategy = doc["strategy"]
+    for step in (strategy.get("canary") or {}).get("steps", []):
+        if "analysis" in step:
+            step["analysis"] = {"duration": "6s"}
+        if "pause" in step and step["pause"].get("duration"):
+            step["pause"] = {"duration": "1s"}
