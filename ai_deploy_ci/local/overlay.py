@@ -22,12 +22,15 @@ HEALTH_PATHS = ("/readyz", "/healthz", "/v2/health/ready", "/v2/health/live")  #
 _UNRUNNABLE = ("command", "args", "volumes", "nodeSelector", "tolerations")
 # Inputs the sample model understands, per protocol (OpenAI prompts are free text: kept).
 _PAYLOADS: dict[str, list[dict[str, Any]]] = {
-    "json": [{"text": "great movie"}, {"text": "terrible plot"}],
+    "json": [{"text": t} for t in ("great movie", "terrible plot", "loved every minute", "dull and slow",
+                                   "a masterpiece", "fell asleep", "the cast shines", "waste of time")],
     "open-inference-v2": [
         {"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}]},
         {"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [6.7, 3.0, 5.2, 2.3]}]},
     ],
 }
+# Where the sample model's answer is (the agreement metric compares it across versions).
+_ANSWER_PATHS = {"json": "$.predictions[0].label", "open-inference-v2": "$.outputs[1].data[0]"}
 REFERENCES = (("load", "payloadsFile"), ("load", "locustfile"), ("server", "manifest"))
 
 
@@ -64,6 +67,8 @@ def local_overlay(doc: dict[str, Any], *, version: str | None = None,
     if protocol in _PAYLOADS and not load.get("locustfile"):  # the sample model's own inputs
         load.pop("payloadsFile", None)
         load["payloads"] = copy.deepcopy(_PAYLOADS[protocol])
+    if isinstance(load.get("agreement"), dict) and protocol in _ANSWER_PATHS:
+        load["agreement"]["jsonPath"] = _ANSWER_PATHS[protocol]
     return out
 
 
