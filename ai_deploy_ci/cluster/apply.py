@@ -19,7 +19,8 @@ from kubernetes.client.exceptions import ApiException
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import ClusterError
 from ai_deploy_ci.plan import autoscaling
-from ai_deploy_ci.plan.compare import same
+from ai_deploy_ci.plan import objects
+from ai_deploy_ci.plan.compare import EXACT_MAPS, RESTORE, RESTORE_MAPS, same
 from ai_deploy_ci.plan.model import Manifest, ObjectRef
 from ai_deploy_ci.routers import merge
 
@@ -29,6 +30,9 @@ ATTEMPTS = 8
 
 def apply(kube: Kube, desired: Manifest) -> Outcome:
     ref = ObjectRef.of(desired)
+    # A rollback's restore (directive `RESTORE`) must also take away labels the run added.
+    exact = RESTORE_MAPS if objects.directive(desired, RESTORE) is not None else EXACT_MAPS
+    desired = objects.without_annotation(desired, RESTORE) if exact is RESTORE_MAPS else desired
     other = merge.related(desired)
     for _ in range(ATTEMPTS):
         live = kube.get(ref)
@@ -38,7 +42,7 @@ def apply(kube: Kube, desired: Manifest) -> Outcome:
             if live is None:
                 kube.create(body)
                 return "created"
-            if same(body, live):
+            if same(body, live, exact=exact):
                 return "unchanged"
             kube.replace(_for_replace(body, live))
             return "updated"

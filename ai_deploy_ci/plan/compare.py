@@ -24,10 +24,9 @@ BOOKKEEPING_METADATA = (
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
 )
-BOOKKEEPING_ANNOTATIONS = (
-    "deployment.kubernetes.io/revision",
-    "kubectl.kubernetes.io/last-applied-configuration",
-)
+# `kubectl.kubernetes.io/last-applied-configuration` is not bookkeeping: it is the user's record
+# of what they applied, and a snapshot that dropped it made a rollback lose it (issue #12).
+BOOKKEEPING_ANNOTATIONS = ("deployment.kubernetes.io/revision",)
 # Server-allocated Service fields: a Service re-created after a crash gets a new address.
 SERVICE_ALLOCATED = (
     "clusterIP",
@@ -69,20 +68,27 @@ def normalize(obj: Manifest) -> Manifest:
 EXACT_MAPS = frozenset({"selector", "matchLabels"})
 
 
-def same(desired: Any, live: Any, key: str | None = None) -> bool:
+# A restore must also take away labels and annotations the run added (a rollback that left
+# `track: stable` on a user's pod template was "the same" as the snapshot by a subset test).
+RESTORE_MAPS = EXACT_MAPS | {"labels", "annotations"}
+RESTORE = "ai-deploy-ci.io/restore"  # directive on a rollback's writes: the executor compares exactly
+
+
+def same(desired: Any, live: Any, key: str | None = None, exact: frozenset[str] = EXACT_MAPS) -> bool:
     """True when every field of `desired` holds the same value in `live` (defaults ignored);
-    selector maps (`EXACT_MAPS`) must hold exactly the same keys."""
+    maps named in `exact` (selectors; for a restore also labels and annotations) must hold
+    exactly the same keys (server bookkeeping annotations aside)."""
     if isinstance(desired, dict):
-        if key in EXACT_MAPS and isinstance(live, dict) and set(live) - set(desired):
+        if key in exact and isinstance(live, dict) and set(live) - set(desired) - set(BOOKKEEPING_ANNOTATIONS):
             return False
         return isinstance(live, dict) and all(
-            k in ("resourceVersion",) or same(v, live.get(k), k) for k, v in desired.items()
+            k in ("resourceVersion",) or same(v, live.get(k), k, exact) for k, v in desired.items()
         )
     if isinstance(desired, list):
         return (
             isinstance(live, list)
             and len(desired) == len(live)
-            and all(same(d, v) for d, v in zip(desired, live, strict=True))
+            and all(same(d, v, None, exact) for d, v in zip(desired, live, strict=True))
         )
     if isinstance(desired, bool) or isinstance(live, bool):
         return desired is live

@@ -149,7 +149,8 @@ def options(results: Path, manifest: dict[str, Any] | None = None) -> Options:
 def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
          candidate: dict[str, str] | None = None,
          gate: Callable[[GateRequest], Verdict] = no_analysis,
-         setup: Callable[[Kube, Spec], None] | None = None, approve: bool = False,
+         setup: Callable[[Kube, Spec, dict[str, Any] | None], None] | None = None, approve: bool = False,
+         brownfield: bool = False,
          baseline: dict[str, str] | None = None,
          tune: Callable[[dict[str, Any]], None] | None = None) -> Shipped:
     assert env.gateway is not None
@@ -157,9 +158,12 @@ def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
     create_namespace(kube, namespace)
     v1, manifest1 = load(str(spec_file(example, namespace, tmp, "v1", baseline, tune=tune)))
     if setup is not None:
-        setup(kube, v1)
-    base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis, options(tmp / "v1-results", manifest1))
-    assert base.record["outcome"] == "promoted", base.record
+        setup(kube, v1, manifest1)
+    if brownfield:  # the user's own objects, as `kubectl apply` left them: the tool adopts them
+        user_objects(kube, v1, manifest1)
+    else:
+        base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis, options(tmp / "v1-results", manifest1))
+        assert base.record["outcome"] == "promoted", base.record
     v2_file = spec_file(example, namespace, tmp, "v2", {**(baseline or {}), **(candidate or {})}, tune=tune)
     v2, manifest2 = load(str(v2_file))
     gateway = env.gateway
@@ -248,3 +252,34 @@ def short_gates(doc: dict[str, Any]) -> None:
             step["analysis"] = {"duration": "6s"}
         if "pause" in step and step["pause"].get("duration"):
             step["pause"] = {"duration": "1s"}
+
+
+def user_objects(kube: Kube, spec: Spec, manifest: dict[str, Any] | None) -> None:
+    """What a team runs before adopting the tool: its Deployment (the manifest, or a minimal one),
+    a Service selecting `app: <name>`, and for nginx its Ingress — all applied with kubectl
+    (`last-applied-configuration` set), none carrying the tool's labels. Waits until they serve."""
+    from ai_deploy_ci.cluster.apply import apply as write
+    from ai_deploy_ci.cluster.wait import wait_rollout
+
+    name, ns, port = spec.metadata.name, spec.metadata.namespace, spec.server.port
+    service = spec.traffic_router.service or name
+    assert manifest is not None, "brownfield cases use an example with server.manifest"
+    deployment = copy.deepcopy(manifest)
+    deployment["metadata"]["namespace"] = ns
+    app = dict(deployment["spec"]["selector"]["matchLabels"])
+    objs: list[dict[str, Any]] = [deployment, {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": service, "namespace": ns},
+        "spec": {"selector": app, "ports": [{"name": "http", "port": port, "targetPort": port}]}}]
+    if spec.traffic_router.type == "nginx":
+        objs.append({
+            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": spec.traffic_router.ingress or name, "namespace": ns},
+            "spec": {"ingressClassName": spec.traffic_router.ingress_class, "rules": [{
+                "host": spec.traffic_router.hosts[0], "http": {"paths": [{
+                    "path": "/", "pathType": "Prefix",
+                    "backend": {"service": {"name": service, "port": {"number": port}}}}]}}]}})
+    for obj in objs:
+        applied = json.dumps(obj, sort_keys=True)
+        obj["metadata"].setdefault("annotations", {})["kubectl.kubernetes.io/last-applied-configuration"] = applied
+        write(kube, obj)
+    wait_rollout(kube, ns, deployment["metadata"]["name"], timeout=60.0, poll=0.05)

@@ -68,4 +68,12 @@ def namespace_restored(s: Shipped) -> None:
         f"objects left or missing: +{sorted(set(s.after) - set(s.before))} "
         f"-{sorted(set(s.before) - set(s.after))}")
     for key, obj in s.before.items():
-        assert s.after[key] == obj, f"{key} differs from the pre-run dump"
+        assert s.after[key] == obj, f"{key} differs from the pre-run dump: {_diff(obj, s.after[key])}"
+
+
+def _diff(a: Any, b: Any, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [p for k in sorted(set(a) | set(b)) for p in _diff(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in _diff(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {a!r} → {b!r}"]

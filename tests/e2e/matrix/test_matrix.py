@@ -49,3 +49,27 @@ def test_failed_gate_leaves_users_and_namespace_as_before(env: LocalEnvironment,
     assert shipped.outcome == "rolled_back", shipped.outcome
     checks.no_user_request_failed(shipped)
     checks.namespace_restored(shipped)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("verdict", [Verdict.PASS, Verdict.FAIL], ids=["promoted", "rolled-back"])
+def test_taking_over_a_running_deployment_keeps_users_served(env: LocalEnvironment, namespace: str,
+                                                             tmp_path: Path, verdict: Verdict) -> None:
+    """Brownfield: the user's own Deployment and Service (`selector: app=recommender`) already serve;
+    the first run must not point the Service at pods that do not exist yet (it did: 3,647 of
+    3,647 requests got 503), must keep the manifest's replicas and selector, and a rollback must
+    give back the user's objects exactly, `last-applied-configuration` included."""
+    shipped = ship(env, "canary-nginx.yaml", namespace, tmp_path, brownfield=True,
+                   gate=lambda _r: verdict)
+    checks.no_user_request_failed(shipped)
+    if verdict is Verdict.FAIL:
+        assert shipped.outcome == "rolled_back"
+        checks.namespace_restored(shipped)
+        return
+    assert shipped.outcome == "promoted"
+    checks.users_got_the_planned_share(shipped)
+    checks.stable_runs_the_candidate(shipped)
+    stable = shipped.after["Deployment/recommender"]
+    written = shipped.before["Deployment/recommender"]
+    assert stable["spec"]["replicas"] == written["spec"]["replicas"], "server.manifest's replicas not kept"
+    assert stable["spec"]["selector"] == written["spec"]["selector"], "server.manifest's selector replaced"
