@@ -71,7 +71,6 @@ EXACT_MAPS = frozenset({"selector", "matchLabels"})
 # A restore must also take away labels and annotations the run added (a rollback that left
 # `track: stable` on a user's pod template was "the same" as the snapshot by a subset test).
 RESTORE_MAPS = EXACT_MAPS | {"labels", "annotations"}
-RESTORE = "ai-deploy-ci.io/restore"  # directive on a rollback's writes: the executor compares exactly
 
 
 def same(desired: Any, live: Any, key: str | None = None, exact: frozenset[str] = EXACT_MAPS) -> bool:

@@ -23,8 +23,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 
-from ai_deploy_ci.plan import autoscaling, objects
-from ai_deploy_ci.plan.compare import RESTORE, RESTORE_MAPS, same
+from ai_deploy_ci.plan import autoscaling
+from ai_deploy_ci.plan.compare import RESTORE_MAPS, same
 from ai_deploy_ci.plan.model import Manifest, ObjectRef, Plan, Route, Step
 
 # Write order for restoring router objects: what carries traffic goes first.
@@ -67,7 +67,7 @@ def plan_rollback(
             if r in sized:
                 m = autoscaling.mark_scaled(copy.deepcopy(m), sized[r])
             if _differs(autoscaling.keep_scale(m, live.get(r)), live.get(r)):
-                out.append(objects.set_directive(copy.deepcopy(m), RESTORE, {"exact": True}))
+                out.append(m)
         return tuple(out)
 
     def created(refs: list[ObjectRef]) -> tuple[ObjectRef, ...]:
