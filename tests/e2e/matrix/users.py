@@ -48,7 +48,7 @@ def entry_point(spec: Spec, gateway: Gateway) -> EntryPoint:
     router = spec.traffic_router.type
     hosts = spec.traffic_router.hosts
     mesh = router in ("service", "replicas") or not hosts or hosts[0].endswith(".svc.cluster.local")
-    mesh = mesh or (router == "gatewayAPI" and getattr(spec.traffic_router, "mesh", False))
+    mesh = mesh or (router == "gatewayAPI" and spec.traffic_router.mesh)
     if mesh:
         return EntryPoint(gateway.service_url(service, ns), None, f"Service {ns}/{service} ClusterIP")
     return EntryPoint(gateway.public_url, hosts[0], f"gateway, Host {hosts[0]}")
