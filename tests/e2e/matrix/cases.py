@@ -246,6 +246,9 @@ def short_gates(doc: dict[str, Any]) -> None:
         if metric.get("type") in ("latency", "ttft", "itl"):
             metric["maxIncrease"] = max(float(metric.get("maxIncrease", 0.5)), 0.5)
             metric.pop("slo", None)
+        if metric.get("type") == "errorRate":  # decidable from a few hundred requests; 30 % still fails
+            metric["slo"] = {"max": max(float((metric.get("slo") or {}).get("max", 0.05)), 0.05)}
+            metric.pop("maxIncrease", None)
     strategy = doc["strategy"]
     for step in (strategy.get("canary") or {}).get("steps", []):
         if "analysis" in step:
