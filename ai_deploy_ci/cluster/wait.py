@@ -83,8 +83,11 @@ def wait_pods_ready(kube: Kube, namespace: str, labels: dict[str, str], count: i
         if ready >= count:
             return
         time.sleep(poll)
-    raise RolloutFailed(f"only {ready} of {count} new pods ({selector}) became ready in time",
-                        fix="see the pods' events: `kubectl describe pods -l " + selector + "`")
+    problems = diagnose.deployment(kube, namespace, {"spec": {"selector": {"matchLabels": labels}}})
+    detail = "; ".join(problems) if problems else f"only {ready} of {count} became ready in time"
+    raise RolloutFailed(f"new pods ({selector}) are not ready: {detail}",
+                        fix=diagnose.fix_for(problems) if problems else
+                        f"see the pods' events: `kubectl describe pods -l {selector}`")
 
 
 def _pod_ready(pod: dict[str, Any]) -> bool:
