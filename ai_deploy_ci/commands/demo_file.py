@@ -38,7 +38,8 @@ def localize(source: Path, into: Path) -> tuple[Path, dict[str, Any] | None]:
             raise InputError(f"{source} names {relative}, which cannot be read: {exc}",
                              fix="run from the deploy.yaml's repository") from exc
         if relative == (doc.get("server") or {}).get("manifest"):
-            deployment = next((d for d in yaml.safe_load_all(text) if d and d.get("kind") == "Deployment"), None)
+            docs = [d for d in yaml.safe_load_all(text) if d]
+            deployment = next((d for d in docs if d.get("kind") == "Deployment"), None)
             if deployment is not None:
                 manifest = local_manifest(deployment, doc, max_replicas=4)
                 manifest.setdefault("metadata", {})["namespace"] = doc["metadata"]["namespace"]

@@ -26,9 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ai_deploy_ci import pipeline
-    from ai_deploy_ci.gates import no_analysis
-
     from ai_deploy_ci.cluster import state as states
+    from ai_deploy_ci.gates import no_analysis
 
     spec, kube, run_info, opts = session(args)
     st = states.load(kube, spec.metadata.namespace, spec.metadata.name)

@@ -53,7 +53,8 @@ class AvailabilityProbe:
     """`start()`, then `stop() -> Availability`. `url` is the endpoint's base URL."""
 
     def __init__(self, url: str, rate: float = 5.0, timeout: float = 2.0, path: str = "/readyz",
-                 headers: dict[str, str] | None = None, method: str = "GET", body: bytes | None = None) -> None:
+                 headers: dict[str, str] | None = None, method: str = "GET",
+                 body: bytes | None = None) -> None:
         if rate <= 0:
             raise ValueError("probe rate must be positive")
         self.url = url.rstrip("/")

@@ -78,7 +78,8 @@ def same(desired: Any, live: Any, key: str | None = None, exact: frozenset[str] 
     maps named in `exact` (selectors; for a restore also labels and annotations) must hold
     exactly the same keys (server bookkeeping annotations aside)."""
     if isinstance(desired, dict):
-        if key in exact and isinstance(live, dict) and set(live) - set(desired) - set(BOOKKEEPING_ANNOTATIONS):
+        extra = set(live) - set(desired) - set(BOOKKEEPING_ANNOTATIONS) if isinstance(live, dict) else set()
+        if key in exact and extra:
             return False
         return isinstance(live, dict) and all(
             k in ("resourceVersion",) or same(v, live.get(k), k, exact) for k, v in desired.items()

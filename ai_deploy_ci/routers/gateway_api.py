@@ -66,7 +66,8 @@ class GatewayApiRouter(TrafficRouter):
         gw = self.spec.traffic_router.gateway
         if self.spec.traffic_router.mesh:
             # GAMMA: attached to the Service callers already use; the mesh splits its ClusterIP traffic.
-            spec["parentRefs"] = [{"group": "", "kind": "Service", "name": self.names.service, "port": self.port}]
+            parent = {"group": "", "kind": "Service", "name": self.names.service, "port": self.port}
+            spec["parentRefs"] = [parent]
         elif gw is not None:
             spec["parentRefs"] = [
                 {"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": gw[0], "name": gw[1]}

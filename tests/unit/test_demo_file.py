@@ -25,5 +25,6 @@ def test_every_example_runs_locally(example: Path, tmp_path: Path) -> None:
     else:
         images = {c["image"] for c in manifest["spec"]["template"]["spec"]["containers"]}
         assert images == {SAMPLE_IMAGE}
-        original = next(d for d in yaml.safe_load_all((example.parent / spec.server.manifest).read_text()) if d)
+        text = (example.parent / str(spec.server.manifest)).read_text()
+        original = next(d for d in yaml.safe_load_all(text) if d)
         assert manifest["spec"]["selector"] == original["spec"]["selector"], "the user's selector is kept"

@@ -58,7 +58,8 @@ def side_by_side(ctx: Context, baseline: str) -> Plan:
     steps = (
         Step(
             kind="apply",
-            description=f"rolling update to {ctx.spec.server.version}: pause after {first} new pod(s) are ready",
+            description=f"rolling update to {ctx.spec.server.version}: "
+            f"pause after {first} new pod(s) are ready",
             apply=(*ctx.router.reconcile(), old_svc, new_svc, _paused(updated, False)),
             wait_ready=(dict(new_svc["spec"]["selector"]), first),
             route=Route(candidate=False),

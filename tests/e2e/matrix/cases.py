@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from ai_deploy_ci.cluster.api import Kube
+from ai_deploy_ci.commands.deploy import load
 from ai_deploy_ci.errors import RegressionDetected
 from ai_deploy_ci.gates import GateRequest, no_analysis
 from ai_deploy_ci.local.environment import LocalEnvironment
@@ -29,7 +30,6 @@ from ai_deploy_ci.pipeline import Options, promote
 from ai_deploy_ci.pipeline.evidence import deploy_with_evidence
 from ai_deploy_ci.plan import replicas as counts
 from ai_deploy_ci.plan.observed import RunInfo
-from ai_deploy_ci.commands.deploy import load
 from ai_deploy_ci.spec.model import Spec
 from ai_deploy_ci.verdict import Verdict
 from tests.e2e.matrix.conftest import TIME_SCALE
@@ -91,7 +91,8 @@ def spec_file(example: str, namespace: str, tmp: Path, version: str,
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
         text = (EXAMPLES / relative).read_text()
         if relative == doc["server"].get("manifest"):
-            manifest = local_manifest(yaml.safe_load(text), doc, behaviour=behaviour, max_replicas=max_replicas)
+            manifest = local_manifest(yaml.safe_load(text), doc, behaviour=behaviour,
+                                      max_replicas=max_replicas)
             manifest.setdefault("metadata", {})["namespace"] = namespace
             text = yaml.safe_dump(manifest, sort_keys=False)
         (out / relative).write_text(text)
@@ -162,7 +163,8 @@ def ship(env: LocalEnvironment, example: str, namespace: str, tmp: Path, *,
     if brownfield:  # the user's own objects, as `kubectl apply` left them: the tool adopts them
         user_objects(kube, v1, manifest1)
     else:
-        base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis, options(tmp / "v1-results", manifest1))
+        base = deploy_with_evidence(v1, kube, RunInfo("v1"), no_analysis,
+                                    options(tmp / "v1-results", manifest1))
         assert base.record["outcome"] == "promoted", base.record
     v2_file = spec_file(example, namespace, tmp, "v2", {**(baseline or {}), **(candidate or {})}, tune=tune)
     v2, manifest2 = load(str(v2_file))
@@ -283,6 +285,7 @@ def user_objects(kube: Kube, spec: Spec, manifest: dict[str, Any] | None) -> Non
                     "backend": {"service": {"name": service, "port": {"number": port}}}}]}}]}})
     for obj in objs:
         applied = json.dumps(obj, sort_keys=True)
-        obj["metadata"].setdefault("annotations", {})["kubectl.kubernetes.io/last-applied-configuration"] = applied
+        annotations = obj["metadata"].setdefault("annotations", {})
+        annotations["kubectl.kubernetes.io/last-applied-configuration"] = applied
         write(kube, obj)
     wait_rollout(kube, ns, deployment["metadata"]["name"], timeout=60.0, poll=0.05)

@@ -15,7 +15,16 @@ import pytest
 from ai_deploy_ci.gates.load_and_judge import LoadAndJudge
 from ai_deploy_ci.local.environment import LocalEnvironment
 from tests.e2e.matrix import checks
-from tests.e2e.matrix.cases import ERRORING, GOOD, SLOWER, WRONG_OUTPUT, read_json, report_text, ship, short_gates
+from tests.e2e.matrix.cases import (
+    ERRORING,
+    GOOD,
+    SLOWER,
+    WRONG_OUTPUT,
+    read_json,
+    report_text,
+    ship,
+    short_gates,
+)
 
 BASE = {"EXTRA_LATENCY_MS": "10"}
 

@@ -63,7 +63,8 @@ def request_for(spec: Spec, base_dir: Path) -> tuple[str, bytes]:
     protocol = spec.server.protocol
     if protocol == "open-inference-v2":
         name = spec.server.model_name or "model"
-        body = payload or {"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]}
+        tensor = {"name": "x", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}
+        body = payload or {"inputs": [tensor]}
         return f"/v2/models/{name}/infer", json.dumps(body).encode()
     if protocol == "openai":
         body = {"model": spec.server.model_name or "model", "stream": False, "max_tokens": 4,

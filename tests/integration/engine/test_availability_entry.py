@@ -25,7 +25,8 @@ def test_probe_targets_the_ingress_address_with_the_route_host(kube: Kube, names
                     "service": {"name": "sentiment", "port": {"number": 8080}}}}]}}]}}
     kube.raw("create ingress", net.create_namespaced_ingress, namespace, body)
     live = kube.raw("get", net.read_namespaced_ingress, "sentiment", namespace)
-    live["status"] = {"loadBalancer": {"ingress": [{"ip": "127.0.0.9", "ports": [{"port": 8088, "protocol": "TCP"}]}]}}
+    address = {"ip": "127.0.0.9", "ports": [{"port": 8088, "protocol": "TCP"}]}
+    live["status"] = {"loadBalancer": {"ingress": [address]}}
     kube.raw("status", net.replace_namespaced_ingress_status, "sentiment", namespace, live)
 
     entry = availability.entry_point(spec, kube)

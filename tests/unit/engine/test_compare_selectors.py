@@ -16,7 +16,8 @@ STABLE = {**APP, "ai-deploy-ci.io/track": "stable"}
 
 
 def _svc(selector: dict[str, str]) -> dict[str, object]:
-    return {"kind": "Service", "metadata": {"name": "churn"}, "spec": {"selector": selector, "type": "ClusterIP"}}
+    spec = {"selector": selector, "type": "ClusterIP"}
+    return {"kind": "Service", "metadata": {"name": "churn"}, "spec": spec}
 
 
 def _deploy(match: dict[str, str]) -> dict[str, object]:

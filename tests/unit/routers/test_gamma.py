@@ -15,7 +15,8 @@ def test_mesh_mode_attaches_the_route_to_the_service() -> None:
     spec = replace(spec, traffic_router=replace(spec.traffic_router, mesh=True))
     router = router_for(spec, state_with_stable(spec))
     [route] = router.set_routes(Route(80, 20)).apply
-    assert route["spec"]["parentRefs"] == [{"group": "", "kind": "Service", "name": "sentiment", "port": 8080}]
+    parent = {"group": "", "kind": "Service", "name": "sentiment", "port": 8080}
+    assert route["spec"]["parentRefs"] == [parent]
     assert "hostnames" not in route["spec"]
     weights = {b["name"]: b["weight"] for b in route["spec"]["rules"][-1]["backendRefs"]}
     assert weights == {"sentiment": 80, "sentiment-candidate": 20}
