@@ -73,6 +73,7 @@ def spec_file(example: str, namespace: str, tmp: Path, version: str,
     the files it names (a user's manifest gets the overlay too), for `load_spec`."""
     doc = yaml.safe_load((EXAMPLES / example).read_text())
     doc = local_overlay(doc, version=version, behaviour=behaviour, max_replicas=max_replicas)
+    drain(doc)
     if tune is not None:
         tune(doc)
     original, doc["metadata"]["namespace"] = doc["metadata"]["namespace"], namespace
@@ -94,12 +95,29 @@ def spec_file(example: str, namespace: str, tmp: Path, version: str,
             manifest = local_manifest(yaml.safe_load(text), doc, behaviour=behaviour,
                                       max_replicas=max_replicas)
             manifest.setdefault("metadata", {})["namespace"] = namespace
+            pod = manifest["spec"]["template"]["spec"]
+            pod["terminationGracePeriodSeconds"] = 2 * DRAIN_S
+            for container in pod["containers"]:
+                container["lifecycle"] = {"preStop": {"sleep": {"seconds": DRAIN_S}}}
             text = yaml.safe_dump(manifest, sort_keys=False)
         (out / relative).write_text(text)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "deploy.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
+
+
+# The cluster clock runs TIME_SCALE× faster: a 1 s preStop sleep would last 50 ms of wall time,
+# less than the gateway takes to see an endpoint go, so a terminating pod would still get requests
+# (a 502 that a real cluster's preStop covers). 10 cluster seconds = 0.5 s of wall time.
+DRAIN_S = 10
+
+
+def drain(doc: dict[str, Any]) -> None:
+    server = doc["server"]
+    if not server.get("manifest"):
+        server["preStopSleepSeconds"] = DRAIN_S
+        server["terminationGracePeriodSeconds"] = 2 * DRAIN_S
 
 
 def planned_share(spec: Spec, weight: int) -> float:
