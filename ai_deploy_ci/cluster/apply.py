@@ -19,7 +19,7 @@ from kubernetes.client.exceptions import ApiException
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.errors import ClusterError
 from ai_deploy_ci.plan import autoscaling
-from ai_deploy_ci.plan.compare import same
+from ai_deploy_ci.plan.compare import EXACT_MAPS, RESTORE_MAPS, same
 from ai_deploy_ci.plan.model import Manifest, ObjectRef
 from ai_deploy_ci.routers import merge
 
@@ -27,8 +27,11 @@ Outcome = Literal["created", "updated", "unchanged", "deleted", "absent"]
 ATTEMPTS = 8
 
 
-def apply(kube: Kube, desired: Manifest) -> Outcome:
+def apply(kube: Kube, desired: Manifest, *, restore: bool = False) -> Outcome:
+    """`restore`: a rollback's write, which must also take away labels and annotations the run
+    added (a subset test called a user's pod template with our extra labels "unchanged")."""
     ref = ObjectRef.of(desired)
+    exact = RESTORE_MAPS if restore else EXACT_MAPS
     other = merge.related(desired)
     for _ in range(ATTEMPTS):
         live = kube.get(ref)
@@ -38,7 +41,7 @@ def apply(kube: Kube, desired: Manifest) -> Outcome:
             if live is None:
                 kube.create(body)
                 return "created"
-            if same(body, live):
+            if same(body, live, exact=exact):
                 return "unchanged"
             kube.replace(_for_replace(body, live))
             return "updated"

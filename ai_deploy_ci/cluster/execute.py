@@ -6,19 +6,22 @@ from __future__ import annotations
 
 from ai_deploy_ci.cluster import apply as writes
 from ai_deploy_ci.cluster.api import Kube
-from ai_deploy_ci.cluster.wait import wait_rollout
+from ai_deploy_ci.cluster.wait import wait_pods_ready, wait_rollout
 from ai_deploy_ci.plan.model import ObjectRef, Step
 
 
 def run_step(kube: Kube, namespace: str, step: Step, *, wait_timeout: float, poll: float = 0.1) -> list[str]:
     """Converge the step's objects; return what was written ("created Deployment/x", ...)."""
     done: list[str] = []
+    restore = step.kind == "restore"  # a rollback: restored objects must match the snapshot exactly
     for obj in step.apply:
-        _note(done, writes.apply(kube, obj), ObjectRef.of(obj))
+        _note(done, writes.apply(kube, obj, restore=restore), ObjectRef.of(obj))
     for name in step.wait_for:
         wait_rollout(kube, namespace, name, timeout=wait_timeout, poll=poll)
+    if step.wait_ready is not None:
+        wait_pods_ready(kube, namespace, *step.wait_ready, timeout=wait_timeout, poll=poll)
     for obj in step.route_objects:
-        _note(done, writes.apply(kube, obj), ObjectRef.of(obj))
+        _note(done, writes.apply(kube, obj, restore=restore), ObjectRef.of(obj))
     for ref in step.delete:
         _note(done, writes.delete(kube, ref), ref)
     return done

@@ -16,6 +16,7 @@ from kubernetes.client.exceptions import ApiException
 
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.resources import CRDS, KINDS
+from ai_deploy_ci.cluster.route_live import check_route_live
 from ai_deploy_ci.errors import ClusterError
 from ai_deploy_ci.plan import autoscaling, permissions
 from ai_deploy_ci.plan.capacity import extra_pods, free_gpus
@@ -33,6 +34,7 @@ def run(kube: Kube, plan: Plan, *, gpus_per_pod: int, current_pods: int) -> Repo
     report = Report()
     check_access(kube, plan)
     check_crds(kube, plan)
+    report.warnings.extend(check_route_live(kube, plan))
     if gpus_per_pod:
         check_gpus(kube, plan, gpus_per_pod, current_pods, report)
     check_autoscaling(kube, plan, report)

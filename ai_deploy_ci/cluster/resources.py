@@ -47,6 +47,9 @@ KINDS: dict[tuple[str, str], Kind] = {
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): Kind(
         client.CustomObjectsApi, None, "gateway.networking.k8s.io", "v1", "httproutes"
     ),
+    ("gateway.networking.k8s.io/v1", "Gateway"): Kind(  # read only: preflight, availability address
+        client.CustomObjectsApi, None, "gateway.networking.k8s.io", "v1", "gateways"
+    ),
     ("networking.istio.io/v1", "VirtualService"): Kind(
         client.CustomObjectsApi, None, "networking.istio.io", "v1", "virtualservices"
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ai_deploy_ci.cluster import diagnose
 from ai_deploy_ci.cluster.api import Kube
@@ -67,3 +68,30 @@ def wait_rollout(kube: Kube, namespace: str, name: str, *, timeout: float, poll:
     problems = diagnose.deployment(kube, namespace, kube.get(ref) or {})
     detail = "; ".join(problems) if problems else status.message
     raise RolloutFailed(f"deployment {name} is not ready: {detail}", fix=diagnose.fix_for(problems))
+
+
+def wait_pods_ready(kube: Kube, namespace: str, labels: dict[str, str], count: int, *,
+                    timeout: float, poll: float = 0.2) -> None:
+    """Block until `count` pods carrying `labels` are Ready (a rolling update's first new pods,
+    before it is paused for a side-by-side comparison); RolloutFailed with a diagnosis if not."""
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    end = time.monotonic() + timeout
+    ready = 0
+    while time.monotonic() < end:
+        pods = kube.raw("list pods", kube.core().list_namespaced_pod, namespace, label_selector=selector)
+        ready = sum(1 for p in pods.get("items", []) if _pod_ready(p))
+        if ready >= count:
+            return
+        time.sleep(poll)
+    problems = diagnose.deployment(kube, namespace, {"spec": {"selector": {"matchLabels": labels}}})
+    detail = "; ".join(problems) if problems else f"only {ready} of {count} became ready in time"
+    raise RolloutFailed(f"new pods ({selector}) are not ready: {detail}",
+                        fix=diagnose.fix_for(problems) if problems else
+                        f"see the pods' events: `kubectl describe pods -l {selector}`")
+
+
+def _pod_ready(pod: dict[str, Any]) -> bool:
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)

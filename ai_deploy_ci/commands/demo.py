@@ -21,6 +21,7 @@ from ai_deploy_ci.errors import InputError, RegressionDetected, UserError
 
 EXAMPLE = "local-demo-canary.yaml"
 CRD = "gateway-api-httproute-v1.6.1-standard.yaml"
+ISTIO_CRD = "istio-networking-1.30.3.yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,12 +55,22 @@ def run(args: argparse.Namespace) -> int:
     if path is None or crd is None:
         raise InputError("the demo needs examples/local-demo-canary.yaml and the Gateway API CRD",
                          fix="run it from a clone of the repository (README: make demo)")
-    spec = _with_latency_margin(load_spec(path), args.latency_margin)
     say: Callable[[str], None] = (lambda _m: None) if args.quiet else (lambda m: print(f"  {m}", flush=True))
     started = time.monotonic()
     out: Path = args.out.resolve()  # Locust runs in another cwd: relative paths break it
     out.mkdir(parents=True, exist_ok=True)
-    outcomes = _demo(spec, path, crd, out, args, say)
+    manifest: dict[str, Any] | None = None
+    if args.file is not None:  # any deploy.yaml: the local overlay swaps in the sample model server
+        from ai_deploy_ci.commands.demo_file import localize
+
+        path, manifest = localize(Path(args.file), out / "local")
+        print(f"--file: {args.file} made local (sample model server, no GPUs) in {path}", flush=True)
+    spec = _with_latency_margin(load_spec(path), args.latency_margin)
+    if args.file is not None and args.load_duration:
+        spec = _fit_analysis(spec, args.load_duration)
+    istio = _find(f"tests/data/crds/{ISTIO_CRD}", *roots) or _find(f"crds/{ISTIO_CRD}", *roots)
+    crds = [crd] + ([istio] if istio is not None else [])
+    outcomes = _demo(spec, path, crds, out, args, say, manifest)
     elapsed = time.monotonic() - started
     expected = ("rolled_back", "promoted")
     ok = tuple(o for o, _ in outcomes) == expected
@@ -71,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
-          say: Callable[[str], None]) -> list[tuple[str, int]]:
+def _demo(spec: Any, path: Path, crds: list[Path], out: Path, args: argparse.Namespace,
+          say: Callable[[str], None], manifest: dict[str, Any] | None = None) -> list[tuple[str, int]]:
     from ai_deploy_ci import gates, pipeline
     from ai_deploy_ci.cluster.api import Kube
     from ai_deploy_ci.commands.run import print_report
@@ -82,16 +93,19 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
     from ai_deploy_ci.plan.observed import RunInfo
 
     print("starting the local Kubernetes API server and the traffic gateway", flush=True)
-    env = start_local_environment(nodes=2, gpus_per_node=0, crds=[str(crd)])
+    env = start_local_environment(nodes=2, gpus_per_node=0, crds=[str(c) for c in crds])
     try:
         kube = Kube(env.cluster.api_client())
+        _ensure_namespace(kube, spec.metadata.namespace)
 
         def ship(label: str, version: str, extra_ms: float, gate: gates.Gate) -> tuple[str, int]:
             env = {**spec.server.env, "MODEL_VERSION": version, "EXTRA_LATENCY_MS": f"{extra_ms:g}"}
             server = dataclasses.replace(spec.server, version=version, env=env)
             candidate = dataclasses.replace(spec, server=server)
             results = out / label
-            opts = pipeline.Options(results_dir=results, on_event=say)
+            knobs = {"MODEL_VERSION": version, "EXTRA_LATENCY_MS": f"{extra_ms:g}"}
+            opts = pipeline.Options(results_dir=results, on_event=say,
+                                    manifest=None if manifest is None else _with_env(manifest, knobs))
             print(f"\n== {label}: {spec.metadata.name} {version}"
                   f"{f' (+{extra_ms:g} ms per request)' if extra_ms else ''}", flush=True)
             try:
@@ -114,6 +128,35 @@ def _demo(spec: Any, path: Path, crd: Path, out: Path, args: argparse.Namespace,
                 ship("2-good-candidate", "v2", 0.0, judge_gate)]
     finally:
         env.stop()
+
+
+def _ensure_namespace(kube: Any, name: str) -> None:
+    """The example's namespace (a fresh local cluster has only `default`)."""
+    names = {n["metadata"]["name"] for n in kube.raw("list namespaces", kube.core().list_namespace)["items"]}
+    if name not in names:
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        kube.raw(f"create namespace {name}", kube.core().create_namespace, body=body)
+
+
+def _with_env(manifest: dict[str, Any], knobs: dict[str, str]) -> dict[str, Any]:
+    """The user's Deployment with the sample server's knobs (version, latency) in every container."""
+    import copy
+
+    out = copy.deepcopy(manifest)
+    for c in out["spec"]["template"]["spec"].get("containers", []):
+        c["env"] = [e for e in c.get("env") or [] if e.get("name") not in knobs]
+        c["env"] += [{"name": k, "value": v} for k, v in knobs.items()]
+    return out
+
+
+def _fit_analysis(spec: Any, duration: float) -> Any:
+    """Blocks and minimum duration that fit `--load-duration` (an example's 2 m gates with 15 s
+    blocks would leave 8 s of load with no analysed block at all)."""
+    a = spec.analysis
+    fitted = dataclasses.replace(a, block_length=min(a.block_length, max(duration / 6, 1.0)),
+                                 min_duration=min(a.min_duration, duration * 0.6),
+                                 max_duration=max(min(a.max_duration, duration), duration))
+    return dataclasses.replace(spec, analysis=fitted)
 
 
 def _with_latency_margin(spec: Any, margin: float) -> Any:

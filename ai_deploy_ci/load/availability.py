@@ -53,7 +53,8 @@ class AvailabilityProbe:
     """`start()`, then `stop() -> Availability`. `url` is the endpoint's base URL."""
 
     def __init__(self, url: str, rate: float = 5.0, timeout: float = 2.0, path: str = "/readyz",
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, method: str = "GET",
+                 body: bytes | None = None) -> None:
         if rate <= 0:
             raise ValueError("probe rate must be positive")
         self.url = url.rstrip("/")
@@ -61,6 +62,7 @@ class AvailabilityProbe:
         self.rate = rate
         self.timeout = timeout
         self.headers = dict(headers or {})
+        self.method, self.body = method, body  # a real inference request (POST + payload), or a GET
         self.counter = StreakCounter(interval=1.0 / rate)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -82,12 +84,13 @@ class AvailabilityProbe:
                                 longest_failure_seconds=round(c.longest_seconds, 3))
 
     def probe_once(self) -> bool:
-        """One GET; success is a 2xx/3xx answer within the timeout."""
+        """One request (GET, or the configured inference POST); success is a 2xx/3xx answer in time."""
         parts = urlsplit(self.url)
         cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = cls(parts.hostname or "127.0.0.1", parts.port, timeout=self.timeout)
         try:
-            conn.request("GET", (parts.path.rstrip("/") or "") + self.path, headers=self.headers)
+            conn.request(self.method, (parts.path.rstrip("/") or "") + self.path, body=self.body,
+                         headers=self.headers)
             resp = conn.getresponse()
             resp.read()
             return 200 <= resp.status < 400

@@ -55,8 +55,8 @@ def read_samples_checked(path: Path) -> dict[str, Samples]:
     if is_legacy(path):
         return _read_v1(path)
     if not frames.is_frames(path):
-        raise InputError("neither a samples.frames file nor a version-1 samples.jsonl.gz", fix=FIX,
-                         location=where)
+        raise InputError("neither a columnar samples.frames file nor a gzip-compressed version-1 "
+                         "samples.jsonl.gz", fix=FIX, location=where)
     if st.st_size > MAX_FRAMES_BYTES:
         raise InputError(f"{st.st_size} bytes, over {MAX_FRAMES_BYTES}", location=where,
                          fix="set AI_DEPLOY_CI_MAX_SAMPLES_BYTES if the run was that long")

@@ -25,10 +25,9 @@ BOOKKEEPING_METADATA = (
     "deletionTimestamp",
     "deletionGracePeriodSeconds",
 )
-BOOKKEEPING_ANNOTATIONS = (
-    "deployment.kubernetes.io/revision",
-    "kubectl.kubernetes.io/last-applied-configuration",
-)
+# `kubectl.kubernetes.io/last-applied-configuration` is not bookkeeping: it is the user's record
+# of what they applied, and a snapshot that dropped it made a rollback lose it (issue #12).
+BOOKKEEPING_ANNOTATIONS = ("deployment.kubernetes.io/revision",)
 # Server-allocated Service fields: a Service re-created after a crash gets a new address.
 SERVICE_ALLOCATED = (
     "clusterIP",
@@ -69,24 +68,42 @@ QUANTITY_MAPS = ("requests", "limits", "overhead")
 QUANTITY_FIELDS = ("sizeLimit", "averageValue")
 
 
-def same(desired: Any, live: Any, *, quantity: bool = False) -> bool:
-    """True when every field of `desired` holds the same value in `live` (defaults ignored).
+# Maps whose every key is ours: a key we no longer write must go. A Service that selected
+# `track: stable` and should now select both tracks (the `replicas` router's weights) differs from
+# `{app: x}` by a key *removed*, which a subset test calls "unchanged" — so no user ever reached the
+# candidate. Kubernetes never defaults keys into these maps, so exact comparison is safe.
+EXACT_MAPS = frozenset({"selector", "matchLabels"})
+
+
+# A restore must also take away labels and annotations the run added (a rollback that left
+# `track: stable` on a user's pod template was "the same" as the snapshot by a subset test).
+RESTORE_MAPS = EXACT_MAPS | {"labels", "annotations"}
+
+
+def same(desired: Any, live: Any, key: str | None = None, exact: frozenset[str] = EXACT_MAPS, *,
+         quantity: bool = False) -> bool:
+    """True when every field of `desired` holds the same value in `live` (defaults ignored);
+    maps named in `exact` (selectors; for a restore also labels and annotations) must hold
+    exactly the same keys (server bookkeeping annotations aside).
 
     Quantities compare by value (`"0.5"` equals the `"500m"` a real API server gives back), or a
     run against a real cluster would see every Deployment as changed and rewrite it each time."""
     if quantity and not isinstance(desired, dict | list):
         return quantities.equal(desired, live) or desired == live
     if isinstance(desired, dict):
+        extra = set(live) - set(desired) - set(BOOKKEEPING_ANNOTATIONS) if isinstance(live, dict) else set()
+        if key in exact and extra:
+            return False
         return isinstance(live, dict) and all(
             k in ("resourceVersion",)
-            or same(v, live.get(k), quantity=quantity or k in QUANTITY_FIELDS or k in QUANTITY_MAPS)
+            or same(v, live.get(k), k, exact, quantity=quantity or k in QUANTITY_FIELDS or k in QUANTITY_MAPS)
             for k, v in desired.items()
         )
     if isinstance(desired, list):
         return (
             isinstance(live, list)
             and len(desired) == len(live)
-            and all(same(d, v) for d, v in zip(desired, live, strict=True))
+            and all(same(d, v, None, exact, quantity=quantity) for d, v in zip(desired, live, strict=True))
         )
     if isinstance(desired, bool) or isinstance(live, bool):
         return desired is live

@@ -118,7 +118,8 @@ class Endpoints:
 class Step:
     """One unit of progress; the executor runs its parts in this order, each idempotent.
 
-    apply → wait for `wait_for` Deployments to be rolled out → set `route` → delete `delete` →
+    apply → wait for `wait_for` Deployments to be rolled out (and for `wait_ready` pods) → set
+    `route` → delete `delete` →
     pause → gate. A crash anywhere re-runs the whole step, which is safe because every part
     converges to a desired state rather than making a relative change.
     """
@@ -127,6 +128,9 @@ class Step:
     description: str
     apply: tuple[Manifest, ...] = ()
     wait_for: tuple[str, ...] = ()  # Deployment names
+    # Wait until this many pods matching these labels are ready (rolling: the first new pods),
+    # as [labels, count]; the route objects written after it pause the Deployment there.
+    wait_ready: tuple[dict[str, str], int] | None = None
     route: Route | None = None
     route_objects: tuple[Manifest, ...] = ()  # what `route` means for this router, pre-rendered
     delete: tuple[ObjectRef, ...] = ()
@@ -200,6 +204,7 @@ def _step_from_json(d: dict[str, Any]) -> Step:
         description=d["description"],
         apply=tuple(d.get("apply", ())),
         wait_for=tuple(d.get("wait_for", ())),
+        wait_ready=(dict(d["wait_ready"][0]), int(d["wait_ready"][1])) if d.get("wait_ready") else None,
         route=route,
         route_objects=tuple(d.get("route_objects", ())),
         delete=tuple(ObjectRef(**r) for r in d.get("delete", ())),

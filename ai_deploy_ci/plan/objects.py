@@ -94,6 +94,27 @@ def selector(spec: Spec, track: Track | None) -> dict[str, str]:
     return sel
 
 
+def total_replicas(spec: Spec, state: ObservedState) -> int:
+    """`server.replicas`, or the user's manifest's `spec.replicas` when `server.manifest` is given
+    ("everything else stays as you wrote it": 3 must not become the default 1)."""
+    if state.manifest is not None and isinstance(state.manifest.get("spec", {}).get("replicas"), int):
+        return int(state.manifest["spec"]["replicas"])
+    return spec.server.replicas
+
+
+def deployment_selector(spec: Spec, state: ObservedState, track: Track) -> dict[str, Any]:
+    """The Deployment's selector. It is immutable, so stable keeps the live one; a user's
+    manifest keeps its own (the candidate's adds the tool's track labels so the two never overlap);
+    otherwise the tool's."""
+    if track == "stable" and state.stable is not None and state.stable.get("spec", {}).get("selector"):
+        return copy.deepcopy(state.stable["spec"]["selector"])
+    own = ((state.manifest or {}).get("spec", {}).get("selector") or {}).get("matchLabels")
+    if own:
+        extra = {} if track == "stable" else selector(spec, track)
+        return {"matchLabels": {**own, **extra}}
+    return {"matchLabels": selector(spec, track)}
+
+
 def deployment(
     spec: Spec, state: ObservedState, *, name: str, track: Track, replicas: int, version: str | None = None
 ) -> Manifest:
@@ -128,7 +149,7 @@ def deployment(
         },
         "spec": {
             "replicas": replicas,
-            "selector": {"matchLabels": selector(spec, track)},
+            "selector": deployment_selector(spec, state, track),
             "strategy": strategy,
             "progressDeadlineSeconds": spec.strategy.progress_deadline_seconds,
             "revisionHistoryLimit": 10,

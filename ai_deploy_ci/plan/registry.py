@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from ai_deploy_ci.errors import UserError
 from ai_deploy_ci.plan import autoscaling, objects, replicas
+from ai_deploy_ci.plan.adopt import adopt
 from ai_deploy_ci.plan.compare import same
 from ai_deploy_ci.plan.model import Plan
 from ai_deploy_ci.plan.observed import ObservedState
@@ -46,17 +47,17 @@ def make_plan(spec: Spec, state: ObservedState) -> Plan:
     plan = planner(spec.strategy.type)(spec, state)
     if state.stable is not None and _up_to_date(spec, state):
         return replace(plan, steps=())
-    return plan
+    return adopt(spec, state, plan)
 
 
 def _up_to_date(spec: Spec, state: ObservedState) -> bool:
     assert state.stable is not None
     desired = objects.deployment(
-        spec, state, name=spec.metadata.name, track="stable", replicas=spec.server.replicas
+        spec, state, name=spec.metadata.name, track="stable", replicas=objects.total_replicas(spec, state)
     )
     live = state.stable
     count = live.get("spec", {}).get("replicas")
-    want = spec.server.replicas
+    want = objects.total_replicas(spec, state)
     if state.hpa is not None and autoscaling.targets(state.hpa, spec.metadata.name):  # the HPA's count
         want = replicas.run_total(want, 1 if count is None else int(count), autoscaling.bounds(state.hpa))
     return same(desired["spec"]["template"], live.get("spec", {}).get("template")) and count == want

@@ -24,7 +24,7 @@ import copy
 from collections.abc import Mapping
 
 from ai_deploy_ci.plan import autoscaling
-from ai_deploy_ci.plan.compare import same
+from ai_deploy_ci.plan.compare import RESTORE_MAPS, same
 from ai_deploy_ci.plan.model import Manifest, ObjectRef, Plan, Route, Step
 
 # Write order for restoring router objects: what carries traffic goes first.
@@ -121,4 +121,5 @@ def plan_rollback(
 
 
 def _differs(desired: Manifest, live: Manifest | None) -> bool:
-    return live is None or not same(desired, live)
+    """Restoring compares labels and annotations exactly: what the run added must go too."""
+    return live is None or not same(desired, live, exact=RESTORE_MAPS)

@@ -38,7 +38,7 @@ class Context:
     def replicas(self) -> int:
         """The total the run sizes against: `server.replicas`, or with an HPA on stable the count
         the HPA chose (`ai_deploy_ci.plan.replicas.run_total`)."""
-        return counts.run_total(self.spec.server.replicas, *self.hpa_scaling)
+        return counts.run_total(objects.total_replicas(self.spec, self.state), *self.hpa_scaling)
 
     @property
     def hpa_scaling(self) -> tuple[int | None, tuple[int, int] | None]:
@@ -51,7 +51,7 @@ class Context:
 
     def promoted_replicas(self, candidate: int) -> int:
         """Stable's size at promotion (`ai_deploy_ci.plan.replicas.promoted`)."""
-        return counts.promoted(self.spec.server.replicas, candidate, *self.hpa_scaling)
+        return counts.promoted(objects.total_replicas(self.spec, self.state), candidate, *self.hpa_scaling)
 
     def deployment(self, track: objects.Track, replicas: int) -> Manifest:
         name = self.names.stable if track == "stable" else self.names.candidate

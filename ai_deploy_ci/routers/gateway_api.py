@@ -4,7 +4,9 @@
 - A/B: a rule with `matches` (header or query; the standard channel has no cookie match) that
   sends everything to the candidate; more specific matches win over the catch-all rule;
 - shadow: a `RequestMirror` filter with `percent` (or `fraction` for non-integers) whose
-  responses the gateway discards.
+  responses the gateway discards;
+- mesh (`gatewayAPI.mesh`, GAMMA): the parentRef is the model's Service instead of a Gateway, so
+  Linkerd / Istio ambient split what callers send to that Service's ClusterIP.
 Every change is one write of the one HTTPRoute, so rollback moves all traffic at once.
 """
 
@@ -62,11 +64,15 @@ class GatewayApiRouter(TrafficRouter):
         rules.append(default_rule)
         spec: Manifest = {"rules": rules}
         gw = self.spec.traffic_router.gateway
-        if gw is not None:
+        if self.spec.traffic_router.mesh:
+            # GAMMA: attached to the Service callers already use; the mesh splits its ClusterIP traffic.
+            parent = {"group": "", "kind": "Service", "name": self.names.service, "port": self.port}
+            spec["parentRefs"] = [parent]
+        elif gw is not None:
             spec["parentRefs"] = [
                 {"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": gw[0], "name": gw[1]}
             ]
-        if self.spec.traffic_router.hosts:
+        if self.spec.traffic_router.hosts and not self.spec.traffic_router.mesh:
             spec["hostnames"] = list(self.spec.traffic_router.hosts)
         obj = {
             "apiVersion": API_VERSION,

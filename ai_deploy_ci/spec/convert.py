@@ -150,6 +150,7 @@ def _router(raw: Doc, namespace: str) -> m.TrafficRouter:
         type=raw.get("type", "service"),
         service=raw.get("service"),
         http_route=get(raw, "gatewayAPI", "httpRoute"),
+        mesh=bool(get(raw, "gatewayAPI", "mesh")),
         gateway=(gateway.get("namespace", namespace), gateway["name"]) if gateway else None,
         virtual_service=get(raw, "istio", "virtualService"),
         destination_rule=get(raw, "istio", "destinationRule"),

@@ -90,6 +90,29 @@ def lint(data: Doc, doc: Document, base: FsPath) -> Iterator[RawProblem]:
             severity="warning",
         )
     yield from _coarse_weights(data, doc, replicas)
+    yield from _unjudgeable(data, doc)
+
+
+def _unjudgeable(data: Doc, doc: Document) -> Iterator[RawProblem]:
+    """Which metrics a strategy can judge: recreate never runs an old pod beside a new one, so a
+    comparison with the baseline (`maxIncrease`, `maxDecrease`, agreement) has nothing to compare
+    with and would silently do nothing; only absolute `slo` bounds are judged. (Rolling pauses
+    after its first new pods and compares them with the old ones, so it judges everything.)"""
+    if get(data, "strategy", "type") != "recreate":
+        return
+    for i, metric in items(data, "analysis", "metrics"):
+        relative = [k for k in ("maxIncrease", "maxDecrease") if k in metric]
+        if metric.get("type") == "agreement":
+            relative.append("agreement")
+        for key in relative:
+            yield problem(
+                doc,
+                ("analysis", "metrics", i, key if key != "agreement" else "type"),
+                f"recreate runs no old pod beside the new one: {key} of metric "
+                f"{metric.get('name')!r} has no baseline and is not judged (only its slo is)",
+                "use an slo bound for this metric, or rolling / canary to compare with the running version",
+                severity="warning",
+            )
 
 
 def _coarse_weights(data: Doc, doc: Document, replicas: int) -> Iterator[RawProblem]:

@@ -182,6 +182,7 @@ class TrafficRouter:
     service: str | None = None  # stable/public Service name (all routers)
     http_route: str | None = None  # gatewayAPI
     gateway: tuple[str, str] | None = None  # gatewayAPI parentRef (namespace, name)
+    mesh: bool = False  # gatewayAPI GAMMA mode: parentRef is the model's Service (Linkerd, Istio ambient)
     virtual_service: str | None = None  # istio
     destination_rule: str | None = None  # istio
     hosts: tuple[str, ...] = ()  # istio/nginx/gatewayAPI hostnames

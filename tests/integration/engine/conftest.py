@@ -72,8 +72,9 @@ def options(tmp_path: Path) -> Options:
     )
 
 
-def objects_in(kube: Kube, namespace: str) -> dict[str, Any]:
-    """Every object kind the engine may write, normalized, keyed "Kind/name" (what a snapshot compares)."""
+def objects_in(kube: Kube, namespace: str, normalized: bool = True) -> dict[str, Any]:
+    """Every object kind the engine may write, normalized (unless told not to), keyed "Kind/name"
+    (what a snapshot compares)."""
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
@@ -116,5 +117,5 @@ def objects_in(kube: Kube, namespace: str) -> dict[str, Any]:
             if kind == "ConfigMap" and item["metadata"]["name"] == "kube-root-ca.crt":
                 continue
             item.setdefault("kind", kind)
-            out[f"{kind}/{item['metadata']['name']}"] = normalize(item)
+            out[f"{kind}/{item['metadata']['name']}"] = normalize(item) if normalized else item
     return out

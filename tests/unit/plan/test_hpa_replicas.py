@@ -126,9 +126,10 @@ PLANS: list[tuple[str, str, int, tuple[int, int] | None, Any, list[tuple[str, st
     ("blueGreen", "service", 6, (2, 10), None, [("apply", "candidate", 6), ("promote", "stable", 6)]),
     ("abTest", "gatewayAPI", 6, (2, 10), None, [("apply", "candidate", 3), ("promote", "stable", 6)]),
     ("shadow", "istio", 6, (2, 10), None, [("apply", "candidate", 3), ("promote", "stable", 6)]),
-    ("rolling", "service", 6, (2, 10), None, [("apply", "stable", 6)]),
+    # rolling: updated, paused after its first new pods (side-by-side gate), resumed: all at 6
+    ("rolling", "service", 6, (2, 10), None, [("apply", "stable", 6)] * 3),
     ("recreate", "service", 6, (2, 10), None, [("apply", "stable", 6)]),
-    ("rolling", "service", 1, (2, 10), None, [("apply", "stable", 2)]),  # below min: the HPA's min
+    ("rolling", "service", 1, (2, 10), None, [("apply", "stable", 2)] * 3),  # below min: the HPA's min
     ("blueGreen", "service", 12, (2, 10), None, [("apply", "candidate", 10), ("promote", "stable", 10)]),
     (  # no HPA: server.replicas (2) whatever the live count, exactly as before
         "canary",
@@ -306,10 +307,10 @@ MARKS: list[tuple[str, str, tuple[int, int] | None, list[tuple[str, str, bool]]]
         ],
     ),
     ("blueGreen", "service", (2, 10), [("apply", "candidate", False), ("promote", "stable", True)]),
-    ("rolling", "service", (2, 10), [("apply", "stable", True)]),
+    ("rolling", "service", (2, 10), [("apply", "stable", True)] * 3),
     ("recreate", "service", (2, 10), [("apply", "stable", True)]),
     ("blueGreen", "service", None, [("apply", "candidate", False), ("promote", "stable", False)]),
-    ("rolling", "service", None, [("apply", "stable", False)]),
+    ("rolling", "service", None, [("apply", "stable", False)] * 3),
 ]
 
 
