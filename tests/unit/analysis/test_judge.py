@@ -27,9 +27,9 @@ def steady(ms: float, blocks: int, jitter: float = 0.01) -> Samples:
     [
         pytest.param(100.0, 6, Verdict.PASS, "within", id="equal-p95-passes-at-min-duration"),
         pytest.param(100.0, 5, Verdict.INCONCLUSIVE, "not enough", id="equal-p95-below-min-duration"),
-        # the betting test needs (1 + λ)^n ≥ 1/α: 1.8^6 ≥ 20, so 6 blocks however clear the effect
-        pytest.param(130.0, 6, Verdict.FAIL, "worse than", id="plus-30pct-fails-at-sixth-block"),
-        pytest.param(130.0, 5, Verdict.INCONCLUSIVE, "not enough", id="plus-30pct-five-blocks-not-yet"),
+        # ¾ bet + ¼ mSPRT: ¾·¾·1.8^5 + ¼·73 ≥ 20 at the fifth block, however clear the effect
+        pytest.param(130.0, 5, Verdict.FAIL, "worse than", id="plus-30pct-fails-at-fifth-block"),
+        pytest.param(130.0, 4, Verdict.INCONCLUSIVE, "not enough", id="plus-30pct-four-blocks-not-yet"),
         pytest.param(110.0, 12, Verdict.INCONCLUSIVE, "straddles", id="exactly-at-margin-stays-undecided"),
     ],
 )
@@ -142,8 +142,8 @@ def test_streaming_stops_on_first_clear_fail() -> None:
         seen.append(verdict)
         if stop:
             break
-    assert seen == [Verdict.INCONCLUSIVE] * 5 + [Verdict.FAIL]
-    assert sj.result is not None and sj.result["stopped_early"] and sj.result["decided_at_s"] == 60.0
+    assert seen == [Verdict.INCONCLUSIVE] * 4 + [Verdict.FAIL]
+    assert sj.result is not None and sj.result["stopped_early"] and sj.result["decided_at_s"] == 50.0
 
 
 def _until(s: Samples, t: float) -> Samples:
