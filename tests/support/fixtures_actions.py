@@ -120,6 +120,7 @@ def pipeline_env(tmp_path: Path) -> Iterator[PipelineEnv]:
         kube = Kube(cluster.api_client())
         pipeline.deploy(load_spec(stable), kube, RunInfo(run_id="setup"), gates.no_analysis, opts)
         yield env
+        github.assert_contract()
     finally:
         if github is not None:
             github.stop()

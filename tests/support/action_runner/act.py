@@ -182,7 +182,8 @@ class ActRunner:
         cmd = [act_binary(), self.event_name, "-W", str(wf), "-j", job, "-e", str(event), "--json",
                "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode",
                "--action-cache-path", str(run_dir / "act-cache")]
-        for ref, path in {**pinned_third_party(), f"{ACTION_REPO}@{ACTION_REF}": str(self.action_repo)}.items():
+        local = {**pinned_third_party(), f"{ACTION_REPO}@{ACTION_REF}": str(self.action_repo)}
+        for ref, path in local.items():
             cmd += ["--local-repository", f"{ref}={path}"]
         for name in env:
             cmd += ["--env", f"{name}={env[name]}"]
