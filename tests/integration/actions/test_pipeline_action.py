@@ -118,21 +118,24 @@ def test_runner_killed_mid_canary_then_the_next_run_recovers(
     assert "demo-candidate" not in deployments(pipeline_env)
 
 
-def test_release_example_on_a_tag_records_deployment_statuses(
+def test_release_example_on_a_tag_posts_to_the_jobs_own_deployment(
         pipeline_env: PipelineEnv, act_runner_factory: Callable[..., ActRunner]) -> None:
-    """examples/workflows/release.yml on a tag push: promoted, deployment + statuses recorded."""
+    """examples/workflows/release.yml on a tag push: promoted; the job's `environment: production`
+    made GitHub create a deployment, so ours are statuses on it (in_progress, then success)."""
     (pipeline_env.workspace / "deploy").mkdir()
     pipeline_env.write_spec(quick_spec("v2"), "deploy/production.yaml")
     runner = act_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
                                 secrets={"PRODUCTION_KUBECONFIG": pipeline_env.kubeconfig},
                                 event_name="push", event={"ref": "refs/tags/model-v2.0.0"},
                                 repository=REPO, api_url=pipeline_env.github.url)
+    state = pipeline_env.github.state
+    job = state.add_deployment(REPO, "model-v2.0.0", "production", sha=runner.head_sha())  # GitHub's
+    state.add_status(job, "in_progress", log_url="https://github.com/acme/models/actions/runs/1/job/1")
     result = runner.run_job(REPO_ROOT / "examples" / "workflows" / "release.yml", "release")
 
     assert result.ok, result.text[-3000:]
     assert result.step("release")["outputs"]["outcome"] == "promoted"
-    state = pipeline_env.github.state
-    [deployment] = state.deployments.values()
-    assert deployment["ref"] == "model-v2.0.0" and deployment["environment"] == "production"
-    statuses = [s["state"] for s in state.statuses[deployment["id"]]]
-    assert statuses[-1] == "success"
+    assert list(state.deployments) == [job["id"]]  # one deployment per release, not two
+    assert job["production_environment"] is True
+    statuses = [s["state"] for s in state.statuses[job["id"]]]  # newest first
+    assert statuses == ["success", "in_progress", "in_progress"]

@@ -34,6 +34,7 @@ CLIENT_OPERATIONS = {
     ("GET", "/repos/{owner}/{repo}/deployments"),
     ("POST", "/repos/{owner}/{repo}/deployments"),
     ("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+    ("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
 }
 
 
@@ -51,6 +52,8 @@ def test_every_operation_the_client_uses_conforms_both_ways(
                                         log_url="https://github.com/acme/models/actions/runs/1")
         deployments.finish_release(c, REPO, ref="model-v2", environment="production", outcome="promoted",
                                    deployment_id=dep)
+        github_api.state.add_deployment(REPO, "model-v2", "production", sha="0" * 40)  # GitHub's, another run
+        assert deployments.job_deployment(c, REPO, sha="0" * 40, environment="production", run_id="1") is None
     used = set()
     for request in github_api.requests:
         found = contract().operation(request.method, request.path)

@@ -63,6 +63,7 @@ def test_tag_push_is_summary_only_with_a_notice_and_a_deployment(
     github_api: GitHubApi, actions_env: Callable[..., dict[str, str]], results: Path
 ) -> None:
     env = actions_env(pr=None, event="push", ref="refs/tags/v2.4.0", payload={"ref": "refs/tags/v2.4.0"})
+    env["AI_DEPLOY_CI_MODE"] = "release"
     result, out = run(results, env)
     assert result.comment is None and result.summary_written
     assert "::notice::no pull request for a push of tag v2.4.0" in out
@@ -181,6 +182,7 @@ def test_release_deployment_goes_in_progress_then_success(
     from ai_deploy_ci.report.github.release import start_deployment
 
     env = actions_env(pr=None, event="push", ref="refs/tags/v2.4.0", payload={"ref": "refs/tags/v2.4.0"})
+    env["AI_DEPLOY_CI_MODE"] = "release"
     env["AI_DEPLOY_CI_ENVIRONMENT_URL"] = "https://sentiment.example.com"
     out = io.StringIO()
     dep = start_deployment(env=env, out=out, policy=FAST)
@@ -196,7 +198,7 @@ def test_release_deployment_goes_in_progress_then_success(
     ]
 
 
-def test_start_deployment_is_a_no_op_without_a_tag(
+def test_start_deployment_is_a_no_op_outside_release_mode(
     github_api: GitHubApi, actions_env: Callable[..., dict[str, str]]
 ) -> None:
     from ai_deploy_ci.report.github.release import start_deployment

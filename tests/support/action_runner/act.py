@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,8 +165,8 @@ class ActRunner:
               inputs: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], Path]:
         """Start act in its own session (so a test can kill the whole runner); `collect` reads it."""
         self._runs += 1
-        run_dir = self.work / f"run-{self._runs}"
-        (run_dir / "export").mkdir(parents=True)
+        run_dir = Path(tempfile.mkdtemp(prefix=f"run-{self._runs}-", dir=self.work))
+        (run_dir / "export").mkdir()
         steps = doc["jobs"][job].setdefault("steps", [])
         steps.append({"name": EXPORT_STEP, "if": "always()", "shell": "bash",
                       "env": {"STEPS_JSON": "${{ toJSON(steps) }}"},
@@ -176,7 +177,7 @@ class ActRunner:
         wf.write_text(yaml.safe_dump(doc, sort_keys=False))
         event = run_dir / "event.json"
         event.write_text(json.dumps({"repository": {"full_name": self.repository}, **self.event}))
-        self._commit_workspace()
+        self.head_sha()
         env = {**self.env, "AI_DEPLOY_CI_TEST_ARTIFACTS": str(self.artifact_dir),
                "AI_DEPLOY_CI_TEST_EXPORT": str(run_dir / "export")}
         cmd = [act_binary(), self.event_name, "-W", str(wf), "-j", job, "-e", str(event), "--json",
@@ -225,12 +226,18 @@ class ActRunner:
             result = "skipped" if returncode == 0 else "failure"
         return ActResult(result, steps, log, "".join(summary), export / "workspace", returncode, errors)
 
-    def _commit_workspace(self) -> None:
-        """act reads the repository, ref and sha from git: make the workspace a repository of ours."""
+    def head_sha(self) -> str:
+        """Commit the workspace (a repository of ours: act reads the repository, ref and sha from
+        git) when it changed, and return GITHUB_SHA of the next run."""
         git = ["git", "-C", str(self.workspace), "-c", "user.name=t", "-c", "user.email=t@example.com"]
         if not (self.workspace / ".git").exists():
             subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
             subprocess.run([*git, "remote", "add", "origin", f"https://github.com/{self.repository}"],
                            check=True)
         subprocess.run([*git, "add", "-A"], check=True)
-        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "test"], check=True)
+        head = subprocess.run([*git, "rev-parse", "-q", "--verify", "HEAD"], capture_output=True, text=True)
+        changed = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout
+        if head.returncode != 0 or changed.strip():
+            subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "test"], check=True)
+        return subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
