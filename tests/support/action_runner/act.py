@@ -17,6 +17,7 @@ an export directory; the log, the job result and the job summary come from act's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,19 +65,28 @@ def pinned_third_party() -> dict[str, str]:
     return pins
 
 
-def stage_action_repo(dest: Path) -> Path:
-    """Copy the checkout's tracked (and new, not ignored) files: the action as users download it."""
-    if (dest / "action.yml").exists():
-        return dest
+def stage_action_repo(parent: Path) -> Path:
+    """Copy the checkout's tracked (and new, not ignored) files: the action as users download it.
+
+    The copy is named after a digest of what it holds, so an edit between two test sessions
+    gets a fresh one (and the tool venv's stamp, which hashes the sources, a reinstall)."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                             cwd=REPO_ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for raw in listed:
-        rel = raw.decode()
-        src = REPO_ROOT / rel
-        if not rel or not src.is_file():
-            continue
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dest / rel)
+    files = [raw.decode() for raw in listed if raw and (REPO_ROOT / raw.decode()).is_file()]
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + (REPO_ROOT / rel).read_bytes())
+    dest = parent / f"ai-deploy-ci-action-checkout-{digest.hexdigest()[:16]}"
+    if (dest / "action.yml").exists():
+        return dest
+    for old in parent.glob("ai-deploy-ci-action-checkout*"):  # other sessions' may be in use: a day
+        if time.time() - old.stat().st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".staging-", dir=parent))
+    for rel in files:
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / rel, tmp / rel)
+    tmp.rename(dest)
     return dest
 
 
@@ -133,7 +144,8 @@ class ActRunner:
             self.env["GITHUB_API_URL"] = api_url
         self.artifact_dir = self.work / "artifacts"
         self.artifact_dir.mkdir(parents=True, exist_ok=True)
-        self.action_repo = stage_action_repo(venv.parent / "ai-deploy-ci-action-checkout")
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        self.action_repo = stage_action_repo(venv.parent)
         self._runs = 0
 
     def run_action(self, action: Path, inputs: dict[str, str] | None = None) -> ActResult:
