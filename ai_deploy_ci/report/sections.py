@@ -60,13 +60,28 @@ def _title(results: Results, ctx: RenderContext) -> str:
     return "model deployment"
 
 
+UNTRUSTED = (
+    "> [!WARNING]\n> These results were uploaded by the pull request's own workflow run, which the"
+    " pull request's author controls (a fork can write anything there). This job only rendered them:"
+    " the verdict is that run's claim, and text marked *fork-supplied* is quoted as written."
+)
+
+
 def headline(results: Results, ctx: RenderContext) -> Block:
+    """The verdict line. With `ctx.untrusted` the icon and words still come only from the
+    enumerated verdict/outcome (a forged file cannot put its own words in the heading), the
+    title is the target alone, and the reason is shown as the fork's words, not ours."""
     icon, words = headline_state(results)
-    lines = [f"## {icon} {words}: {_title(results, ctx)} → {text(ctx.target)}"]
+    title = "pull request results" if ctx.untrusted else _title(results, ctx)
+    lines = [f"## {icon} {words}: {title} → {text(ctx.target)}"]
+    if ctx.untrusted:
+        lines.append(UNTRUSTED)
     reason = get(results.verdict, "reason", str) or get(get(results.rollout, "rollback", dict), "reason", str)
     why_not = not_started(results)
     if why_not:
         lines.append(why_not)
+    elif reason and ctx.untrusted:
+        lines.append(f"Reason (*fork-supplied*): {text(reason)}")
     elif reason:
         lines.append(f"**{text(reason)}**")
     elif results.empty:

@@ -52,6 +52,7 @@ def test_comment_lands_on_the_pr_named_by_the_artifact(
         assert result.ok, result.text[-3000:]
         [comment] = github.comments("acme/models", 12)
         assert "rolled back" in comment["body"].lower()
+        assert "Reason (*fork-supplied*): p95-latency" in comment["body"]  # the fork's words, marked
 
 
 @pytest.mark.parametrize("kind", RUNNERS)

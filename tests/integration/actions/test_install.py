@@ -26,7 +26,7 @@ def pins(path: Path) -> dict[str, str]:
 def test_the_runtime_lock_is_the_dev_lock_without_the_test_tools() -> None:
     runtime, dev = pins(RUNTIME), pins(DEV)
     assert {k: v for k, v in runtime.items() if dev.get(k) != v} == {}  # same versions
-    assert TEST_ONLY <= set(dev) and not TEST_ONLY & set(runtime)
+    assert set(dev) >= TEST_ONLY and not TEST_ONLY & set(runtime)
 
 
 def test_every_runtime_pin_carries_a_hash() -> None:
