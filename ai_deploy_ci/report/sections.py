@@ -160,6 +160,16 @@ def load_warnings(results: Results) -> Block | None:
     return Block("> [!WARNING]\n" + "\n".join(f"> - {w}" for w in warnings), name="warnings")
 
 
+NBSP = "\u00a0"
+
+
+def unbroken(value: str) -> str:
+    """A value cell that never wraps inside a number and its unit ("+388.3 %", "1,305 req/s"):
+    its spaces become no-break spaces, except around the "…" of an interval, where a narrow
+    column (GitHub's ≈ 780 px comment) may break between the two bounds."""
+    return " … ".join(part.replace(" ", NBSP) for part in value.split(" … "))
+
+
 def metrics(results: Results) -> Block | None:
     checks = objects(get(results.verdict, "checks", list))
     if not checks:
@@ -175,10 +185,10 @@ def metrics(results: Results) -> Block | None:
         rows.append(
             [
                 name,
-                figures.value(number(c, "baseline"), unit),
-                figures.value(number(c, "candidate"), unit),
-                _change(c, unit),
-                figures.interval(get(c, "interval", list), get(c, "interval_kind", str, ""), unit),
+                unbroken(figures.value(number(c, "baseline"), unit)),
+                unbroken(figures.value(number(c, "candidate"), unit)),
+                unbroken(_change(c, unit)),
+                unbroken(figures.interval(get(c, "interval", list), get(c, "interval_kind", str, ""), unit)),
                 cell(" · ".join(bounds)),
                 decision,
             ]
@@ -194,11 +204,13 @@ def metrics(results: Results) -> Block | None:
             ["left", "right", "right", "right", "right", "left", "left"],
         ),
     ]
+    headline_reason = get(results.verdict, "reason", str)  # already the headline's line: not twice
     why = [
         f"{VERDICT_ICON.get(get(c, 'verdict', str, ''), '')} **{text(get(c, 'metric', str, '?'))}**: "
         f"{text(get(c, 'reason', str, ''))}"
         for c in checks
-        if get(c, "verdict", str) != "PASS" and get(c, "reason", str)
+        if get(c, "verdict", str) != "PASS"
+        and get(c, "reason", str) not in (None, "", headline_reason)
     ]
     if why:
         out.append(bullets(why))
