@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE
 from ai_deploy_ci.report import figures
+from ai_deploy_ci.report.card import status_card
 from ai_deploy_ci.report.inputs import JsonObject, RenderContext, Results, get, number, objects
 from ai_deploy_ci.report.markdown import bullets, cell, code, link, table, text
 from ai_deploy_ci.report.trim import Block
@@ -74,6 +75,9 @@ def headline(results: Results, ctx: RenderContext) -> Block:
     icon, words = headline_state(results)
     title = "pull request results" if ctx.untrusted else _title(results, ctx)
     lines = [f"## {icon} {words}: {title} → {text(ctx.target)}"]
+    card = status_card(results, ctx)
+    if card:
+        lines.append(card)
     if ctx.untrusted:
         lines.append(UNTRUSTED)
     reason = get(results.verdict, "reason", str) or get(get(results.rollout, "rollback", dict), "reason", str)

@@ -37,7 +37,7 @@ def test_pull_request_gets_comment_summary_outputs_annotations(
     assert result.comment.action == "created" and result.warnings == []
     body = github_api.comments(REPO, 7)[0]["body"]
     assert body.startswith("<!-- ai-deploy-ci:staging -->\n## ❌ Rolled back")
-    assert check_markdown(body)["tables"] == 5  # the marker does not swallow the heading
+    assert check_markdown(body)["tables"] == 6  # the marker does not swallow the heading
     assert any(t.type == "heading_open" for t in parse(body)[:3])
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("## ❌ Rolled back") and "<!-- ai-deploy-ci" not in summary

@@ -49,8 +49,10 @@ def test_headline_and_structure(case: str) -> None:
     text = rendered(case)
     assert text.startswith(CASES[case])
     counts = check_markdown(text)
-    # metrics, strategy progress, chart data, test details, load details
-    assert counts["tables"] == 5
+    # status card, metrics, strategy progress, chart data, test details, load details
+    assert counts["tables"] == 6
+    card = text.split("\n\n")[1]
+    assert card.startswith("| Verdict | Decided by | Availability | Run |"), card  # right under the heading
     assert counts["mermaid"] == 4
     assert "### Metrics" in text and "### Strategy progress" in text
 

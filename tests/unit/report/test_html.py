@@ -13,7 +13,7 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "results"
 def test_page_has_tables_details_alerts_and_mermaid() -> None:
     page = render_page(render_markdown(DATA / "inconclusive"), mermaid_js="mermaid.min.js")
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count("<table>") == 5
+    assert page.count("<table>") == 6
     assert "<details>" in page and "<summary>" in page
     assert '<div class="alert alert-warning">' in page and "[!WARNING]" not in page
     assert page.count('<pre class="mermaid">') == 4

@@ -53,3 +53,15 @@ def test_a_fifty_step_rollout_folds_its_progress_table(tmp_path: Path) -> None:
     assert fold < progress.index("| 1 |")
     short = body(DATA / "fail")
     assert "<details><summary>5 steps" not in short  # five steps stay open
+
+
+def test_the_comment_leads_with_a_status_card() -> None:
+    from ai_deploy_ci.report.inputs import RenderContext
+
+    blocks = render_blocks(load_results(DATA / "fail"), context=RenderContext(run_url="https://github.com/a/b/actions/runs/1"))
+    heading, card = blocks[0].text.split("\n\n")[:2]
+    nb = "\u00a0"
+    assert heading.startswith("## ❌ Rolled back")
+    assert card.splitlines()[2] == (f"| ❌ FAIL | p95 latency +18.4{nb}% "
+                                    f"| ⚠️ 3{nb}of{nb}1,204{nb}probes{nb}failed (0.25{nb}%) "
+                                    "| [logs](https://github.com/a/b/actions/runs/1) |")
