@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mermaid-js",
         metavar="URL",
-        help="with --html: load mermaid.js from here to draw the charts (else their tables show)",
+        help="with --html: load mermaid.js from here to draw the charts (else they are drawn as inline SVG)",
     )
 
 
