@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup system-deps node-tools demo test lint bench
+.PHONY: setup system-deps node-tools demo test lint bench locks
 
 $(BIN)/ai-deploy-ci: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
@@ -13,6 +13,14 @@ $(BIN)/ai-deploy-ci: pyproject.toml requirements.lock
 	touch $@
 
 setup: $(BIN)/ai-deploy-ci
+
+# Two locks from pyproject.toml: requirements.lock (development: runtime + the test extra, what
+# `make setup` installs) and requirements-runtime.lock (runtime only, with hashes, at the same
+# versions: what the actions install on users' runners, scripts/action-install).
+locks: setup
+	$(BIN)/uv pip compile -q pyproject.toml --extra test -o requirements.lock --python-version 3.11
+	$(BIN)/uv pip compile -q pyproject.toml -c requirements.lock -o requirements-runtime.lock \
+	  --python-version 3.11 --generate-hashes
 
 # Prometheus (metric-source tests) and kubectl come from Debian's packages; skipped quietly when
 # apt is not usable (the tests that need them then fail loudly, naming the package).

@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mermaid-js",
         metavar="URL",
-        help="with --html: load mermaid.js from here to draw the charts (else their tables show)",
+        help="with --html: load mermaid.js from here to draw the charts (else they are drawn as inline SVG)",
     )
 
 
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if args.start_deployment:
         from ai_deploy_ci.report.github.release import start_deployment
 
-        start_deployment(env=os.environ, target=args.target or "staging")
+        spec_ = _spec(args.spec)  # the same target the final report uses
+        start_deployment(env=os.environ, target=args.target or (spec_.report.target if spec_ else "staging"))
         return 0
     results: Path | None = args.results
     if results is None or not results.is_dir():

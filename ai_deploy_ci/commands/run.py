@@ -89,12 +89,6 @@ def _run(args: argparse.Namespace, results: Path) -> None:
     spec, manifest = load(str(args.file))  # the engine's loader: also reads server.manifest
     spec = with_overrides(spec, args)
     results.mkdir(parents=True, exist_ok=True)
-    if args.mode == "release" and in_github_actions() and not os.environ.get("GITHUB_REF", "").startswith(
-            "refs/tags/"):
-        from ai_deploy_ci.errors import annotation
-
-        print(annotation("warning", "mode: release outside a tag push: no GitHub deployment will be "
-                                    "recorded (trigger the release workflow on tags)"), flush=True)
     kube = Kube(api_client(args.kubeconfig, args.context))
     gate = LoadAndJudge(base_dir=args.file.resolve().parent, baseline_url=args.baseline_url,
                         candidate_url=args.candidate_url, load_duration=args.load_duration)

@@ -2,8 +2,9 @@
 
 GitHub's renderer is not available offline, so this approximates it: CommonMark plus GFM
 tables via markdown-it-py, raw HTML allowed (the report uses `<details>`), alerts
-(`> [!WARNING]`) styled as GitHub does, and Mermaid blocks left as `<pre class="mermaid">`
-for mermaid.js to draw when a script URL is given (their table fallbacks are there anyway).
+(`> [!WARNING]`) styled as GitHub does, and our Mermaid charts drawn as inline SVG (no
+JavaScript: the page works offline, as a downloaded artifact); with a mermaid.js URL they are
+left as `<pre class="mermaid">` for it to draw.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 from typing import Any
 
 from markdown_it import MarkdownIt
+
+from ai_deploy_ci.report.svg import xychart_svg
 
 CSS = """
 body { margin: 0; background: #fff; color: #1f2328; font: 14px/1.5 -apple-system, BlinkMacSystemFont,
@@ -49,13 +52,16 @@ body { margin: 0; background: #fff; color: #1f2328; font: 14px/1.5 -apple-system
 _ALERT = re.compile(r"<blockquote>\s*<p>\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.S)
 
 
-def _parser() -> MarkdownIt:
+def _parser(svg: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     default_fence = md.renderer.rules["fence"]  # type: ignore[attr-defined]
 
     def fence(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
         if token.info.strip() == "mermaid":
+            drawn = xychart_svg(token.content) if svg else None  # no JavaScript needed to see it
+            if drawn:
+                return f'<figure class="chart">{drawn}</figure>\n'
             return f'<pre class="mermaid">{html.escape(token.content)}</pre>\n'
         return str(default_fence(tokens, idx, options, env))
 
@@ -82,9 +88,9 @@ def _alerts(body: str) -> str:
     return "".join(out)
 
 
-def markdown_to_html(markdown: str) -> str:
-    """The body HTML (no page around it)."""
-    return _alerts(_parser().render(markdown))
+def markdown_to_html(markdown: str, *, svg: bool = True) -> str:
+    """The body HTML (no page around it); our charts as inline SVG unless `svg` is False."""
+    return _alerts(_parser(svg).render(markdown))
 
 
 def render_page(
@@ -110,5 +116,6 @@ def render_page(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
         f'<div class="comment"><div class="comment-header"><b>{html.escape(author)}</b> commented</div>'
-        f'<div class="markdown-body">\n{markdown_to_html(markdown)}</div></div>\n{script}\n</body></html>\n'
+        '<div class="markdown-body">\n' + markdown_to_html(markdown, svg=not mermaid_js)
+        + f"</div></div>\n{script}\n</body></html>\n"
     )

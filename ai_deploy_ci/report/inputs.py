@@ -39,6 +39,8 @@ class RenderContext:
     commit: str | None = None
     repository: str | None = None
     server_url: str = "https://github.com"
+    # the results were uploaded by another, untrusted run (the workflow_run pattern for forks)
+    untrusted: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ STATUS = {
 }
 
 
+FOLD_AFTER = 12  # rows; longer progress tables are folded
+
+
 def progress(results: Results) -> Block | None:
     steps = objects(get(results.rollout, "steps", list))
     if not steps:
@@ -37,7 +40,7 @@ def progress(results: Results) -> Block | None:
         took = figures.between(get(s, "started", str), get(s, "ended", str))
         rows.append(
             [
-                str(index),
+                str(index + 1),  # 1-based, as the run's log and its rollback reason number steps
                 code(get(s, "kind", str, "?"), in_table=True) + " " + cell(get(s, "description", str, "")),
                 f"{weight} %" if weight is not None else "—",
                 figures.clock(get(s, "started", str)) if status not in ("skipped", "pending") else "—",
@@ -51,14 +54,16 @@ def progress(results: Results) -> Block | None:
     if strategy:
         title += f" ({code(strategy)}" + (f" via {code(router)})" if router else ")")
     started, ended = get(results.rollout, "started", str), get(results.rollout, "ended", str)
-    parts = [
-        title,
-        table(
-            ["#", "Step", "Weight", "Started (UTC)", "Took", "Result"],
-            rows,
-            ["right", "left", "right", "right", "right", "left"],
-        ),
-    ]
+    steps_table = table(
+        ["#", "Step", "Weight", "Started (UTC)", "Took", "Result"],
+        rows,
+        ["right", "left", "right", "right", "right", "left"],
+    )
+    if len(rows) > FOLD_AFTER:  # a 50-step rollout is ~10,000 px of comment: folded, with where it stopped
+        stop = next((r for r in rows if not r[-1].startswith(STATUS["succeeded"])), None)
+        summary = f"{len(rows)} steps" + (f"; step {stop[0]}: {stop[-1]}" if stop else ", all done")
+        steps_table = f"<details><summary>{summary}</summary>\n\n{steps_table}\n\n</details>"
+    parts = [title, steps_table]
     total = figures.between(started, ended)
     if total is not None:
         date = figures.parse_time(started) or figures.parse_time(ended)

@@ -6,10 +6,12 @@ summary, artifact) trims to its own limit; `render_markdown` is the job-summary-
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ai_deploy_ci.report import charts, details, progress, sections
 from ai_deploy_ci.report.inputs import RenderContext, Results, load_results
+from ai_deploy_ci.report.mentions import neutralise
 from ai_deploy_ci.report.trim import SUMMARY_LIMIT, Block, trim, utf8_bytes
 from ai_deploy_ci.spec.model import Spec
 
@@ -30,6 +32,7 @@ def context_for(spec: Spec | None, context: RenderContext | None) -> RenderConte
         commit=ctx.commit,
         repository=ctx.repository,
         server_url=ctx.server_url,
+        untrusted=ctx.untrusted,
     )
 
 
@@ -54,7 +57,8 @@ def render_blocks(
         sections.links(results, ctx),
         Block(FOOTER, name="footer"),
     ]
-    return [b for b in candidates if b is not None]
+    # every destination (comment, job summary, report.md) gets text that mentions nobody
+    return [replace(b, text=neutralise(b.text)) for b in candidates if b is not None]
 
 
 def render_markdown(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ai_deploy_ci.artifacts import LOCUST_HTML, SAMPLES_FILE
 from ai_deploy_ci.report import figures
+from ai_deploy_ci.report.card import status_card
 from ai_deploy_ci.report.inputs import JsonObject, RenderContext, Results, get, number, objects
 from ai_deploy_ci.report.markdown import bullets, cell, code, link, table, text
 from ai_deploy_ci.report.trim import Block
@@ -62,13 +63,31 @@ def _title(results: Results, ctx: RenderContext) -> str:
     return "model deployment"
 
 
+UNTRUSTED = (
+    "> [!WARNING]\n> These results were uploaded by the pull request's own workflow run, which the"
+    " pull request's author controls (a fork can write anything there). This job only rendered them:"
+    " the verdict is that run's claim, and text marked *fork-supplied* is quoted as written."
+)
+
+
 def headline(results: Results, ctx: RenderContext) -> Block:
+    """The verdict line. With `ctx.untrusted` the icon and words still come only from the
+    enumerated verdict/outcome (a forged file cannot put its own words in the heading), the
+    title is the target alone, and the reason is shown as the fork's words, not ours."""
     icon, words = headline_state(results)
-    lines = [f"## {icon} {words}: {_title(results, ctx)} → {text(ctx.target)}"]
+    title = "pull request results" if ctx.untrusted else _title(results, ctx)
+    lines = [f"## {icon} {words}: {title} → {text(ctx.target)}"]
+    card = status_card(results, ctx)
+    if card:
+        lines.append(card)
+    if ctx.untrusted:
+        lines.append(UNTRUSTED)
     reason = get(results.verdict, "reason", str) or get(get(results.rollout, "rollback", dict), "reason", str)
     why_not = not_started(results)
     if why_not:
         lines.append(why_not)
+    elif reason and ctx.untrusted:
+        lines.append(f"Reason (*fork-supplied*): {text(reason)}")
     elif reason:
         lines.append(f"**{text(reason)}**")
     elif results.empty:
@@ -147,6 +166,16 @@ def load_warnings(results: Results) -> Block | None:
     return Block("> [!WARNING]\n" + "\n".join(f"> - {w}" for w in warnings), name="warnings")
 
 
+NBSP = "\u00a0"
+
+
+def unbroken(value: str) -> str:
+    """A value cell that never wraps inside a number and its unit ("+388.3 %", "1,305 req/s"):
+    its spaces become no-break spaces, except around the "…" of an interval, where a narrow
+    column (GitHub's ≈ 780 px comment) may break between the two bounds."""
+    return " … ".join(part.replace(" ", NBSP) for part in value.split(" … "))
+
+
 def metrics(results: Results) -> Block | None:
     checks = objects(get(results.verdict, "checks", list))
     if not checks:
@@ -162,10 +191,10 @@ def metrics(results: Results) -> Block | None:
         rows.append(
             [
                 name,
-                figures.value(number(c, "baseline"), unit),
-                figures.value(number(c, "candidate"), unit),
-                _change(c, unit),
-                figures.interval(get(c, "interval", list), get(c, "interval_kind", str, ""), unit),
+                unbroken(figures.value(number(c, "baseline"), unit)),
+                unbroken(figures.value(number(c, "candidate"), unit)),
+                unbroken(_change(c, unit)),
+                unbroken(figures.interval(get(c, "interval", list), get(c, "interval_kind", str, ""), unit)),
                 cell(" · ".join(bounds)),
                 decision,
             ]
@@ -181,11 +210,13 @@ def metrics(results: Results) -> Block | None:
             ["left", "right", "right", "right", "right", "left", "left"],
         ),
     ]
+    headline_reason = get(results.verdict, "reason", str)  # already the headline's line: not twice
     why = [
         f"{VERDICT_ICON.get(get(c, 'verdict', str, ''), '')} **{text(get(c, 'metric', str, '?'))}**: "
         f"{text(get(c, 'reason', str, ''))}"
         for c in checks
-        if get(c, "verdict", str) != "PASS" and get(c, "reason", str)
+        if get(c, "verdict", str) != "PASS"
+        and get(c, "reason", str) not in (None, "", headline_reason)
     ]
     if why:
         out.append(bullets(why))

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
 from ai_deploy_ci.spec.problems import Path
@@ -43,8 +43,8 @@ def schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def validator() -> Draft202012Validator:
-    return Draft202012Validator(schema())
+def validator() -> Draft7Validator:
+    return Draft7Validator(schema())  # the schema declares draft-07 (editors support it fully)
 
 
 def schema_problems(doc: Document) -> list[RawProblem]:

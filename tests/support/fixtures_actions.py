@@ -5,6 +5,8 @@
   kept under pytest's base temp parent so reruns reuse it (the install script's stamp decides).
 - `action_runner_factory(workspace=None, **kw)` → an `ActionRunner` whose steps install into
   `action_venv`, with the cache stand-in disabled (copying a venv per run would dominate).
+- `act_runner_factory(workspace=None, **kw)` → an `ActRunner` (nektos/act, host mode, offline) with
+  the same venv: the reference runner every action test and example workflow runs under.
 - `pipeline_env` → the local environment a pipeline action runs against: API server, gateway,
   a stable v1 already deployed, the GitHub API stand-in, and a workspace with a deploy.yaml.
 """
@@ -21,6 +23,7 @@ import pytest
 import yaml
 
 from tests.support.action_runner import ActionRunner
+from tests.support.action_runner.act import ActRunner
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_CRD = REPO_ROOT / "tests" / "data" / "crds" / "gateway-api-httproute-v1.6.1-standard.yaml"
@@ -47,6 +50,17 @@ def action_runner_factory(tmp_path: Path, action_venv: Path) -> Callable[..., Ac
         kw["env"] = {"AI_DEPLOY_CI_VENV": str(action_venv), **kw.get("env", {})}
         kw.setdefault("action_repos", {"ai-deploy-ci/ai-deploy-ci": REPO_ROOT})
         return ActionRunner(ws, **kw)
+
+    return make
+
+
+@pytest.fixture
+def act_runner_factory(tmp_path: Path, action_venv: Path) -> Callable[..., ActRunner]:
+    def make(workspace: Path | None = None, **kw: Any) -> ActRunner:
+        ws = workspace or tmp_path / "workspace"
+        ws.mkdir(parents=True, exist_ok=True)
+        kw.setdefault("timeout", 420.0)
+        return ActRunner(ws, tmp_path / "act", venv=action_venv, **kw)
 
     return make
 
@@ -106,6 +120,7 @@ def pipeline_env(tmp_path: Path) -> Iterator[PipelineEnv]:
         kube = Kube(cluster.api_client())
         pipeline.deploy(load_spec(stable), kube, RunInfo(run_id="setup"), gates.no_analysis, opts)
         yield env
+        github.assert_contract()
     finally:
         if github is not None:
             github.stop()

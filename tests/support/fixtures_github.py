@@ -1,8 +1,10 @@
 """pytest fixtures for the report: the GitHub API stand-in and Actions environments.
 
 `github_api` is a fresh server per test (cheap: one thread on 127.0.0.1), stopped on teardown
-even when the test fails. `actions_env` builds a pull_request environment pointing at it,
-with its summary/output files in the test's tmp_path.
+even when the test fails; a test that passed also has every exchange it caused checked
+against GitHub's REST description (`github_api/openapi.py`), requests and answers.
+`actions_env` builds a pull_request environment pointing at it, with its summary/output files
+in the test's tmp_path.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ def github_api() -> Iterator[GitHubApi]:
     api = start_github_api()
     try:
         yield api
+        api.assert_contract()
     finally:
         api.stop()
 

@@ -89,7 +89,7 @@ def fake_checkout(tmp_path: Path) -> Path:
     root = tmp_path / "action"
     (root / "scripts").mkdir(parents=True)
     shutil.copy(INSTALL, root / "scripts")
-    for name in ("requirements.lock", "pyproject.toml"):
+    for name in ("requirements-runtime.lock", "pyproject.toml"):  # the lock the actions install
         shutil.copy(ROOT / name, root)
     (root / "ai_deploy_ci").mkdir()
     (root / "ai_deploy_ci" / "__init__.py").write_text("")
@@ -135,6 +135,6 @@ def test_cache_key_depends_on_lock_os_and_python(fake_checkout: Path, tmp_path: 
     first = key()
     assert first["cache-dir"] == f"{tmp_path}/ai-deploy-ci-venv"
     assert first["cache-key"].startswith(f"ai-deploy-ci-venv-v1-Linux-X64-py{sys.version_info[0]}.")
-    with (fake_checkout / "requirements.lock").open("a") as f:
+    with (fake_checkout / "requirements-runtime.lock").open("a") as f:
         f.write("# changed\n")
     assert key()["cache-key"] != first["cache-key"]

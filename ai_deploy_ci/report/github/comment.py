@@ -1,9 +1,15 @@
 """The sticky pull-request comment: one per PR and deploy target, edited in place.
 
 The comment is found by a hidden marker AND its author, so a human who quotes the report
-(marker included) never has their comment overwritten. The author is the token's own login
-when `GET /user` tells us (a PAT or app token), else `github-actions[bot]` (GITHUB_TOKEN
-cannot read /user). Unchanged bodies are not re-sent: no notification, no write quota.
+(marker included) never has their comment overwritten. The author is, in this order: the
+`comment-author` input (`AI_DEPLOY_CI_COMMENT_AUTHOR`); the token's own login when `GET /user`
+answers (a personal token); else unknown, because installation tokens (GITHUB_TOKEN and a
+GitHub App's, which posts as `<app-slug>[bot]`) get 403 there. Unknown, our comment is the
+oldest one that a bot account (`user.type == "Bot"`) begins with the marker, and only that
+bot's marker comments count as ours (a human is never a bot, so quoting stays safe); with none,
+the comment is created and its answer's `user.login` is the identity from then on. Assuming
+`github-actions[bot]` instead made an App token add a new comment on every run.
+Unchanged bodies are not re-sent: no notification, no write quota.
 
 Exactly one, even when GitHub loses an answer: each write also carries a hidden write id
 (`<!-- ai-deploy-ci-write:RUN-ATTEMPT-RANDOM -->`, last line), so when the create's answer is
@@ -22,7 +28,6 @@ from typing import Any, Literal
 
 from ai_deploy_ci.report.github.client import GitHubClient, GitHubError
 
-DEFAULT_BOT = "github-actions[bot]"
 WRITE_TAG_ROOM = 80  # characters a body must leave free for its write-id line
 _WRITE_TAG = re.compile(r"\n*<!-- ai-deploy-ci-write:[A-Za-z0-9_.\-]* -->\s*\Z")
 
@@ -64,27 +69,39 @@ class CommentResult:
     url: str | None
 
 
-def author_login(client: GitHubClient, default: str = DEFAULT_BOT) -> str:
-    """Whom our comments are from; falls back to the Actions bot when /user is refused."""
+def author_login(client: GitHubClient) -> str | None:
+    """The token's own login, or None when it cannot say (installation tokens get 403 on /user)."""
     try:
         user = client.get_json("/user")
     except GitHubError:
-        return default
+        return None
     login = user.get("login") if isinstance(user, dict) else None
-    return login if isinstance(login, str) and login else default
+    return login if isinstance(login, str) and login else None
 
 
 def find_comments(
-    client: GitHubClient, repo: str, number: int, mark: str, author: str
+    client: GitHubClient, repo: str, number: int, mark: str, author: str | None
 ) -> list[dict[str, Any]]:
-    """Every comment by `author` that carries `mark`, oldest first (as GitHub pages them)."""
-    found = []
+    """Every comment by `author` that carries `mark`, oldest first (as GitHub pages them).
+
+    `author` None (unknown identity): the marker comments of the bot that wrote the oldest
+    comment beginning with the marker; see the module's docstring."""
+    found: list[dict[str, Any]] = []
     for item in client.paginate(f"/repos/{repo}/issues/{number}/comments"):
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or mark not in (item.get("body") or ""):
             continue
-        login = (item.get("user") or {}).get("login")
-        if login == author and mark in (item.get("body") or ""):
+        user = item.get("user") or {}
+        if author is not None:
+            if user.get("login") == author:
+                found.append(item)
+        elif user.get("type") == "Bot":
             found.append(item)
+    if author is None:
+        leaders = [c for c in found if (c.get("body") or "").startswith(mark)]
+        if not leaders:
+            return []
+        who = (leaders[0].get("user") or {}).get("login")
+        found = [c for c in found if (c.get("user") or {}).get("login") == who]
     return found
 
 
@@ -109,6 +126,8 @@ def upsert_comment(
     body = stamp(body, tag)
     who = author or author_login(client)
     ours = find_comments(client, repo, number, mark, who)
+    if who is None and ours:
+        who = (ours[0].get("user") or {}).get("login")
     if ours:
         return _settle(client, repo, ours, body, tag, mark)
     relisted: list[list[dict[str, Any]]] = []

@@ -52,6 +52,8 @@ class GitHubContext:
             commit=self.sha,
             repository=self.repository,
             server_url=self.server_url,
+            # workflow_run: the artifacts come from the PR's own run, which a fork controls
+            untrusted=self.event_name == "workflow_run",
         )
 
 

@@ -1,6 +1,11 @@
 """GitHub Deployments on releases: the environment page shows what is live and whether it held.
 
-A deployment is created for the release ref and the deploy target's environment; its
+Only `mode: release` records deployments (the mode decides, not whether a tag was pushed).
+When the job itself declares `environment:`, GitHub has already made a deployment for it;
+ours would show every release twice, so the statuses go to GitHub's (`job_deployment`: the
+deployment of this commit and environment whose statuses link this workflow run). Otherwise a
+deployment is created for the release ref (the tag, else the commit) and the target's
+environment, `production_environment` true for `production` as GitHub's own default. Its
 statuses follow the run: `in_progress` when the rollout starts, then `success` (promoted) or
 `failure` (rolled back / failed). `environment_url` points at the model's public URL when
 known and `log_url` at the workflow run.
@@ -70,6 +75,31 @@ def create_deployment(
     return int(client.create(f"/repos/{repo}/deployments", body, find=made)["id"])
 
 
+def is_production(environment: str) -> bool:
+    """GitHub's default for `production_environment`: true for the environment named production."""
+    return environment.strip().lower() == "production"
+
+
+def job_deployment(client: GitHubClient, repo: str, *, sha: str, environment: str, run_id: str) -> int | None:
+    """GitHub's own deployment for this job's `environment:`, or None when the job has none.
+
+    GitHub creates it when the job starts, for the job's commit, and its statuses' `log_url`
+    (or `target_url`) link the run: `…/actions/runs/<run id>/job/<job id>`. Ours (with a write
+    id in the payload) are skipped."""
+    query = {"sha": sha, "environment": environment}
+    for dep in client.paginate(f"/repos/{repo}/deployments", query, max_pages=1):  # newest first
+        payload = dep.get("payload") if isinstance(dep, dict) else None
+        if not isinstance(dep, dict) or (isinstance(payload, dict) and WRITE_KEY in payload):
+            continue
+        for status in client.paginate(f"/repos/{repo}/deployments/{dep['id']}/statuses", max_pages=1):
+            if not isinstance(status, dict):
+                continue
+            link = str(status.get("log_url") or status.get("target_url") or "")
+            if f"/actions/runs/{run_id}/" in link + "/":
+                return int(dep["id"])
+    return None
+
+
 def set_status(
     client: GitHubClient,
     repo: str,
@@ -98,13 +128,18 @@ def start_release(
     environment: str,
     environment_url: str | None = None,
     log_url: str | None = None,
+    deployment_id: int | None = None,
 ) -> int:
-    """When a release rollout begins: a deployment with status `in_progress`; returns its id.
+    """When a release rollout begins: status `in_progress` on `deployment_id` (the job's own,
+    see `job_deployment`) or on a deployment made here; returns its id.
 
     The id travels to the final report as the `deployment-id` step output, passed back in
     `AI_DEPLOY_CI_DEPLOYMENT_ID`, so the environment shows one deployment per release.
     """
-    dep = create_deployment(client, repo, ref=ref, environment=environment, description=f"ai-deploy-ci {ref}")
+    dep = deployment_id or create_deployment(
+        client, repo, ref=ref, environment=environment, description=f"ai-deploy-ci {ref}",
+        production=is_production(environment),
+    )
     set_status(
         client,
         repo,
@@ -132,7 +167,8 @@ def finish_release(
     """The final status (`success` / `failure` / …) from the rollout outcome; creates the
     deployment first when no `start_release` ran (e.g. the report runs in its own job)."""
     dep = deployment_id or create_deployment(
-        client, repo, ref=ref, environment=environment, description=f"ai-deploy-ci {ref}"
+        client, repo, ref=ref, environment=environment, description=f"ai-deploy-ci {ref}",
+        production=is_production(environment),
     )
     state = OUTCOME_STATE.get(outcome, "error")
     set_status(

@@ -142,7 +142,7 @@ def publish(
     client = GitHubClient(ctx.api_url, token, sleep=sleep, policy=policy, log=lambda s: print(s, file=stream))
     with client:
         _comment(p, client, ctx, opts, target, bool(token), env.get("AI_DEPLOY_CI_COMMENT_AUTHOR") or None)
-        if ctx.tag and token and ctx.repository:
+        if release_ref(ctx, env) and token and ctx.repository:
             p.attempt("record the deployment", lambda: _deployment(p, client, ctx, results, target))
     r.outputs = outputs_for(results, r)
     if ctx.output:
@@ -189,21 +189,41 @@ def _comment(
     p.attempt(f"comment on PR #{ctx.pr_number}", post)
 
 
+def release_ref(ctx: GitHubContext, env: Mapping[str, str]) -> str | None:
+    """The ref a release deployment is for (the tag, else the commit), or None when the run is
+    not a release: `mode: release` (`AI_DEPLOY_CI_MODE`) decides, not the kind of push."""
+    if env.get("AI_DEPLOY_CI_MODE", "").strip() != "release":
+        return None
+    return ctx.tag or ctx.sha
+
+
+def existing_deployment(client: GitHubClient, ctx: GitHubContext, env: Mapping[str, str],
+                        target: str) -> int | None:
+    """The deployment to post statuses to: the one the start step opened, else GitHub's own for
+    the job's `environment:` (see `deployments.job_deployment`), else None (make ours)."""
+    given = env.get("AI_DEPLOY_CI_DEPLOYMENT_ID", "")
+    if given.isdigit():
+        return int(given)
+    if ctx.repository and ctx.sha and ctx.run_id:
+        return deployments.job_deployment(client, ctx.repository, sha=ctx.sha, environment=target,
+                                          run_id=ctx.run_id)
+    return None
+
+
 def _deployment(
     p: Publisher, client: GitHubClient, ctx: GitHubContext, results: Results, target: str
 ) -> None:
-    assert ctx.repository is not None and ctx.tag is not None
+    ref = release_ref(ctx, p.env)
+    assert ctx.repository is not None and ref is not None
     outcome = get(results.rollout, "outcome", str) or ""
     env = p.env
     p.result.deployment_id = deployments.finish_release(
         client,
         ctx.repository,
-        ref=ctx.tag,
+        ref=ref,
         environment=target,
         outcome=outcome,
-        deployment_id=int(env["AI_DEPLOY_CI_DEPLOYMENT_ID"])
-        if env.get("AI_DEPLOY_CI_DEPLOYMENT_ID", "").isdigit()
-        else None,
+        deployment_id=existing_deployment(client, ctx, env, target),
         environment_url=env.get("AI_DEPLOY_CI_ENVIRONMENT_URL") or None,
         log_url=ctx.run_url,
     )

@@ -1,4 +1,4 @@
-"""The root action (`uses: ai-deploy-ci/ai-deploy-ci@…`) end to end through the local runner.
+"""The root action (`uses: ai-deploy-ci/ai-deploy-ci@…`) end to end under act (nektos/act).
 
 Real processes throughout: the action installs the tool into a venv with the real install
 script, `ai-deploy-ci run` drives the local API server (whose kubelet runs sample model
@@ -8,19 +8,15 @@ report step talks to the GitHub API stand-in over HTTP.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.action_runner import ActionRunner
+from tests.support.action_runner.act import ActRunner
 from tests.support.fixtures_actions import REPO_ROOT, PipelineEnv, quick_spec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
@@ -34,10 +30,9 @@ def pr_event(number: int) -> dict[str, Any]:
                              "head": {"sha": "a" * 40, "repo": {"full_name": REPO, "fork": False}}}}
 
 
-def pr_runner(env: PipelineEnv, factory: Callable[..., ActionRunner], number: int = 7) -> ActionRunner:
+def pr_runner(env: PipelineEnv, factory: Callable[..., ActRunner], number: int = 7) -> ActRunner:
     return factory(env.workspace, token=env.github.write_token, event_name="pull_request",
-                   event=pr_event(number), ref=f"refs/pull/{number}/merge", repository=REPO,
-                   api_url=env.github.url)
+                   event=pr_event(number), repository=REPO, api_url=env.github.url)
 
 
 def deployments(env: PipelineEnv) -> dict[str, Any]:
@@ -48,18 +43,17 @@ def deployments(env: PipelineEnv) -> dict[str, Any]:
 
 
 def test_regression_rolls_back_fails_the_action_and_the_comment_says_why(
-        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner]) -> None:
+        pipeline_env: PipelineEnv, act_runner_factory: Callable[..., ActRunner]) -> None:
     pipeline_env.write_spec(quick_spec("v2-slow", extra_latency_ms=60))
-    runner = pr_runner(pipeline_env, action_runner_factory)
+    runner = pr_runner(pipeline_env, act_runner_factory)
     result = runner.run_action(REPO_ROOT, {"kubeconfig": pipeline_env.kubeconfig})
 
     assert result.outcome == "failure", result.text[-3000:]
-    assert result.step("run").exit_code == 4
+    assert result.outputs["exit-code"] == "4"
     assert result.outputs["verdict"] == "FAIL" and result.outputs["outcome"] == "rolled_back"
     assert float(result.outputs["p95-change"]) > 30
-    assert result.step("report").outcome == "success"
-    assert result.step("Remove the kubeconfig").outcome == "success"
-    assert not list((runner.state.temp).glob("ai-deploy-ci-kube.*"))
+    assert "Success - Main Report (PR comment" in result.text
+    assert "Success - Main Remove the kubeconfig" in result.text
     [comment] = pipeline_env.github.comments(REPO, 7)
     body = comment["body"]
     assert "p95-latency" in body and "rolled back" in body.lower()
@@ -69,80 +63,79 @@ def test_regression_rolls_back_fails_the_action_and_the_comment_says_why(
 
 
 def test_pr_check_example_promotes_a_good_candidate(
-        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner]) -> None:
+        pipeline_env: PipelineEnv, act_runner_factory: Callable[..., ActRunner]) -> None:
     """examples/workflows/pr-check.yml as written (secrets, `uses: ai-deploy-ci/ai-deploy-ci@sha`)."""
     (pipeline_env.workspace / "deploy").mkdir()
     pipeline_env.write_spec(quick_spec("v2"), "deploy/staging.yaml")
-    runner = action_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
-                                   secrets={"STAGING_KUBECONFIG": pipeline_env.kubeconfig},
-                                   event_name="pull_request", event=pr_event(7), ref="refs/pull/7/merge",
-                                   repository=REPO, api_url=pipeline_env.github.url)
+    runner = act_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
+                                secrets={"STAGING_KUBECONFIG": pipeline_env.kubeconfig},
+                                event_name="pull_request", event=pr_event(7),
+                                repository=REPO, api_url=pipeline_env.github.url)
     result = runner.run_job(REPO_ROOT / "examples" / "workflows" / "pr-check.yml", "canary")
 
     assert result.ok, result.text[-3000:]
     deploy = result.step("deploy")
-    assert deploy.outputs["outcome"] == "promoted" and deploy.outputs["verdict"] == "PASS"
+    assert deploy["outputs"]["outcome"] == "promoted" and deploy["outputs"]["verdict"] == "PASS"
     [comment] = pipeline_env.github.comments(REPO, 7)
     assert "promoted" in comment["body"].lower()
     assert "## " in result.summary  # the job summary was written
-    assert (runner.state.artifact_dir / "ai-deploy-ci-results" / "rollout.json").is_file()
+    assert (runner.artifact_dir / "ai-deploy-ci-results" / "rollout.json").is_file()
     labels = deployments(pipeline_env)["demo"].spec.template.metadata.labels
     assert labels["version"] == "pr-7-" + "a" * 40  # the example's `version:` input, now stable
 
 
 def test_runner_killed_mid_canary_then_the_next_run_recovers(
-        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner],
-        action_venv: Path, tmp_path: Path) -> None:
+        pipeline_env: PipelineEnv, act_runner_factory: Callable[..., ActRunner]) -> None:
     spec = quick_spec("v2")
     # What is tested is the recovery; an undecided 16 s gate on a busy machine is the judge's
     # business (tested elsewhere): only a FAIL may stop this run.
     spec["analysis"]["onInconclusive"] = "pass"
     pipeline_env.write_spec(spec)
-    results = pipeline_env.workspace / "ai-deploy-ci-results"
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps(pr_event(7)))
-    cmd = [sys.executable, "-m", "tests.support.action_runner", str(REPO_ROOT),
-           "--workspace", str(pipeline_env.workspace), "--temp", str(tmp_path / "killed-temp"), "--quiet",
-           "--input", f"kubeconfig={pipeline_env.kubeconfig}", "--env", f"AI_DEPLOY_CI_VENV={action_venv}",
-           "--event-name", "pull_request", "--event", str(event), "--ref", "refs/pull/7/merge",
-           "--repository", REPO, "--api-url", pipeline_env.github.url,
-           "--token", pipeline_env.github.write_token]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runner = pr_runner(pipeline_env, act_runner_factory)
+    doc = {"on": "pull_request", "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": [
+        {"uses": "actions/checkout@v4"},
+        {"id": "action", "uses": f"ai-deploy-ci/ai-deploy-ci@{'0' * 40}",
+         "with": {"kubeconfig": pipeline_env.kubeconfig}}]}}}
+    proc, run_dir = runner.start(doc, "action")
     try:
         deadline = time.monotonic() + 240
-        while not (results / "gates" / "1").is_dir():  # the canary is live and under load
+        while True:  # the canary is live and under load
+            live = runner.live_workspace(run_dir)
+            if live is not None and (live / "ai-deploy-ci-results" / "gates" / "1").is_dir():
+                break
             assert proc.poll() is None, "the runner ended before the canary's gate"
             assert time.monotonic() < deadline, "the canary never reached its gate"
             time.sleep(0.2)
         time.sleep(2)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the VM is gone: runner, bash, the CLI and Locust
+        os.killpg(proc.pid, signal.SIGKILL)  # the VM is gone: act, bash, the CLI and Locust
         proc.wait(timeout=10)
     assert "demo-candidate" in deployments(pipeline_env)  # the crash left the canary behind
 
-    result = pr_runner(pipeline_env, action_runner_factory).run_action(
-        REPO_ROOT, {"kubeconfig": pipeline_env.kubeconfig})
+    result = runner.run_action(REPO_ROOT, {"kubeconfig": pipeline_env.kubeconfig})
     assert result.ok, result.text[-3000:]
     assert result.outputs["outcome"] == "promoted"
     assert "demo-candidate" not in deployments(pipeline_env)
 
 
-def test_release_example_on_a_tag_records_deployment_statuses(
-        pipeline_env: PipelineEnv, action_runner_factory: Callable[..., ActionRunner]) -> None:
-    """examples/workflows/release.yml on a tag push: promoted, deployment + statuses recorded."""
+def test_release_example_on_a_tag_posts_to_the_jobs_own_deployment(
+        pipeline_env: PipelineEnv, act_runner_factory: Callable[..., ActRunner]) -> None:
+    """examples/workflows/release.yml on a tag push: promoted; the job's `environment: production`
+    made GitHub create a deployment, so ours are statuses on it (in_progress, then success)."""
     (pipeline_env.workspace / "deploy").mkdir()
     pipeline_env.write_spec(quick_spec("v2"), "deploy/production.yaml")
-    runner = action_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
-                                   secrets={"PRODUCTION_KUBECONFIG": pipeline_env.kubeconfig},
-                                   event_name="push", event={"ref": "refs/tags/model-v2.0.0"},
-                                   ref="refs/tags/model-v2.0.0", repository=REPO,
-                                   api_url=pipeline_env.github.url)
+    runner = act_runner_factory(pipeline_env.workspace, token=pipeline_env.github.write_token,
+                                secrets={"PRODUCTION_KUBECONFIG": pipeline_env.kubeconfig},
+                                event_name="push", event={"ref": "refs/tags/model-v2.0.0"},
+                                repository=REPO, api_url=pipeline_env.github.url)
+    state = pipeline_env.github.state
+    job = state.add_deployment(REPO, "model-v2.0.0", "production", sha=runner.head_sha())  # GitHub's
+    state.add_status(job, "in_progress", log_url="https://github.com/acme/models/actions/runs/1/job/1")
     result = runner.run_job(REPO_ROOT / "examples" / "workflows" / "release.yml", "release")
 
     assert result.ok, result.text[-3000:]
-    assert result.step("release").outputs["outcome"] == "promoted"
-    state = pipeline_env.github.state
-    [deployment] = state.deployments.values()
-    assert deployment["ref"] == "model-v2.0.0" and deployment["environment"] == "production"
-    statuses = [s["state"] for s in state.statuses[deployment["id"]]]
-    assert statuses[-1] == "success"
+    assert result.step("release")["outputs"]["outcome"] == "promoted"
+    assert list(state.deployments) == [job["id"]]  # one deployment per release, not two
+    assert job["production_environment"] is True
+    statuses = [s["state"] for s in state.statuses[job["id"]]]  # newest first
+    assert statuses == ["success", "in_progress", "in_progress"]

@@ -80,3 +80,24 @@ def test_delete_and_get_work_for_cleanup(github_api: GitHubApi) -> None:
         assert c.get_json(f"/repos/{REPO}/issues/comments/{created.id}")["id"] == created.id
         c.request("DELETE", f"/repos/{REPO}/issues/comments/{created.id}")
     assert github_api.comments(REPO, 7) == []
+
+
+def test_an_app_token_keeps_one_comment_over_three_runs(github_api: GitHubApi) -> None:
+    """An App's installation token: /user is 403 and it posts as `<app>[bot]`, not github-actions[bot]."""
+    github_api.add_comment(REPO, 7, f"> {marker('staging')}\n> quoted by a human")
+    for run in range(3):
+        with client(github_api, github_api.app_token) as c:
+            upsert_comment(c, REPO, 7, f"report of run {run}", target="staging")
+    ours = [c for c in github_api.comments(REPO, 7) if c["user"]["login"] == github_api.state.app_login]
+    assert len(ours) == 1 and "report of run 2" in ours[0]["body"]
+    assert len(github_api.comments(REPO, 7)) == 2  # the human's quote untouched
+
+
+def test_an_explicit_comment_author_is_used_as_given(github_api: GitHubApi) -> None:
+    github_api.add_comment(REPO, 7, f"{marker('staging')}\nanother bot's", login="other[bot]",
+                           user_type="Bot")
+    with client(github_api, github_api.app_token) as c:
+        for run in range(2):
+            upsert_comment(c, REPO, 7, f"run {run}", target="staging", author=github_api.state.app_login)
+    logins = [c["user"]["login"] for c in github_api.comments(REPO, 7)]
+    assert logins == ["other[bot]", github_api.state.app_login]

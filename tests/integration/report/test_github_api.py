@@ -77,17 +77,7 @@ def test_deployment_statuses_in_order(github_api: GitHubApi) -> None:
     assert [d["id"] for d in listed] == [dep] and listed[0]["production_environment"] is True
 
 
-def test_check_runs_create_and_update(github_api: GitHubApi) -> None:
-    with GitHubClient(github_api.url, github_api.write_token, policy=RetryPolicy(write_interval=0)) as c:
-        run = c.post_json(f"/repos/{REPO}/check-runs", {"name": "ai-deploy-ci", "head_sha": "a" * 40})
-        done = c.patch_json(
-            f"/repos/{REPO}/check-runs/{run['id']}", {"status": "completed", "conclusion": "failure"}
-        )
-    assert run["status"] == "queued" and done["conclusion"] == "failure"
-
-
 def test_rate_limit_headers_count_down(github_api: GitHubApi) -> None:
-    a = get(github_api, "/rate_limit")
-    b = get(github_api, "/rate_limit")
+    a = get(github_api, f"/repos/{REPO}/issues/7/comments")
+    b = get(github_api, f"/repos/{REPO}/issues/7/comments")
     assert int(a.headers["x-ratelimit-remaining"]) - 1 == int(b.headers["x-ratelimit-remaining"])
-    assert b.json()["resources"]["core"]["remaining"] == int(b.headers["x-ratelimit-remaining"])

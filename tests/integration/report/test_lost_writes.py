@@ -116,7 +116,8 @@ def test_duplicates_converge_to_the_oldest_with_the_new_body(
 
 
 def tag_env(actions_env: Env) -> dict[str, str]:
-    return actions_env(pr=None, event="push", ref="refs/tags/v2.4.0", payload={"ref": "refs/tags/v2.4.0"})
+    env = actions_env(pr=None, event="push", ref="refs/tags/v2.4.0", payload={"ref": "refs/tags/v2.4.0"})
+    return {**env, "AI_DEPLOY_CI_MODE": "release"}
 
 
 @pytest.mark.parametrize("saved", [True, False], ids=["saved", "not-saved"])
@@ -130,7 +131,8 @@ def test_a_deployment_whose_answer_is_lost_is_made_once(
     assert [s["state"] for s in github_api.state.statuses[dep["id"]]] == ["failure"]
     posts = [r.status for r in github_api.requests if r.method == "POST" and r.path.endswith("/deployments")]
     assert posts == ([502] if saved else [502, 201])
-    (lookup, *_) = [r for r in github_api.requests if r.method == "GET" and r.path.endswith("/deployments")]
+    (lookup, *_) = [r for r in github_api.requests
+                    if r.method == "GET" and r.path.endswith("/deployments") and "ref" in r.query]
     assert lookup.query == {"ref": "v2.4.0", "environment": "staging", "task": "deploy", "per_page": "100"}
 
 

@@ -37,7 +37,7 @@ def test_pull_request_gets_comment_summary_outputs_annotations(
     assert result.comment.action == "created" and result.warnings == []
     body = github_api.comments(REPO, 7)[0]["body"]
     assert body.startswith("<!-- ai-deploy-ci:staging -->\n## ❌ Rolled back")
-    assert check_markdown(body)["tables"] == 5  # the marker does not swallow the heading
+    assert check_markdown(body)["tables"] == 6  # the marker does not swallow the heading
     assert any(t.type == "heading_open" for t in parse(body)[:3])
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("## ❌ Rolled back") and "<!-- ai-deploy-ci" not in summary
@@ -63,6 +63,7 @@ def test_tag_push_is_summary_only_with_a_notice_and_a_deployment(
     github_api: GitHubApi, actions_env: Callable[..., dict[str, str]], results: Path
 ) -> None:
     env = actions_env(pr=None, event="push", ref="refs/tags/v2.4.0", payload={"ref": "refs/tags/v2.4.0"})
+    env["AI_DEPLOY_CI_MODE"] = "release"
     result, out = run(results, env)
     assert result.comment is None and result.summary_written
     assert "::notice::no pull request for a push of tag v2.4.0" in out
@@ -181,6 +182,7 @@ def test_release_deployment_goes_in_progress_then_success(
     from ai_deploy_ci.report.github.release import start_deployment
 
     env = actions_env(pr=None, event="push", ref="refs/tags/v2.4.0", payload={"ref": "refs/tags/v2.4.0"})
+    env["AI_DEPLOY_CI_MODE"] = "release"
     env["AI_DEPLOY_CI_ENVIRONMENT_URL"] = "https://sentiment.example.com"
     out = io.StringIO()
     dep = start_deployment(env=env, out=out, policy=FAST)
@@ -196,7 +198,7 @@ def test_release_deployment_goes_in_progress_then_success(
     ]
 
 
-def test_start_deployment_is_a_no_op_without_a_tag(
+def test_start_deployment_is_a_no_op_outside_release_mode(
     github_api: GitHubApi, actions_env: Callable[..., dict[str, str]]
 ) -> None:
     from ai_deploy_ci.report.github.release import start_deployment

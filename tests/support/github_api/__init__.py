@@ -11,7 +11,8 @@
 
 Tokens: `write_token` (like GITHUB_TOKEN: login github-actions[bot], cannot read /user),
 `read_token` (a fork PR's token: 403 "Resource not accessible by integration" on writes),
-`pat_token` (a user token: /user answers with `pat_login`).
+`pat_token` (a user token: /user answers with `pat_login`), `app_token` (a GitHub App's
+installation token: posts as `app_login`, `acme-deployer[bot]`, and gets 403 on /user).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class GitHubApi:
     write_token = property(lambda self: self.state.write_token)
     read_token = property(lambda self: self.state.read_token)
     pat_token = property(lambda self: self.state.pat_token)
+    app_token = property(lambda self: self.state.app_token)
 
     # knobs -------------------------------------------------------------------------------
     def inject(self, fault: Fault) -> Fault:
@@ -169,6 +171,19 @@ class GitHubApi:
             "GITHUB_TOKEN": token if token is not None else self.write_token,
         }
 
+    def violations(self) -> list[str]:
+        """Every way the logged requests and answers disagree with GitHub's REST description."""
+        from tests.support.github_api.openapi import contract
+
+        found: list[str] = []
+        for request in self.requests:
+            found += [f"request {request.n}: {p}" for p in contract().check(request)]
+        return found
+
+    def assert_contract(self) -> None:
+        problems = self.violations()
+        assert not problems, "GitHub's REST description disagrees:\n" + "\n".join(problems[:20])
+
     def stop(self) -> None:
         self._server.close(timeout=5)
         self._tmp.cleanup()
@@ -176,8 +191,12 @@ class GitHubApi:
     def __enter__(self) -> GitHubApi:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self.assert_contract()
+        finally:
+            self.stop()
 
 
 def start_github_api(

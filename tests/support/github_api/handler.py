@@ -84,7 +84,8 @@ class Handler(FastHandler):
                     st.in_flight_writes -= 1
         with st.lock:
             st.log.append(
-                LoggedRequest(n, method, parts.path, query, reply.status, label, body, started, time.time())
+                LoggedRequest(n, method, parts.path, query, reply.status, label, body, started, time.time(),
+                              reply.body)
             )
         if isinstance(reply, NoAnswer):
             self._reset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.github_api.replies import Call, Result, error, invalid, now
-from tests.support.github_api.state import NOT_ACCESSIBLE, public
+from tests.support.github_api.state import NOT_ACCESSIBLE, public, simple_user
 
 MAX_BODY = 65_536
 
@@ -15,7 +15,10 @@ def user(c: Call) -> Result:
         raise error(401, "Requires authentication")
     if not c.info.reads_user:
         raise error(403, NOT_ACCESSIBLE)
-    return 200, {"login": c.info.login, "id": 4242, "type": c.info.user_type}, {}
+    profile = {"name": None, "company": None, "blog": "", "location": None, "email": None, "hireable": None,
+               "bio": None, "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+               "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z"}
+    return 200, {**simple_user(c.info.login, c.info.user_type, c.base), **profile}, {}
 
 
 def _body(b: dict[str, Any]) -> str:
@@ -45,7 +48,8 @@ def list_comments(c: Call) -> Result:
 def create_comment(c: Call) -> Result:
     assert c.info is not None
     comment = c.st.add_comment(
-        c.repo, int(c.params["n"]), _body(c.body), c.info.login, "https://github.com", c.info.user_type
+        c.repo, int(c.params["n"]), _body(c.body), c.info.login, "https://github.com", c.info.user_type,
+        api=c.base,
     )
     return 201, public(comment), {"location": f"{c.base}/repos/{c.repo}/issues/comments/{comment['id']}"}
 

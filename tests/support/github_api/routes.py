@@ -31,7 +31,6 @@ def route(
 _REPO = r"/repos/(?P<repo>[^/]+/[^/]+)"
 ROUTES: list[tuple[str, str, Callable[[Call], Result]]] = [
     (r"/user", "GET", issues.user),
-    (r"/rate_limit", "GET", repos.rate_limit),
     (_REPO + r"/issues/(?P<n>\d+)/comments", "GET", issues.list_comments),
     (_REPO + r"/issues/(?P<n>\d+)/comments", "POST", issues.create_comment),
     (_REPO + r"/issues/comments/(?P<id>\d+)", "GET", issues.get_comment),
@@ -41,6 +40,4 @@ ROUTES: list[tuple[str, str, Callable[[Call], Result]]] = [
     (_REPO + r"/deployments", "GET", repos.list_deployments),
     (_REPO + r"/deployments/(?P<id>\d+)/statuses", "POST", repos.create_status),
     (_REPO + r"/deployments/(?P<id>\d+)/statuses", "GET", repos.list_statuses),
-    (_REPO + r"/check-runs", "POST", repos.create_check),
-    (_REPO + r"/check-runs/(?P<id>\d+)", "PATCH", repos.update_check),
 ]

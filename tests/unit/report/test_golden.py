@@ -49,8 +49,10 @@ def test_headline_and_structure(case: str) -> None:
     text = rendered(case)
     assert text.startswith(CASES[case])
     counts = check_markdown(text)
-    # metrics, strategy progress, chart data, test details, load details
-    assert counts["tables"] == 5
+    # status card, metrics, strategy progress, chart data, test details, load details
+    assert counts["tables"] == 6
+    card = text.split("\n\n")[1]
+    assert card.startswith("| Verdict | Decided by | Availability | Run |"), card  # right under the heading
     assert counts["mermaid"] == 4
     assert "### Metrics" in text and "### Strategy progress" in text
 
@@ -60,7 +62,8 @@ def test_fail_report_explains_the_rollback() -> None:
     assert "### Rollback" in text
     assert "VirtualService ml/sentiment: weights stable=100, canary=0" in text
     assert "3 of 1,204 probe requests failed" in text and "longest failure streak: 2 requests" in text
-    assert "| p95 latency | 119 ms | 141 ms | +18.4 % | +12.1 % … +24.9 % |" in text
+    nb = "\u00a0"  # number and unit never wrap apart (GitHub's ≈ 780 px comment column)
+    assert f"| p95 latency | 119{nb}ms | 141{nb}ms | +18.4{nb}% | +12.1{nb}% … +24.9{nb}% |" in text
     assert "[workflow run](https://github.com/acme/models/actions/runs/987654321)" in text
 
 

@@ -13,7 +13,7 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "results"
 def test_page_has_tables_details_alerts_and_mermaid() -> None:
     page = render_page(render_markdown(DATA / "inconclusive"), mermaid_js="mermaid.min.js")
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count("<table>") == 5
+    assert page.count("<table>") == 6
     assert "<details>" in page and "<summary>" in page
     assert '<div class="alert alert-warning">' in page and "[!WARNING]" not in page
     assert page.count('<pre class="mermaid">') == 4
@@ -62,3 +62,20 @@ def test_report_command_refuses_a_missing_directory(tmp_path: Path) -> None:
     report.add_arguments(parser)
     with pytest.raises(InputError):
         report.run(parser.parse_args([str(tmp_path / "nope")]))
+
+
+def test_charts_are_inline_svg_without_javascript() -> None:
+    """report.html opened offline from an artifact: the charts are drawn, not Mermaid source."""
+    import xml.etree.ElementTree as ET
+
+    from ai_deploy_ci.report.html import render_page
+    from ai_deploy_ci.report.render import render_markdown
+
+    page = render_page(render_markdown(Path(__file__).resolve().parents[2] / "data" / "results" / "fail"))
+    assert "<script" not in page and "xychart-beta" not in page
+    svgs = page.split("<svg")[1:]
+    assert len(svgs) == 4
+    first = ET.fromstring("<svg" + svgs[0].split("</svg>")[0] + "</svg>")
+    lines = first.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 2 and {ln.get("stroke") for ln in lines} == {"#0969da", "#cf222e"}
+    assert len(lines[0].get("points", "").split()) == 9  # one vertex per 10 s of the run

@@ -115,4 +115,4 @@ def test_multi_gate_run_shows_each_gate_and_the_deciding_one(tmp_path: Path) -> 
     check_markdown(text)
     assert "### Analysis gates" in text
     assert "| 1 | ✅ PASS |" in text and "| 2 | ❌ FAIL |" in text
-    assert "| p95 latency | 119 ms | 141 ms |" in text  # the metrics are the deciding gate's
+    assert "| p95 latency | 119\u00a0ms | 141\u00a0ms |" in text  # the metrics are the deciding gate's

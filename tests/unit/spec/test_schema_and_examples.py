@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft7Validator
 
 from ai_deploy_ci.spec.load import validate_file, validate_text
 from ai_deploy_ci.spec.schema import schema, validator
@@ -46,8 +46,8 @@ def objects(node: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_schema_is_valid_2020_12_with_id_and_title() -> None:
-    Draft202012Validator.check_schema(schema())
-    assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft7Validator.check_schema(schema())
+    assert schema()["$schema"] == "http://json-schema.org/draft-07/schema#"  # what editors support fully
     assert schema()["$id"].startswith("https://") and schema()["title"]
 
 
@@ -118,3 +118,18 @@ def test_readme_deploy_blocks_are_valid(tmp_path: Path) -> None:
 def test_schema_json_is_pretty_and_stable() -> None:
     text = (ROOT / "schemas" / "deploy.schema.json").read_text(encoding="utf-8")
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_schema_is_in_editor_form_and_readme_points_at_its_id() -> None:
+    """draft-07, markdownDescription, `$id` pinned to a release tag = README's `$schema=` URL
+    (tools/schema_for_editors.py writes that form; re-run it after adding properties)."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, str(root / "tools" / "schema_for_editors.py"), "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    urls = re.findall(r"\$schema=(\S+)", (root / "README.md").read_text())
+    assert urls and all(u == schema()["$id"] for u in urls), urls
