@@ -59,3 +59,55 @@ def test_failed_request_row() -> None:
 
 def test_non_json_body_gives_empty_output() -> None:
     assert capture.output_of("<html>", []) == ""
+
+
+class Watched:
+    """A response that records whether its body was decoded."""
+
+    status_code = 200
+
+    def __init__(self) -> None:
+        self.read = False
+
+    @property
+    def text(self) -> str:
+        self.read = True
+        return '{"label": "pos"}'
+
+
+def test_body_is_not_read_when_no_metric_compares_outputs() -> None:
+    resp = Watched()
+    row = capture.make_row(event(response=resp), None, now=2000.0)
+    assert row is not None and row[10] == 3 and row[11] == ""  # the payload index is still recorded
+    assert not resp.read
+    compared = Watched()
+    row = capture.make_row(event(response=compared), ["label"], now=2000.0)
+    assert compared.read and row is not None and row[11] == '"pos"'
+
+
+def test_compares_outputs_only_with_an_agreement_metric_or_an_explicit_path() -> None:
+    import dataclasses
+
+    from ai_deploy_ci.load.runner import compares_outputs
+    from ai_deploy_ci.spec.model import Agreement, AnalysisSpec, Metric
+    from tests.e2e.load.helpers import make_spec
+
+    spec = make_spec()  # jsonPath $.predictions[0].label: the summary's agreement figure
+    assert compares_outputs(spec)
+    plain = dataclasses.replace(spec, load=dataclasses.replace(spec.load, agreement=Agreement()))
+    assert not compares_outputs(plain)
+    with_metric = dataclasses.replace(plain, analysis=AnalysisSpec(metrics=(Metric("a", "agreement"),)))
+    assert compares_outputs(with_metric)
+
+
+def test_batch_frame_round_trips_rows() -> None:
+    from ai_deploy_ci.load import frames
+
+    rows = [["baseline", 1.5, 10.0, 1, 200, 5, "", None, 0, [], 0, '"a"'],
+            ["candidate", 1.25, 11.0, 0, 503, 0, "http-503", 4.0, 3, [1.0, 2.0], 1, ""]]
+    meta, cols = capture.rows_to_frame(rows)
+    (frame,) = frames.decode(frames.encode(meta, cols))
+    assert frame.meta["targets"] == ["baseline", "candidate"] and frame.meta["errors"] == ["", "http-503"]
+    assert frame.columns["t"].tolist() == [1.5, 1.25] and frame.columns["itl_count"].tolist() == [0, 2]
+    assert frame.columns["itl_ms"].tolist() == [1.0, 2.0] and frame.columns["tokens"].tolist() == [0, 3]
+    assert [frame.meta["outputs"][c] for c in frame.columns["output"]] == ['"a"', ""]
