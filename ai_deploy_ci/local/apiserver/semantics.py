@@ -12,7 +12,7 @@ from typing import Any
 
 from ai_deploy_ci.spec.k8s_names import name_problems
 
-from . import hpa_rules
+from . import hpa_rules, size_limits
 from .errors import invalid
 from .pod_rules import container_causes, rolling_update_causes
 from .resources import ResourceType
@@ -112,6 +112,7 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
     """Raise 422 Invalid with every cause found (a real server also reports them all at once)."""
     meta = obj.get("metadata") or {}
     causes = _name_causes(meta, rt) + _label_causes(meta.get("labels"), "metadata.labels")
+    causes += size_limits.annotation_causes(meta) + size_limits.data_causes(obj, rt.kind)
     spec = obj.get("spec") or {}
     if rt.kind in TEMPLATED:
         template = spec.get("template") or {}
