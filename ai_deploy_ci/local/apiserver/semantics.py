@@ -169,6 +169,8 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
                     "was previously negative)",
                 )
             )
+    elif rt.kind == "Ingress":
+        causes += _ingress_backend_causes(spec)
     elif rt.kind == "HorizontalPodAutoscaler":
         causes += hpa_rules.causes(spec)
     elif rt.kind == "Service" and old is not None:
@@ -183,6 +185,24 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
             )
     if causes:
         raise invalid(rt.kind, rt.group, meta.get("name", ""), causes)
+
+
+def _ingress_backend_causes(spec: dict[str, Any]) -> list[Cause]:
+    """networking/validation `validateIngressBackend`: a backend Service name is a Service name
+    (`ValidateServiceName`, DNS-1035)."""
+    backends: list[tuple[str, Any]] = [("spec.defaultBackend", spec.get("defaultBackend"))]
+    for i, rule in enumerate(spec.get("rules") or []):
+        for j, path in enumerate(((rule or {}).get("http") or {}).get("paths") or []):
+            backends.append((f"spec.rules[{i}].http.paths[{j}].backend", (path or {}).get("backend")))
+    out: list[Cause] = []
+    for where, backend in backends:
+        name = ((backend or {}).get("service") or {}).get("name")
+        if isinstance(name, str):
+            out += [
+                (f"{where}.service.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}')
+                for msg in name_problems("Service", name)
+            ]
+    return out
 
 
 def _pod_mutable_view(spec: dict[str, Any]) -> Any:
