@@ -155,3 +155,24 @@ def test_max_surge_and_max_unavailable_both_zero_is_invalid(k8s_api_client: Any,
     assert (code, status["reason"]) == (422, "Invalid"), status
     assert ("spec.strategy.rollingUpdate.maxUnavailable", "FieldValueInvalid") in _causes(status)
     assert "may not be 0 when `maxSurge` is 0" in status["message"]
+
+
+def test_ingress_backend_service_name_must_be_a_dns1035_label(
+    k8s_api_client: Any, k8s_namespace: str
+) -> None:
+    backend = {"service": {"name": "9fraud-scorer-stable", "port": {"number": 80}}}
+    body = {
+        "metadata": {"name": "ing"},
+        "spec": {
+            "rules": [
+                {
+                    "host": "a.example.com",
+                    "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]},
+                }
+            ]
+        },
+    }
+    path = f"/apis/networking.k8s.io/v1/namespaces/{k8s_namespace}/ingresses"
+    code, status, _ = raw(k8s_api_client, "POST", path, body)
+    assert (code, status["reason"]) == (422, "Invalid"), status
+    assert ("spec.rules[0].http.paths[0].backend.service.name", "FieldValueInvalid") in _causes(status)

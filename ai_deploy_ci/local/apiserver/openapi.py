@@ -51,10 +51,41 @@ def _operation(rt: ResourceType, action: str) -> dict[str, Any]:
     }
 
 
+def openapi30(node: Any, in_map: bool = False) -> Any:
+    """JSON-Schema (kubernetes-validate's form) → OpenAPI 3.0 as kube-apiserver serves it: one
+    `type` string (not `["integer", "null"]`), int-or-string as `type: string, format: int-or-string`
+    (kubectl explain's templates compare `.type` with a string and crash on a list).
+    `in_map` marks a name → schema map (`properties`), whose keys are field names, not keywords."""
+    if isinstance(node, list):
+        return [openapi30(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if in_map:
+        return {k: openapi30(v) for k, v in node.items()}
+    out: dict[str, Any] = {}
+    for k, v in node.items():
+        if k == "$schema":
+            continue
+        if k == "type" and isinstance(v, list):
+            v = next((t for t in v if t != "null"), "object")
+        out[k] = openapi30(v, in_map=k in ("properties", "patternProperties", "definitions"))
+    alternatives = out.get("oneOf") or out.get("anyOf")
+    if isinstance(alternatives, list) and all(
+        isinstance(a, dict) and set(a) <= {"type", "format"} for a in alternatives
+    ):
+        types = {a.get("type") for a in alternatives}
+        out.pop("oneOf", None)
+        out.pop("anyOf", None)
+        out["type"] = "string"
+        if {"string", "integer"} <= types:
+            out["format"] = "int-or-string"
+    return out
+
+
 def _builtin_components() -> dict[str, Any]:
     if "builtin" not in _CACHE:
         text = json.dumps(schemas.definitions()["$defs"]).replace("#/$defs/", "#/components/schemas/")
-        _CACHE["builtin"] = json.loads(text)
+        _CACHE["builtin"] = openapi30(json.loads(text), in_map=True)
     result: dict[str, Any] = _CACHE["builtin"]
     return result
 

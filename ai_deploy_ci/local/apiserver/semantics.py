@@ -12,7 +12,7 @@ from typing import Any
 
 from ai_deploy_ci.spec.k8s_names import name_problems
 
-from . import hpa_rules
+from . import hpa_rules, size_limits
 from .errors import invalid
 from .pod_rules import container_causes, rolling_update_causes
 from .resources import ResourceType
@@ -112,6 +112,7 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
     """Raise 422 Invalid with every cause found (a real server also reports them all at once)."""
     meta = obj.get("metadata") or {}
     causes = _name_causes(meta, rt) + _label_causes(meta.get("labels"), "metadata.labels")
+    causes += size_limits.annotation_causes(meta) + size_limits.data_causes(obj, rt.kind)
     spec = obj.get("spec") or {}
     if rt.kind in TEMPLATED:
         template = spec.get("template") or {}
@@ -168,6 +169,8 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
                     "was previously negative)",
                 )
             )
+    elif rt.kind == "Ingress":
+        causes += _ingress_backend_causes(spec)
     elif rt.kind == "HorizontalPodAutoscaler":
         causes += hpa_rules.causes(spec)
     elif rt.kind == "Service" and old is not None:
@@ -182,6 +185,24 @@ def check(obj: dict[str, Any], rt: ResourceType, old: dict[str, Any] | None) -> 
             )
     if causes:
         raise invalid(rt.kind, rt.group, meta.get("name", ""), causes)
+
+
+def _ingress_backend_causes(spec: dict[str, Any]) -> list[Cause]:
+    """networking/validation `validateIngressBackend`: a backend Service name is a Service name
+    (`ValidateServiceName`, DNS-1035)."""
+    backends: list[tuple[str, Any]] = [("spec.defaultBackend", spec.get("defaultBackend"))]
+    for i, rule in enumerate(spec.get("rules") or []):
+        for j, path in enumerate(((rule or {}).get("http") or {}).get("paths") or []):
+            backends.append((f"spec.rules[{i}].http.paths[{j}].backend", (path or {}).get("backend")))
+    out: list[Cause] = []
+    for where, backend in backends:
+        name = ((backend or {}).get("service") or {}).get("name")
+        if isinstance(name, str):
+            out += [
+                (f"{where}.service.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}')
+                for msg in name_problems("Service", name)
+            ]
+    return out
 
 
 def _pod_mutable_view(spec: dict[str, Any]) -> Any:

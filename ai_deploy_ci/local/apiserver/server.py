@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..httpserver import FastHandler, LocalHTTPServer
-from . import mutations, nonresource, table, watch
+from . import decode, mutations, nonresource, table, watch
 from .errors import ApiError, method_not_allowed
 from .faults import HttpFault
 from .rest import Api
@@ -168,17 +168,16 @@ class Handler(FastHandler):
                 table.table([obj], obj["metadata"]["resourceVersion"], api.clock.now()) if as_table else obj,
             )
         elif verb == "create":
-            body = json.loads(raw or b"null")
+            body, dup_warns = decode.body(raw, rt, params.get("fieldValidation"))
             if not rt.stored:
                 self._send(201, review(api, body))
                 return
             obj, warns = api.create(rt, ns, body, strict=strict, dry_run=dry)
-            self._send(201, obj, warnings=warns)
+            self._send(201, obj, warnings=dup_warns + warns)
         elif verb == "update":
-            obj, warns = api.update(
-                rt, ns, name, json.loads(raw or b"null"), strict=strict, sub=route.sub, dry_run=dry
-            )
-            self._send(200, obj, warnings=warns)
+            body, dup_warns = decode.body(raw, rt, params.get("fieldValidation"))
+            obj, warns = api.update(rt, ns, name, body, strict=strict, sub=route.sub, dry_run=dry)
+            self._send(200, obj, warnings=dup_warns + warns)
         elif verb == "patch":
             obj, warns = mutations.patch(
                 api,
