@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kubernetes import client
@@ -18,7 +19,7 @@ from ai_deploy_ci.local.apiserver import ApiServerHandle
 from tests.integration.engine.conftest import create_namespace, make_kube, objects_in
 from tests.integration.engine.scenarios import deploy_yaml
 
-STEPS = [{"setWeight": 50}, {"analysis": {"duration": "1s"}}]
+STEPS: list[dict[str, Any]] = [{"setWeight": 50}, {"analysis": {"duration": "1s"}}]
 
 
 def _run(path: Path, handle: ApiServerHandle, results: Path, *extra: str) -> int:
