@@ -23,10 +23,6 @@ import hashlib
 import math
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from ai_deploy_ci.cluster import preflight, snapshot, undo
@@ -34,9 +30,11 @@ from ai_deploy_ci.cluster import state as states
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.execute import run_step
 from ai_deploy_ci.cluster.lock import Lock
-from ai_deploy_ci.errors import ClusterError, LockHeld, RegressionDetected, UserError
+from ai_deploy_ci.errors import ClusterError, LockHeld, RegressionDetected
 from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis, request_for
 from ai_deploy_ci.pipeline.cancel import Cancelled, Guard, RunCancelled
+from ai_deploy_ci.pipeline.not_started import cancelled_early, not_started
+from ai_deploy_ci.pipeline.options import Options, Result
 from ai_deploy_ci.plan import records
 from ai_deploy_ci.plan.model import ObjectRef, Plan
 from ai_deploy_ci.plan.observed import ObservedState, RunInfo
@@ -45,24 +43,6 @@ from ai_deploy_ci.spec.model import Spec
 from ai_deploy_ci.verdict import Verdict
 
 __all__ = ["Endpoint", "Gate", "GateRequest", "Options", "Result", "deploy", "promote", "rollback"]
-
-
-@dataclass
-class Options:
-    results_dir: Path = Path("results")
-    time_scale: float = 1.0  # cluster seconds per wall second (the local API server's scaled clock)
-    lock_seconds: int = 30
-    poll: float = 0.2
-    dry_run: bool = False
-    manifest: dict[str, Any] | None = None  # the user's Deployment, already read
-    on_event: Callable[[str], None] = print
-    deadline_slack: float = 120.0  # wall seconds past a step's budget before a silent run is abandoned
-
-
-@dataclass
-class Result:
-    record: records.RolloutRecord
-    warnings: list[str] = field(default_factory=list)
 
 
 def spec_key(spec: Spec) -> str:
@@ -75,7 +55,7 @@ def deploy(
 ) -> Result:
     """Perform the strategy; returns the record, or raises after rolling back (exit codes 3/4)."""
     opts = opts or Options()
-    with _not_started(spec, run, opts, "preflight"):
+    with not_started(spec, run, opts, "preflight"):
         preflight.check_namespace(kube, spec.metadata.namespace)  # before the Lease, the first write
     if opts.dry_run:  # the same path, stopped before the first write (the lock is a write)
         preview, notes = _prepare(kube, spec, run, opts)
@@ -86,12 +66,12 @@ def deploy(
         try:
             return _deploy(spec, kube, run, gate, opts, guard)
         except Cancelled as exc:  # before the run's first change: nothing to undo
-            raise _cancelled_early(spec, run, opts, exc.signum) from None
+            raise cancelled_early(spec, run, opts, exc.signum) from None
 
 
 def _deploy(spec: Spec, kube: Kube, run: RunInfo, gate: Gate, opts: Options, guard: Guard) -> Result:
     ns, name = spec.metadata.namespace, spec.metadata.name
-    with _not_started(spec, run, opts, "lock"):
+    with not_started(spec, run, opts, "lock"):
         lock = Lock(kube, ns, name, run.run_id, opts.lock_seconds).start()
     try:
         st = states.load(kube, ns, name)
@@ -108,7 +88,7 @@ def _deploy(spec: Spec, kube: Kube, run: RunInfo, gate: Gate, opts: Options, gua
                 rec = records.start(plan, outcome="promoted")
                 records.write(opts.results_dir, rec)
                 return Result(rec)
-            with _not_started(spec, run, opts, "plan") as early, guard.shielded(drop=True):
+            with not_started(spec, run, opts, "plan") as early, guard.shielded(drop=True):
                 early.plan = plan
                 st = states.RunState(
                     plan=plan,
@@ -140,27 +120,11 @@ def _why_superseded(st: states.RunState, spec: Spec) -> str:
     return f"abandoned: run {st.plan.run_id} is gone past its deadline {st.deadline}"
 
 
-def _cancelled_early(spec: Spec, run: RunInfo, opts: Options, signum: int) -> RunCancelled:
-    """A signal before the run changed anything (lock, plan, preflight): say so in rollout.json."""
-    exc = RunCancelled(signum, "cancelled before the first change: nothing was deployed",
-                       fix="nothing to undo; re-run the job to deploy")
-    try:
-        unread = ObservedState(run=run, manifest=opts.manifest)
-        plan = replace(make_plan(spec, unread), baseline_version=None)
-        rec = records.not_started(plan, "cancelled", exc.message, fix=exc.fix, error="RunCancelled",
-                                  exit_code=exc.exit_code)
-        rec["outcome"] = "cancelled"
-        records.write(opts.results_dir, rec)
-    except Exception as bug:
-        opts.on_event(f"could not write rollout.json to {opts.results_dir}: {type(bug).__name__}: {bug}")
-    return exc
-
-
 def _prepare(kube: Kube, spec: Spec, run: RunInfo, opts: Options) -> tuple[Plan, list[str]]:
     """Observe once, plan (pure), preflight on (plan, observed): reads only. A real run and a dry
     run both come through here, so whatever a real run would refuse before writing, a dry run
     refuses too (a missing namespace, a missing permission, too few GPUs)."""
-    with _not_started(spec, run, opts, "plan") as early:
+    with not_started(spec, run, opts, "plan") as early:
         observed = observe(kube, spec, run, opts.manifest)
         plan = early.plan = make_plan(spec, observed)
         if not plan.steps:
@@ -182,7 +146,7 @@ def promote(
         try:
             return _promote(spec, kube, run, gate, opts, guard)
         except Cancelled as exc:
-            raise _cancelled_early(spec, run, opts, exc.signum) from None
+            raise cancelled_early(spec, run, opts, exc.signum) from None
 
 
 def _promote(spec: Spec, kube: Kube, run: RunInfo, gate: Gate, opts: Options, guard: Guard) -> Result:
@@ -400,32 +364,3 @@ def _current_pods(observed: ObservedState) -> int:
         return 0
     count = stable.get("spec", {}).get("replicas")
     return 1 if count is None else int(count)  # the API server's default
-
-
-@dataclass
-class _EarlyFailure:
-    stage: str
-    plan: Plan | None = None
-
-
-@contextmanager
-def _not_started(spec: Spec, run: RunInfo, opts: Options, stage: str) -> Iterator[_EarlyFailure]:
-    """A UserError raised inside (lock held, preflight refused, the cluster unreadable) still
-    leaves a rollout.json saying nothing was deployed and why, so `report` can explain it; the
-    error itself propagates unchanged (same exit code)."""
-    early = _EarlyFailure(stage)
-    try:
-        yield early
-    except UserError as exc:
-        try:
-            plan = early.plan
-            if plan is None:  # planned without reading the cluster: the identity fields only
-                unread = ObservedState(run=run, manifest=opts.manifest)
-                plan = replace(make_plan(spec, unread), baseline_version=None)
-            rec = records.not_started(
-                plan, early.stage, exc.message, fix=exc.fix, error=type(exc).__name__, exit_code=exc.exit_code
-            )
-            records.write(opts.results_dir, rec)
-        except Exception as bug:  # never let the record hide the error that stopped the run
-            opts.on_event(f"could not write rollout.json to {opts.results_dir}: {type(bug).__name__}: {bug}")
-        raise
