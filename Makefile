@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup system-deps node-tools demo test lint bench locks
+.PHONY: setup system-deps node-tools demo test test-all lint bench locks
 
 $(BIN)/ai-deploy-ci: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
@@ -33,7 +33,12 @@ node-tools:
 demo: setup
 	$(BIN)/ai-deploy-ci demo
 
+# The fast default (what CI runs): every test but the long variants marked `slow`, each of which
+# has a shorter sibling in the default run. `make test-all` runs them too.
 test: setup system-deps node-tools
+	$(BIN)/python -m pytest -q --durations=20 -m "not slow"
+
+test-all: setup system-deps node-tools
 	$(BIN)/python -m pytest -q --durations=20
 
 lint: setup

@@ -37,10 +37,11 @@ def _judge(tmp: Path) -> LoadAndJudge:
 @pytest.mark.parametrize(
     ("example", "candidate", "expected"),
     [
-        pytest.param("rolling.yaml", SLOWER, "rolled_back", id="rolling-slower"),
+        pytest.param("rolling.yaml", SLOWER, "rolled_back", id="rolling-slower", marks=pytest.mark.slow),
         pytest.param("rolling.yaml", GOOD, "promoted", id="rolling-good", marks=pytest.mark.slow),
         pytest.param("canary-gateway-api.yaml", ERRORING, "rolled_back", id="canary-erroring"),
-        pytest.param("canary-gateway-api.yaml", WRONG_OUTPUT, "rolled_back", id="canary-wrong-output"),
+        pytest.param("canary-gateway-api.yaml", WRONG_OUTPUT, "rolled_back", id="canary-wrong-output",
+                     marks=pytest.mark.slow),
         pytest.param("canary-gateway-api.yaml", SLOWER, "rolled_back", id="canary-slower",
                      marks=pytest.mark.slow),
         pytest.param("canary-replicas.yaml", SLOWER, "rolled_back", id="replicas-slower",

@@ -147,8 +147,12 @@ def baseline(
 
 @pytest.mark.e2e
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("strategy", list(CASES))
+@pytest.mark.parametrize(("strategy", "sig"), [
+    # one signal per strategy by default, alternating; the other half is the `slow` variant
+    pytest.param(strategy, sig, id=f"{strategy}-{sig.name}",
+                 marks=[pytest.mark.slow] if (i + j) % 2 else [])
+    for i, strategy in enumerate(CASES) for j, sig in enumerate((signal.SIGINT, signal.SIGTERM))
+])
 def test_a_signal_takes_users_off_the_candidate_and_restores_the_namespace(
     env: Env, tmp_path: Path, strategy: str, sig: signal.Signals
 ) -> None:
