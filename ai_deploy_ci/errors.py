@@ -56,6 +56,11 @@ class ValidationFailed(UserError):
     exit_code = 1
 
 
+class NothingToPromote(UserError):
+    """`promote` with no rollout paused for approval: nothing ran, nothing was rolled back
+    (exit 1 like any usage mistake, not 3, which says "cluster error (rolled back)")."""
+
+
 class ClusterError(UserError):
     """The cluster refused or failed; the run rolled back (or says what it left)."""
 

@@ -2,6 +2,7 @@
 
 For approval gates between jobs, like Azure k8s-deploy's promote: a later job (behind a GitHub
 environment with required reviewers) runs this; the plan and snapshot come from the cluster.
+Nothing paused: exit 1 (`NothingToPromote`), after the namespace check (exit 3 when it is missing).
 """
 
 from __future__ import annotations
@@ -9,12 +10,6 @@ from __future__ import annotations
 import argparse
 
 from ai_deploy_ci.commands.deploy import add_cluster_arguments, session
-from ai_deploy_ci.errors import UserError
-
-
-class NothingToPromote(UserError):
-    """`promote` with no rollout paused for approval: nothing ran, nothing was rolled back
-    (exit 1 like any usage mistake, not 3, which says "cluster error (rolled back)")."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,17 +21,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ai_deploy_ci import pipeline
-    from ai_deploy_ci.cluster import state as states
     from ai_deploy_ci.gates import no_analysis
 
     spec, kube, run_info, opts = session(args)
-    st = states.load(kube, spec.metadata.namespace, spec.metadata.name)
-    if st is None or st.phase != "paused":
-        raise NothingToPromote(
-            f"no rollout of {spec.metadata.name} is paused for approval in {spec.metadata.namespace}: "
-            "nothing to promote, nothing changed",
-            fix="promote continues a run stopped at `pause: {}`; run `ai-deploy-ci run` (or deploy) first",
-        )
     gate = no_analysis
     if not args.no_analysis:
         from ai_deploy_ci.gates.load_and_judge import LoadAndJudge

@@ -30,7 +30,7 @@ from ai_deploy_ci.cluster import state as states
 from ai_deploy_ci.cluster.api import Kube
 from ai_deploy_ci.cluster.execute import run_step
 from ai_deploy_ci.cluster.lock import Lock
-from ai_deploy_ci.errors import ClusterError, LockHeld, RegressionDetected
+from ai_deploy_ci.errors import ClusterError, LockHeld, NothingToPromote, RegressionDetected
 from ai_deploy_ci.gates import Endpoint, Gate, GateRequest, no_analysis, request_for
 from ai_deploy_ci.pipeline.cancel import Cancelled, Guard, RunCancelled
 from ai_deploy_ci.pipeline.not_started import cancelled_early, not_started
@@ -154,9 +154,10 @@ def _promote(spec: Spec, kube: Kube, run: RunInfo, gate: Gate, opts: Options, gu
     try:
         st = states.load(kube, spec.metadata.namespace, spec.metadata.name)
         if st is None or st.phase != "paused":
-            raise ClusterError(
-                f"no paused rollout of {spec.metadata.name} to promote",
-                fix="run `ai-deploy-ci deploy` first; promote continues a run paused for approval",
+            raise NothingToPromote(
+                f"no rollout of {spec.metadata.name} is paused for approval in {spec.metadata.namespace}: "
+                "nothing to promote, nothing changed",
+                fix="promote continues a run stopped at `pause: {}`; run `ai-deploy-ci run` (or deploy)",
             )
         st.phase = "running"
         return Result(_drive(kube, spec, st, gate, opts, lock, guard))

@@ -10,7 +10,7 @@ import pytest
 
 from ai_deploy_ci import cli
 from ai_deploy_ci.cluster.api import Kube
-from ai_deploy_ci.errors import ClusterError
+from ai_deploy_ci.errors import ClusterError, NothingToPromote
 from ai_deploy_ci.gates import scripted
 from ai_deploy_ci.local.apiserver import ApiServerHandle, start_api_server
 from ai_deploy_ci.pipeline import Options, deploy, promote, rollback
@@ -44,7 +44,7 @@ def test_pause_then_reject(kube: Kube, namespace: str, options: Options) -> None
     record = rollback(spec, kube, RunInfo("job-2"), options, reason="rejected by reviewer").record
     assert record["outcome"] == "rolled_back" and record["rollback"]["restored"]
     assert_restored(kube, namespace, before)
-    with pytest.raises(ClusterError, match="no paused rollout"):
+    with pytest.raises(NothingToPromote, match="nothing to promote, nothing changed"):
         promote(spec, kube, RunInfo("job-3"), scripted(), options)
 
 
